@@ -1,0 +1,89 @@
+"""Names and ids of Crafter's materials, actions, items and achievements (order as in Crafter's data.yaml)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+# Tile ids stored in the map. Plants are tiles here (Crafter makes them objects); their age lives in a
+# separate grid so ripeness needs no per-step update.
+MATERIALS = (
+    "out_of_bounds", "water", "grass", "stone", "path", "sand", "tree", "lava",
+    "coal", "iron", "diamond", "table", "furnace", "sapling", "ripe_plant",
+)
+M = {name: i for i, name in enumerate(MATERIALS)}
+OUT, WATER, GRASS, STONE, PATH, SAND, TREE, LAVA = (M[n] for n in MATERIALS[:8])
+COAL, IRON, DIAMOND, TABLE, FURNACE, PLANT, RIPE_PLANT = (M[n] for n in MATERIALS[8:])
+NUM_MATERIALS = len(MATERIALS)
+
+ACTIONS = (
+    "noop", "move_left", "move_right", "move_up", "move_down", "do", "sleep",
+    "place_stone", "place_table", "place_furnace", "place_plant",
+    "make_wood_pickaxe", "make_stone_pickaxe", "make_iron_pickaxe",
+    "make_wood_sword", "make_stone_sword", "make_iron_sword",
+)
+A = {name: i for i, name in enumerate(ACTIONS)}
+NUM_ACTIONS = len(ACTIONS)
+
+VITALS = ("health", "food", "drink", "energy")
+INVENTORY_ITEMS = (
+    "sapling", "wood", "stone", "coal", "iron", "diamond",
+    "wood_pickaxe", "stone_pickaxe", "iron_pickaxe", "wood_sword", "stone_sword", "iron_sword",
+)
+I = {name: i for i, name in enumerate(INVENTORY_ITEMS)}
+MAX_ITEM = 9
+
+ACHIEVEMENTS = (
+    "collect_coal", "collect_diamond", "collect_drink", "collect_iron", "collect_sapling",
+    "collect_stone", "collect_wood", "defeat_skeleton", "defeat_zombie", "eat_cow", "eat_plant",
+    "make_iron_pickaxe", "make_iron_sword", "make_stone_pickaxe", "make_stone_sword",
+    "make_wood_pickaxe", "make_wood_sword", "place_furnace", "place_plant", "place_stone",
+    "place_table", "wake_up",
+)
+ACH = {name: i for i, name in enumerate(ACHIEVEMENTS)}
+NUM_ACHIEVEMENTS = len(ACHIEVEMENTS)
+
+# Facing directions as (dx, dy); x is the column, y grows downwards, as in Crafter.
+DIRECTIONS = np.array([(-1, 0), (1, 0), (0, -1), (0, 1)], dtype=np.int32)  # left, right, up, down
+DIR_LEFT, DIR_RIGHT, DIR_UP, DIR_DOWN = range(4)
+
+WALKABLE = (GRASS, SAND, PATH)
+ARROW_PASSABLE = (GRASS, SAND, PATH, WATER, LAVA)
+
+# collect: material -> (required item or -1, received item or -1, tile left behind or -1 = unchanged)
+COLLECT = {
+    TREE: (-1, I["wood"], -1),
+    STONE: (I["wood_pickaxe"], I["stone"], PATH),
+    COAL: (I["wood_pickaxe"], I["coal"], PATH),
+    IRON: (I["stone_pickaxe"], I["iron"], PATH),
+    DIAMOND: (I["iron_pickaxe"], I["diamond"], PATH),
+}
+COLLECT_ACHIEVEMENT = {
+    TREE: ACH["collect_wood"], STONE: ACH["collect_stone"], COAL: ACH["collect_coal"],
+    IRON: ACH["collect_iron"], DIAMOND: ACH["collect_diamond"],
+}
+
+# place action -> (tile placed, item used, amount, allowed target tiles, achievement)
+PLACE = {
+    A["place_stone"]: (STONE, I["stone"], 1, (GRASS, SAND, PATH, WATER, LAVA), ACH["place_stone"]),
+    A["place_table"]: (TABLE, I["wood"], 2, (GRASS, SAND, PATH), ACH["place_table"]),
+    A["place_furnace"]: (FURNACE, I["stone"], 4, (GRASS, SAND, PATH), ACH["place_furnace"]),
+    A["place_plant"]: (PLANT, I["sapling"], 1, (GRASS,), ACH["place_plant"]),
+}
+
+# make action -> (item made, {item: cost}, needs furnace too, achievement); a table is always needed.
+MAKE = {
+    A["make_wood_pickaxe"]: (I["wood_pickaxe"], {I["wood"]: 1}, False, ACH["make_wood_pickaxe"]),
+    A["make_stone_pickaxe"]: (I["stone_pickaxe"], {I["wood"]: 1, I["stone"]: 1}, False,
+                              ACH["make_stone_pickaxe"]),
+    A["make_iron_pickaxe"]: (I["iron_pickaxe"], {I["wood"]: 1, I["coal"]: 1, I["iron"]: 1}, True,
+                             ACH["make_iron_pickaxe"]),
+    A["make_wood_sword"]: (I["wood_sword"], {I["wood"]: 1}, False, ACH["make_wood_sword"]),
+    A["make_stone_sword"]: (I["stone_sword"], {I["wood"]: 1, I["stone"]: 1}, False,
+                            ACH["make_stone_sword"]),
+    A["make_iron_sword"]: (I["iron_sword"], {I["wood"]: 1, I["coal"]: 1, I["iron"]: 1}, True,
+                           ACH["make_iron_sword"]),
+}
+
+PLANT_RIPE_AGE = 300  # a plant is ripe once it has grown for more than this many steps
+CHUNK = 12  # chunk edge for mob balancing, as in Crafter
+UPDATE_DISTANCE = 18  # objects farther than this (L1) from the player are frozen, as in Crafter

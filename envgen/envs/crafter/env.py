@@ -1,0 +1,123 @@
+"""The Crafter environment class (gymnax v1 contract; see envgen/envs/base.py)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from gymnax.environments import spaces
+
+from envgen.envs.base import Environment, ResetMode
+from envgen.envs.crafter import observe
+from envgen.envs.crafter.balance import balance_chunks, despawn_far
+from envgen.envs.crafter.constants import NUM_ACHIEVEMENTS, NUM_ACTIONS
+from envgen.envs.crafter.state import Arrows, EnvParams, EnvState, Level, StaticEnvParams
+from envgen.envs.crafter.step import (
+    daylight, life_stats, player_action, trample_plants, update_arrows, update_cows, update_skeletons,
+    update_zombies,
+)
+from envgen.envs.crafter.worldgen import generate_level
+
+ObsType = Literal["symbolic", "pixels"]
+
+
+class Crafter(Environment[EnvState, EnvParams, Level]):
+    """Crafter in JAX with data-driven world generation.
+
+    ``obs_type="symbolic"`` gives a flat float vector (layout in ``observe.py``); ``"pixels"`` a
+    (63, 63, 3) uint8 image. ``info`` holds ``achievements`` (unlocked so far this episode, before any
+    auto-reset) and ``unlocked`` (unlocked on this step), both bool[22] in Crafter's order.
+    """
+
+    family = "crafter"
+
+    def __init__(self, static_params: StaticEnvParams | None = None, reset_mode: ResetMode = "level",
+                 obs_type: ObsType = "symbolic"):
+        super().__init__(static_params, reset_mode)
+        if obs_type not in ("symbolic", "pixels"):
+            raise ValueError(f"obs_type must be 'symbolic' or 'pixels', got {obs_type!r}")
+        self.obs_type = obs_type
+
+    @property
+    def default_static_params(self) -> StaticEnvParams:
+        return StaticEnvParams()
+
+    @property
+    def default_params(self) -> EnvParams:
+        return EnvParams()
+
+    @property
+    def num_actions(self) -> int:
+        return NUM_ACTIONS
+
+    def generate_level(self, key: jax.Array, params: EnvParams) -> Level:
+        return generate_level(key, params, self.static_params)
+
+    def reset_to_level(self, key: jax.Array, level: Level, params: EnvParams) -> EnvState:
+        """Start state from a level: vitals and inventory from params, counters at zero."""
+        del key
+        f0 = jnp.zeros((), jnp.float32)
+        vitals = jnp.clip(params.initial_vitals, 0, 9).astype(jnp.int32)
+        return EnvState(
+            map=level.map, planted_at=level.planted_at, player_pos=level.player_pos,
+            player_dir=jnp.asarray(3, jnp.int32),  # facing down, as in Crafter
+            vitals=vitals, inventory=jnp.clip(params.initial_inventory, 0, 9).astype(jnp.int32),
+            hunger=f0, thirst=f0, fatigue=f0, recover=f0, sleeping=jnp.asarray(False),
+            last_health=vitals[0], achievements=jnp.zeros((NUM_ACHIEVEMENTS,), bool),
+            zombies=level.zombies, cows=level.cows, skeletons=level.skeletons,
+            arrows=Arrows.empty(self.static_params.max_arrows),
+            light=daylight(jnp.asarray(0), params), time=jnp.asarray(0, jnp.int32), level=level,
+        )
+
+    def step_env(self, key: jax.Array, state: EnvState, action, params: EnvParams):
+        """One Crafter step: player, counters, mobs, arrows, plants, balancing, reward."""
+        k_player, k_zombie, k_skel, k_cow, k_balance = jax.random.split(key, 5)
+        action = jnp.asarray(action, jnp.int32)
+        prev_health = state.vitals[0]
+        prev_ach = state.achievements
+        time = state.time + 1
+        state = state.replace(light=daylight(time, params))
+        state = player_action(k_player, state, action, params)
+        state = life_stats(state)
+        state = update_zombies(k_zombie, state, params)
+        state = update_skeletons(k_skel, state)
+        state = update_cows(k_cow, state)
+        state = update_arrows(state, params)
+        state = trample_plants(state)
+        state = despawn_far(state.replace(time=time))
+        state = balance_chunks(k_balance, state, params)
+        unlocked = state.achievements & ~prev_ach
+        reward = (jnp.sum(unlocked * params.achievement_weights)
+                  + params.health_reward * (state.vitals[0] - prev_health)).astype(jnp.float32)
+        terminated = state.vitals[0] <= 0
+        info = {"achievements": state.achievements, "unlocked": unlocked}
+        return self.get_obs(state, params), state, reward, terminated, info
+
+    def get_obs(self, state: EnvState, params: EnvParams | None = None, key=None):
+        if self.obs_type == "pixels":
+            return observe.pixel_obs(state, self.static_params)
+        return observe.symbolic_obs(state, self.static_params)
+
+    def is_terminated(self, state: EnvState, params: EnvParams) -> jax.Array:
+        return state.vitals[0] <= 0
+
+    def action_space(self, params: EnvParams | None = None) -> spaces.Discrete:
+        return spaces.Discrete(NUM_ACTIONS)
+
+    def observation_space(self, params: EnvParams | None = None):
+        s = self.static_params
+        if self.obs_type == "pixels":
+            side = s.view_width * s.tile_pixels
+            return spaces.Box(0, 255, (side + 0 * s.view_height, side, 3), jnp.uint8)
+        return spaces.Box(0.0, 1.0, (observe.symbolic_size(s),), jnp.float32)
+
+    # -- rendering for people (host side) ----------------------------------------------------------
+    def render_map(self, state: EnvState, params: EnvParams | None = None) -> np.ndarray:
+        """The whole world with mobs, the player and the outline of the agent's view."""
+        return observe.full_map_image(state, self.static_params)
+
+    def render_view(self, state: EnvState, params: EnvParams | None = None) -> np.ndarray:
+        """What a pixel agent sees (local view and inventory strip)."""
+        return np.asarray(observe.pixel_obs(state, self.static_params))

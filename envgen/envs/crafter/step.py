@@ -1,0 +1,368 @@
+"""Crafter's rules as pure functions: player action, survival counters, mobs, arrows, plants, balancing.
+
+Order within a step follows Crafter: the player acts and updates its counters first, then the other
+objects near the player, then chunk balancing. Every conditional write is gated on the event that
+causes it, so an all-false mask never touches slot 0.
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+
+from envgen.envs.crafter import tables as T
+from envgen.envs.crafter.constants import (
+    A, ACH, CHUNK, DIRECTIONS, FURNACE, GRASS, I, LAVA, MAX_ITEM, OUT, PATH, PLANT, PLANT_RIPE_AGE, TABLE,
+    TREE,    UPDATE_DISTANCE, WATER,
+)
+from envgen.envs.crafter.state import Arrows, EnvParams, EnvState, Mobs
+
+DIRS = jnp.asarray(DIRECTIONS)
+
+
+# ---------------------------------------------------------------------------------------------------
+# helpers
+def daylight(time: jax.Array, params: EnvParams) -> jax.Array:
+    """Crafter's daylight curve; 1.0 when the day/night cycle is off."""
+    progress = (time / params.day_length) % 1.0 + 0.3
+    light = 1.0 - jnp.abs(jnp.cos(jnp.pi * progress)) ** 3
+    return jnp.where(params.daylight_cycle, light, 1.0).astype(jnp.float32)
+
+
+def tile_at(tiles: jax.Array, pos: jax.Array) -> jax.Array:
+    """Material at ``pos``, or OUT when outside the map."""
+    n = tiles.shape[0]
+    inside = jnp.all((pos >= 0) & (pos < n))
+    return jnp.where(inside, tiles[jnp.clip(pos[0], 0, n - 1), jnp.clip(pos[1], 0, n - 1)], OUT)
+
+
+def set_tile(tiles: jax.Array, pos: jax.Array, value, when: jax.Array) -> jax.Array:
+    """Write ``value`` at ``pos`` only when ``when`` (and ``pos`` is on the map)."""
+    n = tiles.shape[0]
+    inside = jnp.all((pos >= 0) & (pos < n))
+    x, y = jnp.clip(pos[0], 0, n - 1), jnp.clip(pos[1], 0, n - 1)
+    return tiles.at[x, y].set(jnp.where(when & inside, jnp.asarray(value, tiles.dtype), tiles[x, y]))
+
+
+def l1(a: jax.Array, b: jax.Array) -> jax.Array:
+    return jnp.abs(a - b).sum(-1)
+
+
+def mob_at(mobs: Mobs | Arrows, pos: jax.Array) -> jax.Array:
+    """Per-slot bool: an alive member stands on ``pos``."""
+    return mobs.alive & jnp.all(mobs.pos == pos, axis=-1)
+
+
+def occupied(state: EnvState, pos: jax.Array) -> jax.Array:
+    """Is there an object (player, mob or arrow) on ``pos``?"""
+    return (jnp.all(state.player_pos == pos) | mob_at(state.zombies, pos).any() | mob_at(state.cows, pos).any()
+            | mob_at(state.skeletons, pos).any() | mob_at(state.arrows, pos).any())
+
+
+def toward(src: jax.Array, dst: jax.Array, long_axis: jax.Array) -> jax.Array:
+    """Crafter's ``Object.toward``: a unit step along the longer (or shorter) axis of the offset."""
+    off = dst - src
+    dist = jnp.abs(off)
+    use_x = jnp.where(long_axis, dist[0] > dist[1], dist[0] <= dist[1])
+    return jnp.where(use_x, jnp.array([1, 0]) * jnp.sign(off[0]), jnp.array([0, 1]) * jnp.sign(off[1]))
+
+
+def try_move(state: EnvState, pos: jax.Array, direction: jax.Array, want: jax.Array):
+    """Move a mob one tile if the target is walkable and free. Returns (new_pos, moved)."""
+    target = pos + direction
+    free = T_IS_WALKABLE[tile_at(state.map, target)] & ~occupied(state, target)
+    moved = want & free & jnp.any(direction != 0)
+    return jnp.where(moved, target, pos), moved
+
+
+T_IS_WALKABLE = jnp.asarray(T.IS_WALKABLE)
+T_IS_ARROW_PASSABLE = jnp.asarray(T.IS_ARROW_PASSABLE)
+
+
+# ---------------------------------------------------------------------------------------------------
+# player
+def player_action(key: jax.Array, state: EnvState, action: jax.Array, params: EnvParams) -> EnvState:
+    """Apply the player's action (Crafter's ``Player.update`` up to the life-stat update)."""
+    inv = state.inventory
+    ach = state.achievements
+    vitals = state.vitals
+    # A sleeper keeps sleeping until energy is full, then wakes (wake_up) and acts normally.
+    wake = state.sleeping & (vitals[3] >= MAX_ITEM)
+    sleeping = state.sleeping & ~wake
+    ach = ach.at[ACH["wake_up"]].set(ach[ACH["wake_up"]] | wake)
+    action = jnp.where(sleeping, A["sleep"], action)
+
+    # -- move
+    is_move = (action >= A["move_left"]) & (action <= A["move_down"])
+    new_dir = jnp.where(is_move, action - A["move_left"], state.player_dir)
+    target = state.player_pos + DIRS[new_dir]
+    target_tile = tile_at(state.map, target)
+    blocked = occupied(state, target)
+    can_walk = (T_IS_WALKABLE[target_tile] | (target_tile == LAVA)) & ~blocked
+    moved = is_move & can_walk
+    pos = jnp.where(moved, target, state.player_pos)
+    on_lava = moved & (target_tile == LAVA)
+
+    # -- do: attack a mob, eat a ripe plant, or collect from the facing material
+    do = action == A["do"]
+    damage = jnp.maximum(1, jnp.max(jnp.array([2, 3, 5]) * (inv[jnp.array([I["wood_sword"], I["stone_sword"],
+                                                                          I["iron_sword"]])] > 0)))
+    hit_z = mob_at(state.zombies, target) & do
+    hit_c = mob_at(state.cows, target) & do
+    hit_s = mob_at(state.skeletons, target) & do
+    z_health = state.zombies.health - damage * hit_z
+    c_health = state.cows.health - damage * hit_c
+    s_health = state.skeletons.health - damage * hit_s
+    killed_z = hit_z & (z_health <= 0)
+    killed_c = hit_c & (c_health <= 0)
+    killed_s = hit_s & (s_health <= 0)
+    ate_cow = killed_c.any()
+    ach = ach.at[ACH["defeat_zombie"]].set(ach[ACH["defeat_zombie"]] | killed_z.any())
+    ach = ach.at[ACH["defeat_skeleton"]].set(ach[ACH["defeat_skeleton"]] | killed_s.any())
+    ach = ach.at[ACH["eat_cow"]].set(ach[ACH["eat_cow"]] | ate_cow)
+    any_object = blocked  # mobs and arrows are objects; "do" on an object never collects
+    is_plant = target_tile == PLANT
+    n = state.map.shape[0]
+    ripe = state.time - state.planted_at[jnp.clip(target[0], 0, n - 1), jnp.clip(target[1], 0, n - 1)] > PLANT_RIPE_AGE
+    eat_plant = do & ~any_object & is_plant & ripe
+    ach = ach.at[ACH["eat_plant"]].set(ach[ACH["eat_plant"]] | eat_plant)
+    planted_at = jnp.where(eat_plant, _set_grid(state.planted_at, target, state.time), state.planted_at)
+
+    on_material = do & ~any_object & ~is_plant
+    req = jnp.asarray(T.COLLECT_REQ)[target_tile]
+    get = jnp.asarray(T.COLLECT_GET)[target_tile]
+    has_req = (req < 0) | (inv[jnp.maximum(req, 0)] > 0)
+    collect = on_material & (get >= 0) & has_req
+    leave = jnp.asarray(T.COLLECT_LEAVE)[target_tile]
+    leave = jnp.where((target_tile == TREE) & params.trees_deplete, GRASS, leave)
+    tiles = set_tile(state.map, target, leave, collect & (leave >= 0))
+    inv = inv.at[jnp.maximum(get, 0)].add(collect.astype(jnp.int32))
+    coll_ach = jnp.asarray(T.COLLECT_ACH)[target_tile]
+    ach = ach.at[jnp.maximum(coll_ach, 0)].set(ach[jnp.maximum(coll_ach, 0)] | (collect & (coll_ach >= 0)))
+    drink = on_material & (target_tile == WATER)
+    sapling = on_material & (target_tile == GRASS) & (jax.random.uniform(key) < params.sapling_prob)
+    inv = inv.at[I["sapling"]].add(sapling.astype(jnp.int32))
+    ach = ach.at[T.ACH_COLLECT_DRINK].set(ach[T.ACH_COLLECT_DRINK] | drink)
+    ach = ach.at[T.ACH_COLLECT_SAPLING].set(ach[T.ACH_COLLECT_SAPLING] | sapling)
+
+    # -- place
+    p = jnp.clip(action - T.FIRST_PLACE_ACTION, 0, len(T.PLACE_TILE) - 1)
+    is_place = (action >= T.FIRST_PLACE_ACTION) & (action < T.FIRST_PLACE_ACTION + len(T.PLACE_TILE))
+    p_item = jnp.asarray(T.PLACE_ITEM)[p]
+    p_cost = jnp.asarray(T.PLACE_COST)[p]
+    placed = (is_place & ~any_object & jnp.asarray(T.PLACE_ALLOWED)[p, target_tile]
+              & (inv[p_item] >= p_cost))
+    tiles = set_tile(tiles, target, jnp.asarray(T.PLACE_TILE)[p], placed)
+    planted_at = jnp.where(placed & (jnp.asarray(T.PLACE_TILE)[p] == PLANT),
+                           _set_grid(planted_at, target, state.time), planted_at)
+    inv = inv.at[p_item].add(-p_cost * placed)
+    p_ach = jnp.asarray(T.PLACE_ACH)[p]
+    ach = ach.at[p_ach].set(ach[p_ach] | placed)
+
+    # -- make (needs a table, and a furnace for iron tools, in the 3x3 area around the player)
+    m = jnp.clip(action - T.FIRST_MAKE_ACTION, 0, len(T.MAKE_ITEM) - 1)
+    is_make = (action >= T.FIRST_MAKE_ACTION) & (action < T.FIRST_MAKE_ACTION + len(T.MAKE_ITEM))
+    area = jax.lax.dynamic_slice(jnp.pad(state.map, 1, constant_values=OUT), (pos[0], pos[1]), (3, 3))
+    near_table = jnp.any(area == TABLE)
+    near_furnace = jnp.any(area == FURNACE)
+    cost = jnp.asarray(T.MAKE_COST)[m]
+    made = (is_make & near_table & (near_furnace | ~jnp.asarray(T.MAKE_FURNACE)[m])
+            & jnp.all(inv >= cost))
+    inv = inv - cost * made
+    inv = inv.at[jnp.asarray(T.MAKE_ITEM)[m]].add(made.astype(jnp.int32))
+    m_ach = jnp.asarray(T.MAKE_ACH)[m]
+    ach = ach.at[m_ach].set(ach[m_ach] | made)
+
+    # -- sleep
+    sleeping = sleeping | ((action == A["sleep"]) & (vitals[3] < MAX_ITEM))
+
+    food = vitals[1] + 6 * ate_cow + 4 * eat_plant
+    drink_v = vitals[2] + drink
+    health = jnp.where(on_lava, 0, vitals[0])
+    return state.replace(
+        map=tiles, planted_at=planted_at, player_pos=pos, player_dir=new_dir,
+        vitals=jnp.stack([health, food, drink_v, vitals[3]]).astype(jnp.int32), inventory=inv,
+        achievements=ach, sleeping=sleeping,
+        hunger=jnp.where(ate_cow, 0.0, state.hunger), thirst=jnp.where(drink, 0.0, state.thirst),
+        zombies=_damage(state.zombies, z_health, killed_z),
+        cows=_damage(state.cows, c_health, killed_c),
+        skeletons=_damage(state.skeletons, s_health, killed_s),
+    )
+
+
+def _set_grid(grid: jax.Array, pos: jax.Array, value) -> jax.Array:
+    n = grid.shape[0]
+    return grid.at[jnp.clip(pos[0], 0, n - 1), jnp.clip(pos[1], 0, n - 1)].set(value)
+
+
+def _damage(mobs: Mobs, health: jax.Array, killed: jax.Array) -> Mobs:
+    return mobs.replace(health=health, alive=mobs.alive & ~killed)
+
+
+def life_stats(state: EnvState) -> EnvState:
+    """Hunger, thirst, fatigue and recovery counters with Crafter's thresholds; clamp; wake if hurt."""
+    sl = state.sleeping
+    health, food, drink, energy = state.vitals
+    hunger = state.hunger + jnp.where(sl, 0.5, 1.0)
+    food = food - (hunger > 25)
+    hunger = jnp.where(hunger > 25, 0.0, hunger)
+    thirst = state.thirst + jnp.where(sl, 0.5, 1.0)
+    drink = drink - (thirst > 20)
+    thirst = jnp.where(thirst > 20, 0.0, thirst)
+    fatigue = jnp.where(sl, jnp.minimum(state.fatigue - 1, 0.0), state.fatigue + 1)
+    energy = energy + (fatigue < -10) - (fatigue > 30)
+    fatigue = jnp.where((fatigue < -10) | (fatigue > 30), 0.0, fatigue)
+    ok = (food > 0) & (drink > 0) & ((energy > 0) | sl)
+    recover = state.recover + jnp.where(ok, jnp.where(sl, 2.0, 1.0), jnp.where(sl, -0.5, -1.0))
+    health = health + (recover > 25) - (recover < -15)
+    recover = jnp.where((recover > 25) | (recover < -15), 0.0, recover)
+    vitals = jnp.clip(jnp.stack([health, food, drink, energy]), 0, MAX_ITEM).astype(jnp.int32)
+    hurt = vitals[0] < state.last_health
+    return state.replace(
+        vitals=vitals, inventory=jnp.clip(state.inventory, 0, MAX_ITEM), hunger=hunger, thirst=thirst,
+        fatigue=fatigue, recover=recover, sleeping=sl & ~hurt, last_health=vitals[0])
+
+
+# ---------------------------------------------------------------------------------------------------
+# mobs
+def _hurt_player(state: EnvState, amount: jax.Array) -> EnvState:
+    vitals = state.vitals.at[0].set(jnp.maximum(state.vitals[0] - amount, 0))
+    return state.replace(vitals=vitals)
+
+
+def update_zombies(key: jax.Array, state: EnvState, params: EnvParams) -> EnvState:
+    """Zombies chase the player within 8 tiles (90%) and hit when adjacent, then cool down 5 steps."""
+    n = state.zombies.alive.shape[0]
+    u = jax.random.uniform(key, (n, 3))
+    rand_dir = jax.random.randint(jax.random.fold_in(key, 1), (n,), 0, 4)
+
+    def body(i, st: EnvState) -> EnvState:
+        z = st.zombies
+        pos = z.pos[i]
+        active = z.alive[i] & (l1(pos, st.player_pos) < UPDATE_DISTANCE)
+        dist = l1(pos, st.player_pos)
+        chase = (dist <= 8) & (u[i, 0] < 0.9)
+        direction = jnp.where(chase, toward(pos, st.player_pos, u[i, 1] < 0.8), DIRS[rand_dir[i]])
+        new_pos, _ = try_move(st, pos, direction, active)
+        near = active & (l1(new_pos, st.player_pos) <= 1)
+        cooling = z.cooldown[i] > 0
+        attack = near & ~cooling
+        dmg = jnp.where(st.sleeping, params.zombie_sleep_damage, params.zombie_damage)
+        st = _hurt_player(st, jnp.where(attack, dmg, 0))
+        cooldown = jnp.where(near & cooling, z.cooldown[i] - 1, jnp.where(attack, 5, z.cooldown[i]))
+        z = z.replace(pos=z.pos.at[i].set(new_pos), cooldown=z.cooldown.at[i].set(cooldown))
+        return st.replace(zombies=z)
+
+    return jax.lax.fori_loop(0, n, body, state)
+
+
+def update_cows(key: jax.Array, state: EnvState) -> EnvState:
+    """Cows wander: half of the time they try a random step."""
+    n = state.cows.alive.shape[0]
+    u = jax.random.uniform(key, (n,))
+    rand_dir = jax.random.randint(jax.random.fold_in(key, 1), (n,), 0, 4)
+
+    def body(i, st: EnvState) -> EnvState:
+        c = st.cows
+        active = c.alive[i] & (l1(c.pos[i], st.player_pos) < UPDATE_DISTANCE)
+        new_pos, _ = try_move(st, c.pos[i], DIRS[rand_dir[i]], active & (u[i] < 0.5))
+        return st.replace(cows=c.replace(pos=c.pos.at[i].set(new_pos)))
+
+    return jax.lax.fori_loop(0, n, body, state)
+
+
+def update_skeletons(key: jax.Array, state: EnvState) -> EnvState:
+    """Skeletons keep their distance, shoot arrows within 5 tiles, approach within 8."""
+    n = state.skeletons.alive.shape[0]
+    u = jax.random.uniform(key, (n, 6))
+    rand_dir = jax.random.randint(jax.random.fold_in(key, 1), (n,), 0, 4)
+
+    def body(i, st: EnvState) -> EnvState:
+        s = st.skeletons
+        pos = s.pos[i]
+        dist = l1(pos, st.player_pos)
+        active = s.alive[i] & (dist < UPDATE_DISTANCE)
+        reload = jnp.where(active, jnp.maximum(s.cooldown[i] - 1, 0), s.cooldown[i])
+        retreat_dir = -toward(pos, st.player_pos, u[i, 0] < 0.6)
+        pos1, retreated = try_move(st, pos, retreat_dir, active & (dist <= 3))
+        rest = active & ~retreated
+        shoot = rest & (dist <= 5) & (u[i, 1] < 0.5)
+        approach = rest & ~shoot & (dist <= 8) & (u[i, 2] < 0.3)
+        wander = rest & ~shoot & ~approach & (u[i, 3] < 0.2)
+        move_dir = jnp.where(approach, toward(pos, st.player_pos, u[i, 4] < 0.6), DIRS[rand_dir[i]])
+        pos2, _ = try_move(st, pos1, move_dir, approach | wander)
+        # Shooting: needs a loaded bow, a free arrow-passable tile in front, and a free arrow slot.
+        aim = toward(pos, st.player_pos, jnp.array(True))
+        arrow_pos = pos + aim
+        free_slot = ~st.arrows.alive
+        can_shoot = (shoot & (reload == 0) & jnp.any(aim != 0)
+                     & T_IS_ARROW_PASSABLE[tile_at(st.map, arrow_pos)] & ~occupied(st, arrow_pos)
+                     & free_slot.any())
+        slot = jnp.argmax(free_slot)
+        arrows = st.arrows
+        arrows = arrows.replace(
+            pos=arrows.pos.at[slot].set(jnp.where(can_shoot, arrow_pos, arrows.pos[slot])),
+            direction=arrows.direction.at[slot].set(jnp.where(can_shoot, aim, arrows.direction[slot])),
+            alive=arrows.alive.at[slot].set(arrows.alive[slot] | can_shoot))
+        reload = jnp.where(can_shoot, 4, reload)
+        s = s.replace(pos=s.pos.at[i].set(pos2), cooldown=s.cooldown.at[i].set(reload))
+        return st.replace(skeletons=s, arrows=arrows)
+
+    return jax.lax.fori_loop(0, n, body, state)
+
+
+def update_arrows(state: EnvState, params: EnvParams) -> EnvState:
+    """Arrows fly straight; they damage what they hit and break tables and furnaces into path."""
+    n = state.arrows.alive.shape[0]
+
+    def body(i, st: EnvState) -> EnvState:
+        a = st.arrows
+        active = a.alive[i] & (l1(a.pos[i], st.player_pos) < UPDATE_DISTANCE)
+        target = a.pos[i] + a.direction[i]
+        tile = tile_at(st.map, target)
+        hit_player = active & jnp.all(target == st.player_pos)
+        hit_z = active & mob_at(st.zombies, target)
+        hit_c = active & mob_at(st.cows, target)
+        hit_s = active & mob_at(st.skeletons, target)
+        hit_plant = active & (tile == PLANT)
+        hit_obj = hit_player | hit_z.any() | hit_c.any() | hit_s.any() | hit_plant
+        blocked = active & ~hit_obj & ~T_IS_ARROW_PASSABLE[tile]
+        breaks = blocked & ((tile == TABLE) | (tile == FURNACE))
+        tiles = set_tile(st.map, target, PATH, breaks)
+        tiles = set_tile(tiles, target, GRASS, hit_plant)  # a plant has one health point
+        dmg = params.arrow_damage
+        st = _hurt_player(st, jnp.where(hit_player, dmg, 0))
+        st = st.replace(
+            map=tiles,
+            zombies=_arrow_damage(st.zombies, hit_z, dmg),
+            cows=_arrow_damage(st.cows, hit_c, dmg),
+            skeletons=_arrow_damage(st.skeletons, hit_s, dmg))
+        stop = hit_obj | blocked
+        fly = active & ~stop
+        # Arrows are objects too: another arrow in the way stops this one without damage.
+        other_arrow = (mob_at(a, target) & (jnp.arange(n) != i)).any()
+        fly_to = fly & ~other_arrow
+        a = a.replace(pos=a.pos.at[i].set(jnp.where(fly_to, target, a.pos[i])),
+                      alive=a.alive.at[i].set(a.alive[i] & ~stop & ~(fly & other_arrow)))
+        return st.replace(arrows=a)
+
+    return jax.lax.fori_loop(0, n, body, state)
+
+
+def _arrow_damage(mobs: Mobs, hit: jax.Array, dmg) -> Mobs:
+    health = mobs.health - dmg * hit
+    return mobs.replace(health=health, alive=mobs.alive & ~(hit & (health <= 0)))
+
+
+def trample_plants(state: EnvState) -> EnvState:
+    """A plant next to a zombie, skeleton or cow loses its single health point (becomes grass)."""
+    n = state.map.shape[0]
+    pos = jnp.concatenate([state.zombies.pos, state.cows.pos, state.skeletons.pos])
+    alive = jnp.concatenate([state.zombies.alive, state.cows.alive, state.skeletons.alive])
+    alive = alive & (l1(pos, state.player_pos) < UPDATE_DISTANCE)
+    nb = (pos[:, None, :] + DIRS[None, :, :]).reshape(-1, 2)
+    inside = jnp.all((nb >= 0) & (nb < n), axis=-1)
+    x, y = jnp.clip(nb[:, 0], 0, n - 1), jnp.clip(nb[:, 1], 0, n - 1)
+    trample = jnp.repeat(alive, 4) & inside & (state.map[x, y] == PLANT)
+    # Duplicate indices all write the same value, so the scatter order does not matter.
+    return state.replace(map=state.map.at[x, y].set(jnp.where(trample, GRASS, state.map[x, y])))

@@ -1,0 +1,117 @@
+"""The ``minigrid`` family: MiniGrid's rules in JAX, with the layout and mission as config data."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from gymnax.environments import spaces
+
+from envgen.envs.base import Environment
+from envgen.envs.minigrid import constants as C
+from envgen.envs.minigrid import observe, step, worldgen
+from envgen.envs.minigrid.state import EnvParams, EnvState, Level, StaticEnvParams
+
+
+class MiniGrid(Environment[EnvState, EnvParams, Level]):
+    """MiniGrid-style grid worlds; one compiled step runs any mix of layouts and missions.
+
+    Observations are ``{"image": uint8[7, 7, 3], "direction": int32, "mission": int32[5]}``; the full
+    symbolic map is :meth:`full_obs`. Actions are MiniGrid's seven (left, right, forward, pickup, drop,
+    toggle, done).
+    """
+
+    family = "minigrid"
+
+    @property
+    def default_static_params(self) -> StaticEnvParams:
+        """25x25 maximum grid: the largest classic task (MultiRoom) is 25x25."""
+        return StaticEnvParams()
+
+    @property
+    def default_params(self) -> EnvParams:
+        """MiniGrid-Empty-8x8: agent at (1, 1) facing right, goal in the far corner."""
+        return EnvParams()
+
+    @property
+    def num_actions(self) -> int:
+        return C.NUM_ACTIONS
+
+    def generate_level(self, key: jax.Array, params: EnvParams) -> Level:
+        """Generate a level from the config (layout by ``lax.switch``, then shared placement)."""
+        return worldgen.generate_level(key, params, self.static_params)
+
+    def reset_to_level(self, key: jax.Array, level: Level, params: EnvParams) -> EnvState:
+        """Start an episode on a stored level (a copy; no generation)."""
+        del key, params
+        return EnvState(
+            time=jnp.int32(0),
+            grid=level.grid,
+            agent_pos=level.agent_pos,
+            agent_dir=level.agent_dir,
+            carrying=jnp.zeros(3, jnp.int32),
+            mission=level.mission,
+            success=jnp.array(False),
+            level=level,
+        )
+
+    def step_env(self, key: jax.Array, state: EnvState, action: Any, params: EnvParams):
+        """One MiniGrid step (the base class adds truncation and auto-reset)."""
+        del key
+        state, reward, terminated, events = step.step_rules(state, action, params)
+        return self.get_obs(state, params), state, reward, terminated, events
+
+    def get_obs(self, state: EnvState, params: EnvParams | None = None, key: jax.Array | None = None) -> dict:
+        """Egocentric 7x7 (type, colour, state) view with occlusion, direction and mission."""
+        params = self.default_params if params is None else params
+        return observe.get_obs(state, params, self.static_params.view_size)
+
+    def full_obs(self, state: EnvState) -> jax.Array:
+        """``uint8[H, W, 3]`` symbolic map of the whole (maximum-size) grid with the agent drawn in."""
+        return observe.full_obs(state)
+
+    def is_terminal(self, state: EnvState, params: EnvParams) -> jax.Array:
+        """Only the time limit is visible from the state alone (termination comes from ``step``)."""
+        return state.time >= params.max_steps
+
+    def action_space(self, params: EnvParams | None = None) -> spaces.Discrete:
+        """MiniGrid's seven actions."""
+        return spaces.Discrete(C.NUM_ACTIONS)
+
+    def observation_space(self, params: EnvParams | None = None) -> spaces.Dict:
+        """Image, direction and mission."""
+        v = self.static_params.view_size
+        return spaces.Dict({
+            "image": spaces.Box(0, 10, (v, v, 3), jnp.uint8),
+            "direction": spaces.Discrete(4),
+            "mission": spaces.Box(0, 10, (C.MISSION_LEN,), jnp.int32),
+        })
+
+    def state_space(self, params: EnvParams | None = None) -> spaces.Dict:
+        """Coarse description of the state pytree."""
+        s = self.static_params
+        return spaces.Dict({
+            "grid": spaces.Box(0, 255, (s.max_height, s.max_width, 4), jnp.uint8),
+            "time": spaces.Discrete(2**31 - 1),
+        })
+
+    # -- people-facing -----------------------------------------------------------------------------
+    def mission_text(self, state_or_level) -> str:
+        """The mission in words (host side)."""
+        from envgen.envs.minigrid.missions import mission_text
+
+        return mission_text(np.asarray(state_or_level.mission))
+
+    def render_map(self, state: EnvState, params: EnvParams) -> np.ndarray:
+        """The active area of the grid with the agent, as an RGB image."""
+        from envgen.envs.minigrid.render import render_map
+
+        return render_map(state, params)
+
+    def render_view(self, state: EnvState, params: EnvParams) -> np.ndarray:
+        """The agent's 7x7 view (unseen cells black), as an RGB image."""
+        from envgen.envs.minigrid.render import render_view
+
+        return render_view(self.get_obs(state, params)["image"])

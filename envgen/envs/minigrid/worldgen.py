@@ -1,0 +1,631 @@
+"""Level generation: params -> start level, branch-free so any mix of configs runs under one vmap.
+
+Two phases. A *layout* (selected by ``params.layout`` with ``lax.switch``) draws walls, lava and doors
+and says where the agent starts (``start``), where goal-side things go (``goal``), where a key may lie
+(``key``) and which door, if any, is the *gate* between the two sides. The shared *placement* phase
+then locks the gate, puts the agent, goal tile, blocker ball, key (always on the agent's side of the
+gate), mission object and distractors, and resolves random mission colours against what was placed.
+
+Under ``vmap`` every layout branch is computed for every level, which is fine: levels are generated
+once and stored, never inside ``step`` (see envgen.envs.base).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+
+from envgen.envs.minigrid import constants as C
+from envgen.envs.minigrid.state import EnvParams, Level, StaticEnvParams
+
+BIG = 10_000
+
+
+class Layout(NamedTuple):
+    """What a layout generator hands to the placement phase (all ``[H, W]`` unless noted)."""
+
+    typ: jax.Array
+    col: jax.Array
+    st: jax.Array
+    start: jax.Array      # bool: where the agent may start
+    goal: jax.Array       # bool: where the goal tile / mission object go
+    key: jax.Array        # bool: where the gate's key may go (intersected with the reachable side)
+    gate_pos: jax.Array   # int32[2] (row, col) of the gate door
+    has_gate: jax.Array   # bool
+
+
+# -- small helpers -------------------------------------------------------------------------------
+
+def coords(static: StaticEnvParams) -> tuple[jax.Array, jax.Array]:
+    """Row and column index grids of the static maximum shape."""
+    rows, cols = jnp.meshgrid(jnp.arange(static.max_height), jnp.arange(static.max_width), indexing="ij")
+    return rows.astype(jnp.int32), cols.astype(jnp.int32)
+
+
+def randint(key: jax.Array, lo, hi) -> jax.Array:
+    """Uniform integer in [lo, hi) with traced bounds; returns lo when the range is empty."""
+    lo = jnp.asarray(lo, jnp.int32)
+    hi = jnp.maximum(jnp.asarray(hi, jnp.int32), lo + 1)
+    return jax.random.randint(key, (), lo, hi, dtype=jnp.int32)
+
+
+def sample_cell(key: jax.Array, mask: jax.Array) -> tuple[jax.Array, jax.Array]:
+    """A uniform cell of ``mask`` as (row, col), and whether the mask had any cell."""
+    score = jnp.where(mask, jax.random.uniform(key, mask.shape), -1.0)
+    idx = jnp.argmax(score.reshape(-1))
+    width = mask.shape[1]
+    return jnp.stack([idx // width, idx % width]).astype(jnp.int32), jnp.any(mask)
+
+
+def sample_index(key: jax.Array, mask: jax.Array) -> jax.Array:
+    """A uniform index among the true entries of a 1-D mask (0 if none)."""
+    return jnp.argmax(jnp.where(mask, jax.random.uniform(key, mask.shape), -1.0)).astype(jnp.int32)
+
+
+def at(rows, cols, pos) -> jax.Array:
+    """Mask of the single cell ``pos``."""
+    return (rows == pos[0]) & (cols == pos[1])
+
+
+def rect(rows, cols, top, left, height, width) -> jax.Array:
+    """Mask of the rectangle with the given corner and size."""
+    return (rows >= top) & (rows < top + height) & (cols >= left) & (cols < left + width)
+
+
+def border(rows, cols, top, left, height, width) -> jax.Array:
+    """Mask of the outline of a rectangle."""
+    inside = rect(rows, cols, top, left, height, width)
+    edge = (rows == top) | (rows == top + height - 1) | (cols == left) | (cols == left + width - 1)
+    return inside & edge
+
+
+def dilate4(mask: jax.Array) -> jax.Array:
+    """Mask grown by one cell in the four directions."""
+    pad = jnp.pad(mask, 1)
+    return mask | pad[:-2, 1:-1] | pad[2:, 1:-1] | pad[1:-1, :-2] | pad[1:-1, 2:]
+
+
+def flood(passable: jax.Array, seed: jax.Array) -> jax.Array:
+    """Cells 4-connected to ``seed`` through ``passable`` (iterated dilation until it stops growing)."""
+
+    def body(carry):
+        region, _ = carry
+        grown = dilate4(region) & passable | region
+        return grown, jnp.any(grown != region)
+
+    region, _ = jax.lax.while_loop(lambda c: c[1], body, (seed, jnp.array(True)))
+    return region
+
+
+def resolve_pos(pos: jax.Array, height: jax.Array, width: jax.Array) -> jax.Array:
+    """Negative coordinates count from the far wall (``-2`` -> ``size - 2``)."""
+    size = jnp.stack([height, width])
+    return jnp.where(pos < 0, size + pos, pos).astype(jnp.int32)
+
+
+def _base(params: EnvParams, rows, cols, height=None, width=None):
+    """Walls outside the active area and on its outer ring, empty inside."""
+    height = params.height if height is None else height
+    width = params.width if width is None else width
+    active = (rows < params.height) & (cols < params.width)
+    ring = border(rows, cols, 0, 0, height, width)
+    typ = jnp.where(active & ~ring, C.EMPTY, C.WALL)
+    col = jnp.where(typ == C.WALL, C.GREY, 0)
+    return typ.astype(jnp.int32), col.astype(jnp.int32), jnp.zeros_like(typ, dtype=jnp.int32)
+
+
+def _interior(params: EnvParams, rows, cols):
+    return rect(rows, cols, 1, 1, params.height - 2, params.width - 2)
+
+
+def _no_gate(rows):
+    return jnp.zeros(2, jnp.int32), jnp.array(False)
+
+
+def _put_doors(typ, col, st, rows, cols, pos, colors, enabled, state=C.CLOSED):
+    """Write doors at ``pos[k]`` for enabled k (disabled ones are dropped, never written)."""
+    height, width = typ.shape
+    r = jnp.where(enabled, pos[:, 0], height)  # out of range -> dropped by the scatter
+    c = jnp.where(enabled, pos[:, 1], width)
+    typ = typ.at[r, c].set(C.DOOR, mode="drop")
+    col = col.at[r, c].set(colors, mode="drop")
+    st = st.at[r, c].set(state, mode="drop")
+    return typ, col, st
+
+
+# -- layouts -------------------------------------------------------------------------------------
+
+def layout_empty(key, params: EnvParams, static: StaticEnvParams) -> Layout:
+    """One room; optionally a random size inside the grid and up to four closed wall doors (GoToDoor)."""
+    rows, cols = coords(static)
+    k_h, k_w, k_pos, k_col = jax.random.split(key, 4)
+    h = jnp.where(params.random_room_size, randint(k_h, 5, params.height + 1), params.height)
+    w = jnp.where(params.random_room_size, randint(k_w, 5, params.width + 1), params.width)
+    typ, col, st = _base(params, rows, cols, h, w)
+    ks = jax.random.split(k_pos, 4)
+    pos = jnp.stack([
+        jnp.stack([jnp.int32(0), randint(ks[0], 2, w - 2)]),
+        jnp.stack([h - 1, randint(ks[1], 2, w - 2)]),
+        jnp.stack([randint(ks[2], 2, h - 2), jnp.int32(0)]),
+        jnp.stack([randint(ks[3], 2, h - 2), w - 1]),
+    ]).astype(jnp.int32)
+    colors = jax.random.permutation(k_col, C.NUM_COLORS)[:4]
+    typ, col, st = _put_doors(typ, col, st, rows, cols, pos, colors, jnp.arange(4) < params.wall_doors)
+    inside = rect(rows, cols, 1, 1, h - 2, w - 2)
+    return Layout(typ, col, st, inside, inside, inside, *_no_gate(rows))
+
+
+def layout_two_rooms(key, params: EnvParams, static: StaticEnvParams) -> Layout:
+    """DoorKey: a full-height wall at a random column with one door (the gate) at a random row."""
+    rows, cols = coords(static)
+    k_split, k_door = jax.random.split(key)
+    typ, col, st = _base(params, rows, cols)
+    split = randint(k_split, 2, params.width - 2)
+    door_row = randint(k_door, 1, params.height - 2)  # MiniGrid's exclusive bound: row h-2 is never used
+    wall = (cols == split) & (rows < params.height)
+    typ = jnp.where(wall, C.WALL, typ)
+    col = jnp.where(wall, C.GREY, col)
+    gate = jnp.stack([door_row, split]).astype(jnp.int32)
+    typ, col, st = _put_doors(typ, col, st, rows, cols, gate[None], jnp.array([C.YELLOW]), jnp.array([True]))
+    inside = _interior(params, rows, cols)
+    left = inside & (cols < split)
+    right = inside & (cols > split)
+    return Layout(typ, col, st, left, right, left, gate, jnp.array(True))
+
+
+def layout_four_rooms(key, params: EnvParams, static: StaticEnvParams) -> Layout:
+    """FourRooms: walls through the middle column and row, one gap in each of the four segments."""
+    rows, cols = coords(static)
+    typ, col, st = _base(params, rows, cols)
+    rh, rw = params.height // 2, params.width // 2
+    active = (rows < params.height) & (cols < params.width)
+    walls = active & ((rows == rh) | (cols == rw))
+    typ = jnp.where(walls, C.WALL, typ)
+    col = jnp.where(walls, C.GREY, col)
+    ks = jax.random.split(key, 4)
+    gaps = jnp.stack([
+        jnp.stack([randint(ks[0], 1, rh), rw]),
+        jnp.stack([randint(ks[1], rh + 1, 2 * rh), rw]),
+        jnp.stack([rh, randint(ks[2], 1, rw)]),
+        jnp.stack([rh, randint(ks[3], rw + 1, 2 * rw)]),
+    ]).astype(jnp.int32)
+    typ = typ.at[gaps[:, 0], gaps[:, 1]].set(C.EMPTY)
+    col = col.at[gaps[:, 0], gaps[:, 1]].set(0)
+    inside = _interior(params, rows, cols)
+    return Layout(typ, col, st, inside, inside, inside, *_no_gate(rows))
+
+
+def _room_walls(params: EnvParams, rows, cols):
+    s1 = params.room_size - 1
+    active = (rows < params.height) & (cols < params.width)
+    walls = active & ((rows % s1 == 0) | (cols % s1 == 0))
+    typ = jnp.where(active & ~walls, C.EMPTY, C.WALL).astype(jnp.int32)
+    return typ, jnp.where(typ == C.WALL, C.GREY, 0).astype(jnp.int32), jnp.zeros_like(typ)
+
+
+def _room_interior(params: EnvParams, rows, cols, room_row, room_col):
+    s1 = params.room_size - 1
+    return rect(rows, cols, room_row * s1 + 1, room_col * s1 + 1, s1 - 1, s1 - 1)
+
+
+def _room_edges(key, params: EnvParams):
+    """Door positions of the 12 walls between rooms of a 3x3 grid: 6 vertical walls, then 6 horizontal.
+
+    Vertical edge (j, i) joins room (j, i) and (j, i+1); horizontal edge (j, i) joins (j, i), (j+1, i).
+    """
+    s1 = params.room_size - 1
+    n = C.MAX_ROOM_GRID
+    kv, kh = jax.random.split(key)
+    jv, iv = jnp.meshgrid(jnp.arange(n), jnp.arange(n - 1), indexing="ij")
+    jh, ih = jnp.meshgrid(jnp.arange(n - 1), jnp.arange(n), indexing="ij")
+    off_v = jax.random.randint(kv, jv.shape, 1, jnp.maximum(s1, 2))
+    off_h = jax.random.randint(kh, jh.shape, 1, jnp.maximum(s1, 2))
+    pos_v = jnp.stack([jv * s1 + off_v, (iv + 1) * s1], -1).reshape(-1, 2)
+    pos_h = jnp.stack([(jh + 1) * s1, ih * s1 + off_h], -1).reshape(-1, 2)
+    valid_v = ((jv < params.room_rows) & (iv + 1 < params.room_cols)).reshape(-1)
+    valid_h = ((jh + 1 < params.room_rows) & (ih < params.room_cols)).reshape(-1)
+    # rooms each edge joins, as (row, col) pairs
+    a = jnp.concatenate([jnp.stack([jv, iv], -1).reshape(-1, 2), jnp.stack([jh, ih], -1).reshape(-1, 2)])
+    b = jnp.concatenate([jnp.stack([jv, iv + 1], -1).reshape(-1, 2), jnp.stack([jh + 1, ih], -1).reshape(-1, 2)])
+    pos = jnp.concatenate([pos_v, pos_h]).astype(jnp.int32)
+    valid = jnp.concatenate([valid_v, valid_h])
+    return pos, valid, a, b
+
+
+def _edge_index_v(j, i):
+    return j * (C.MAX_ROOM_GRID - 1) + i
+
+
+def _edge_index_h(j, i):
+    return C.MAX_ROOM_GRID * (C.MAX_ROOM_GRID - 1) + j * C.MAX_ROOM_GRID + i
+
+
+def layout_room_grid(key, params: EnvParams, static: StaticEnvParams) -> Layout:
+    """A grid of rooms (up to 3x3) joined by doors along a random spanning tree plus extra doors.
+
+    The agent starts in room (0, 0) and the goal side is the far corner room, a leaf of the tree whose
+    single door is the gate (Unlock / UnlockPickup / BlockedUnlockPickup / ObstructedMaze-1D are 1x2).
+    """
+    rows, cols = coords(static)
+    k_edges, k_tree, k_extra, k_col = jax.random.split(key, 4)
+    typ, col, st = _room_walls(params, rows, cols)
+    pos, valid, a, b = _room_edges(k_edges, params)
+    n = C.MAX_ROOM_GRID
+    # Each room except (0, 0) joins the neighbour to its left or above: a tree rooted at the start.
+    jj, ii = jnp.meshgrid(jnp.arange(n), jnp.arange(n), indexing="ij")
+    go_left = jax.random.bernoulli(k_tree, 0.5, jj.shape)
+    go_left = jnp.where(jj == 0, True, jnp.where(ii == 0, False, go_left))
+    parent_edge = jnp.where(go_left, _edge_index_v(jj, ii - 1), _edge_index_h(jj - 1, ii))
+    in_grid = (jj < params.room_rows) & (ii < params.room_cols) & ((jj > 0) | (ii > 0))
+    n_edges = pos.shape[0]
+    tree = jnp.zeros(n_edges, bool).at[jnp.where(in_grid, parent_edge, n_edges).reshape(-1)].set(
+        True, mode="drop")
+    goal_room = jnp.stack([params.room_rows - 1, params.room_cols - 1])
+    touches_goal = jnp.all(a == goal_room, -1) | jnp.all(b == goal_room, -1)
+    # Extra doors never touch the goal room, so the gate stays its only way in.
+    candidate = valid & ~tree & ~touches_goal
+    order = jnp.argsort(jnp.where(candidate, jax.random.uniform(k_extra, (n_edges,)), 2.0))
+    rank = jnp.zeros(n_edges, jnp.int32).at[order].set(jnp.arange(n_edges, dtype=jnp.int32))
+    extra = candidate & (rank < params.extra_doors)
+    colors = jax.random.randint(k_col, (n_edges,), 0, C.NUM_COLORS)
+    typ, col, st = _put_doors(typ, col, st, rows, cols, pos, colors, tree | extra)
+    has_gate = (params.room_rows * params.room_cols) > 1
+    gate_edge = parent_edge[jnp.clip(goal_room[0], 0, n - 1), jnp.clip(goal_room[1], 0, n - 1)]
+    gate = pos[jnp.clip(gate_edge, 0, n_edges - 1)]
+    start = _room_interior(params, rows, cols, 0, 0)
+    goal = _room_interior(params, rows, cols, goal_room[0], goal_room[1])
+    everywhere = _interior(params, rows, cols)
+    return Layout(typ, col, st, start, goal, everywhere, gate, has_gate)
+
+
+def layout_key_corridor(key, params: EnvParams, static: StaticEnvParams) -> Layout:
+    """KeyCorridor: 3 columns of rooms, the middle column opened into a corridor; a locked door leads
+    from the corridor to a random right-hand room (goal side), the key lies in a random left room."""
+    rows, cols = coords(static)
+    k_edges, k_gate, k_key, k_col = jax.random.split(key, 4)
+    typ, col, st = _room_walls(params, rows, cols)
+    s1 = params.room_size - 1
+    # open the corridor: the walls between middle rooms, corners excluded
+    corridor_walls = (cols > s1) & (cols < 2 * s1) & (rows % s1 == 0) & (rows > 0) & (
+        rows < params.room_rows * s1)
+    typ = jnp.where(corridor_walls, C.EMPTY, typ)
+    col = jnp.where(corridor_walls, 0, col)
+    pos, _, _, _ = _room_edges(k_edges, params)
+    n = C.MAX_ROOM_GRID
+    j = jnp.arange(n)
+    gate_row = randint(k_gate, 0, params.room_rows)
+    key_row = randint(k_key, 0, params.room_rows)
+    # every side room gets a door to the corridor (MiniGrid's connect_all may pick other doors)
+    left_doors = _edge_index_v(j, 0)
+    right_doors = _edge_index_v(j, 1)
+    door_idx = jnp.concatenate([left_doors, right_doors])
+    enabled = jnp.concatenate([j < params.room_rows, j < params.room_rows])
+    colors = jax.random.randint(k_col, (2 * n,), 0, C.NUM_COLORS)
+    typ, col, st = _put_doors(typ, col, st, rows, cols, pos[door_idx], colors, enabled)
+    gate = pos[_edge_index_v(gate_row, 1)]
+    start = _room_interior(params, rows, cols, params.room_rows // 2, 1)
+    goal = _room_interior(params, rows, cols, gate_row, 2)
+    key_room = _room_interior(params, rows, cols, key_row, 0)
+    return Layout(typ, col, st, start, goal, key_room, gate, jnp.array(True))
+
+
+def _multiroom_chain(key, params: EnvParams, candidates: int = 8):
+    """One attempt of MiniGrid's MultiRoom placement: rooms chained door to door, greedy, no overlap.
+
+    Rooms are (x, y, size_x, size_y) in MiniGrid's (column, row) convention to follow its formulas.
+    """
+    n_max = C.MAX_CHAIN_ROOMS
+    width, height, max_size = params.width, params.height, params.room_size
+    k_n, k_first, k_loop = jax.random.split(key, 3)
+    kx, ky, ksx, ksy = jax.random.split(k_first, 4)
+    x0, y0 = randint(kx, 0, width - 2), randint(ky, 0, width - 2)
+    sx0, sy0 = randint(ksx, 4, max_size + 1), randint(ksy, 4, max_size + 1)
+    ok0 = (x0 + sx0 <= width) & (y0 + sy0 < height)
+    rooms = jnp.zeros((n_max, 4), jnp.int32).at[0].set(jnp.stack([x0, y0, sx0, sy0]))
+    doors = jnp.zeros((n_max, 2), jnp.int32)
+    entry_wall = jnp.zeros(n_max, jnp.int32).at[0].set(2)
+    count = ok0.astype(jnp.int32)
+    target = randint(k_n, params.min_rooms, params.max_rooms + 1)
+
+    def place(idx, carry):
+        rooms, doors, entry_wall, count = carry
+        prev = rooms[idx - 1]
+        kk = jax.random.split(jax.random.fold_in(k_loop, idx), 6)
+        # K candidate (exit wall, door, size, corner) tuples; keep the first that fits
+        exit_wall = (entry_wall[idx - 1] + 1 + jax.random.randint(kk[0], (candidates,), 0, 3)) % 4
+        off_y = jax.random.randint(kk[1], (candidates,), 1, jnp.maximum(prev[3] - 1, 2))
+        off_x = jax.random.randint(kk[2], (candidates,), 1, jnp.maximum(prev[2] - 1, 2))
+        px, py, psx, psy = prev
+        door_x = jnp.select([exit_wall == 0, exit_wall == 1, exit_wall == 2], [px + psx - 1, px + off_x, px],
+                            px + off_x)
+        door_y = jnp.select([exit_wall == 0, exit_wall == 1, exit_wall == 2], [py + off_y, py + psy - 1, py + off_y],
+                            py)
+        wall = (exit_wall + 2) % 4
+        sx = jax.random.randint(kk[3], (candidates,), 4, max_size + 1)
+        sy = jax.random.randint(kk[4], (candidates,), 4, max_size + 1)
+        u = jax.random.uniform(kk[5], (candidates,))
+        ry = door_y - sy + 2 + jnp.floor(u * jnp.maximum(sy - 2, 1)).astype(jnp.int32)  # [y-sy+2, y)
+        rx = door_x - sx + 2 + jnp.floor(u * jnp.maximum(sx - 2, 1)).astype(jnp.int32)
+        tx = jnp.select([wall == 0, wall == 1, wall == 2], [door_x - sx + 1, rx, door_x], rx)
+        ty = jnp.select([wall == 0, wall == 1, wall == 2], [ry, door_y - sy + 1, ry], door_y)
+        fits = (tx >= 0) & (ty >= 0) & (tx + sx <= width) & (ty + sy < height)
+        others = rooms[None, :, :]
+        separate = ((tx[:, None] + sx[:, None] < others[..., 0]) | (others[..., 0] + others[..., 2] <= tx[:, None])
+                    | (ty[:, None] + sy[:, None] < others[..., 1]) | (others[..., 1] + others[..., 3] <= ty[:, None]))
+        checked = jnp.arange(n_max)[None, :] < idx - 1  # every earlier room except the one we leave
+        fits = fits & jnp.all(separate | ~checked, axis=1)
+        pick = jnp.argmax(fits)
+        grow = (count == idx) & (idx < target) & jnp.any(fits)
+        room = jnp.stack([tx[pick], ty[pick], sx[pick], sy[pick]])
+        rooms = rooms.at[idx].set(jnp.where(grow, room, rooms[idx]))
+        doors = doors.at[idx].set(jnp.where(grow, jnp.stack([door_x[pick], door_y[pick]]), doors[idx]))
+        entry_wall = entry_wall.at[idx].set(jnp.where(grow, wall[pick], entry_wall[idx]))
+        return rooms, doors, entry_wall, count + grow.astype(jnp.int32)
+
+    rooms, doors, entry_wall, count = jax.lax.fori_loop(1, n_max, place, (rooms, doors, entry_wall, count))
+    return rooms, doors, count, target
+
+
+def layout_multi_room(key, params: EnvParams, static: StaticEnvParams, attempts: int = 16) -> Layout:
+    """MultiRoom: a chain of rooms joined by closed doors, no outer wall; the goal is in the last room."""
+    rows, cols = coords(static)
+    k_chain, k_col = jax.random.split(key)
+    rooms, doors, count, target = jax.vmap(lambda k: _multiroom_chain(k, params))(
+        jax.random.split(k_chain, attempts))
+    best = jnp.argmax(jnp.minimum(count, target))  # MiniGrid retries until the chain is long enough
+    rooms, doors, count = rooms[best], doors[best], count[best]
+    active = (rows < params.height) & (cols < params.width)
+    valid = jnp.arange(C.MAX_CHAIN_ROOMS) < count
+    outlines = jax.vmap(lambda r: border(rows, cols, r[1], r[0], r[3], r[2]))(rooms)
+    walls = jnp.any(outlines & valid[:, None, None], axis=0)
+    typ = jnp.where(active & ~walls, C.EMPTY, C.WALL).astype(jnp.int32)
+    col = jnp.where(typ == C.WALL, C.GREY, 0).astype(jnp.int32)
+    st = jnp.zeros_like(typ)
+    # each door's colour differs from the previous door's
+    steps = jax.random.randint(k_col, (C.MAX_CHAIN_ROOMS,), 1, C.NUM_COLORS)
+    colors = jnp.cumsum(steps) % C.NUM_COLORS
+    door_rc = doors[:, ::-1]
+    enabled = valid & (jnp.arange(C.MAX_CHAIN_ROOMS) > 0)
+    typ, col, st = _put_doors(typ, col, st, rows, cols, door_rc, colors, enabled)
+    first, last = rooms[0], rooms[jnp.maximum(count - 1, 0)]
+    start = rect(rows, cols, first[1] + 1, first[0] + 1, first[3] - 2, first[2] - 2)
+    goal = rect(rows, cols, last[1] + 1, last[0] + 1, last[3] - 2, last[2] - 2)
+    gate = door_rc[jnp.maximum(count - 1, 0)]
+    return Layout(typ, col, st, start, goal, active, gate, count > 1)
+
+
+def _obstacle_color(params: EnvParams):
+    return jnp.where(params.obstacle_type == C.LAVA, C.RED, C.GREY)
+
+
+def layout_crossing(key, params: EnvParams, static: StaticEnvParams) -> Layout:
+    """LavaCrossing / SimpleCrossing: full rivers of lava (or wall) on even rows/columns, opened along one
+    random monotone path from the top-left to the bottom-right."""
+    rows, cols = coords(static)
+    typ, col, st = _base(params, rows, cols)
+    k_pick, k_path, k_open = jax.random.split(key, 3)
+    m = (max(static.max_height, static.max_width) - 3) // 2  # candidate rivers per direction
+    cand = 2 + 2 * jnp.arange(m)
+    # candidates: m vertical (x = cand) then m horizontal (y = cand)
+    valid = jnp.concatenate([cand < params.width - 2, cand < params.height - 2])
+    order = jnp.argsort(jnp.where(valid, jax.random.uniform(k_pick, (2 * m,)), 2.0))
+    rank = jnp.zeros(2 * m, jnp.int32).at[order].set(jnp.arange(2 * m, dtype=jnp.int32))
+    chosen = valid & (rank < params.num_crossings)
+    is_v, is_h = chosen[:m], chosen[m:]
+    v_pos = jnp.sort(jnp.where(is_v, cand, BIG))
+    h_pos = jnp.sort(jnp.where(is_h, cand, BIG))
+    nv, nh = jnp.sum(is_v), jnp.sum(is_h)
+    inside = _interior(params, rows, cols)
+    river = inside & (jnp.any((cols[..., None] == v_pos) & (v_pos < BIG), -1)
+                      | jnp.any((rows[..., None] == h_pos) & (h_pos < BIG), -1))
+    # path: nv moves across vertical rivers and nh across horizontal ones, in random order
+    moves = jnp.where(jnp.arange(2 * m) < nv, 0, jnp.where(jnp.arange(2 * m) < nv + nh, 1, 2))
+    moves = moves[jnp.argsort(jnp.where(moves < 2, jax.random.uniform(k_path, (2 * m,)), 2.0))]
+
+    def lim_x(k):
+        return jnp.where(k == 0, 0, jnp.where(k <= nv, v_pos[jnp.clip(k - 1, 0, m - 1)], params.width - 1))
+
+    def lim_y(k):
+        return jnp.where(k == 0, 0, jnp.where(k <= nh, h_pos[jnp.clip(k - 1, 0, m - 1)], params.height - 1))
+
+    def step(carry, inp):
+        ri, rj = carry
+        move, k = inp
+        across_v = move == 0
+        y = randint(jax.random.fold_in(k, 0), lim_y(rj) + 1, lim_y(rj + 1))
+        x = randint(jax.random.fold_in(k, 1), lim_x(ri) + 1, lim_x(ri + 1))
+        cell = jnp.where(across_v, jnp.stack([y, lim_x(ri + 1)]), jnp.stack([lim_y(rj + 1), x]))
+        cell = jnp.where(move < 2, cell, BIG)
+        return (ri + across_v.astype(jnp.int32), rj + (move == 1).astype(jnp.int32)), cell
+
+    _, openings = jax.lax.scan(step, (jnp.int32(0), jnp.int32(0)), (moves, jax.random.split(k_open, 2 * m)))
+    river = river.at[openings[:, 0], openings[:, 1]].set(False, mode="drop")
+    typ = jnp.where(river, params.obstacle_type, typ)
+    col = jnp.where(river, _obstacle_color(params), col)
+    return Layout(typ, col, st, inside, inside, inside, *_no_gate(rows))
+
+
+def layout_lava_gap(key, params: EnvParams, static: StaticEnvParams) -> Layout:
+    """LavaGap: one vertical strip of lava (or wall) at a random column with a single gap."""
+    rows, cols = coords(static)
+    typ, col, st = _base(params, rows, cols)
+    kx, ky = jax.random.split(key)
+    gx, gy = randint(kx, 2, params.width - 2), randint(ky, 1, params.height - 1)
+    inside = _interior(params, rows, cols)
+    strip = inside & (cols == gx) & (rows != gy)
+    typ = jnp.where(strip, params.obstacle_type, typ)
+    col = jnp.where(strip, _obstacle_color(params), col)
+    return Layout(typ, col, st, inside & (cols < gx), inside & (cols > gx), inside, *_no_gate(rows))
+
+
+def layout_obstacles(key, params: EnvParams, static: StaticEnvParams) -> Layout:
+    """One room with random obstacle cells (lava or wall) at ``obstacle_density``; may be unsolvable."""
+    rows, cols = coords(static)
+    typ, col, st = _base(params, rows, cols)
+    inside = _interior(params, rows, cols)
+    blocked = inside & jax.random.bernoulli(key, params.obstacle_density, inside.shape)
+    typ = jnp.where(blocked, params.obstacle_type, typ)
+    col = jnp.where(blocked, _obstacle_color(params), col)
+    return Layout(typ, col, st, inside, inside, inside, *_no_gate(rows))
+
+
+LAYOUTS = (layout_empty, layout_two_rooms, layout_four_rooms, layout_room_grid, layout_multi_room,
+           layout_crossing, layout_lava_gap, layout_obstacles, layout_key_corridor)
+assert len(LAYOUTS) == len(C.LAYOUT_NAMES)
+
+
+# -- placement -----------------------------------------------------------------------------------
+
+def walkable_for_search(typ: jax.Array, st: jax.Array) -> jax.Array:
+    """Cells a search may cross: floor-like cells, unlocked doors and movable objects (not goal/lava)."""
+    movable = (typ == C.KEY) | (typ == C.BALL) | (typ == C.BOX)
+    door_ok = (typ == C.DOOR) & (st != C.LOCKED)
+    return (typ == C.EMPTY) | (typ == C.FLOOR) | door_ok | movable
+
+
+def _write(typ, col, st, cont, pos, values, pred):
+    """Set one cell to (type, colour, state, contents) when ``pred`` holds; otherwise leave it."""
+    r = jnp.where(pred, pos[0], typ.shape[0])
+    c = jnp.where(pred, pos[1], typ.shape[1])
+    t, k, s, n = values
+    return (typ.at[r, c].set(t, mode="drop"), col.at[r, c].set(k, mode="drop"),
+            st.at[r, c].set(s, mode="drop"), cont.at[r, c].set(n, mode="drop"))
+
+
+def _near(rows, cols, mask):
+    """Cells within Chebyshev distance 1 of a cell of ``mask``."""
+    d = dilate4(mask)
+    pad = jnp.pad(mask, 1)
+    return d | pad[:-2, :-2] | pad[:-2, 2:] | pad[2:, :-2] | pad[2:, 2:]
+
+
+def _random_color(key, color):
+    return jnp.where(color < 0, jax.random.randint(key, (), 0, C.NUM_COLORS), color).astype(jnp.int32)
+
+
+def _random_type(key, typ):
+    pick = jnp.array(C.PICKABLE)[jax.random.randint(key, (), 0, 3)]
+    return jnp.where(typ < 0, pick, typ).astype(jnp.int32)
+
+
+def generate_level(key: jax.Array, params: EnvParams, static: StaticEnvParams) -> Level:
+    """Generate one level from a config (jit/vmap-able; one compile serves every config)."""
+    rows, cols = coords(static)
+    keys = jax.random.split(key, 16)
+    lay = jax.lax.switch(jnp.clip(params.layout, 0, len(LAYOUTS) - 1),
+                         [lambda k, p, f=f: f(k, p, static) for f in LAYOUTS], keys[0], params)
+    typ, col, st = lay.typ, lay.col, lay.st
+    cont = jnp.zeros_like(typ)
+
+    # gate: colour from the config (or random), locked with the configured probability
+    gate_color = jnp.where(params.door_color >= 0, params.door_color,
+                           jax.random.randint(keys[1], (), 0, C.NUM_COLORS))
+    locked = lay.has_gate & jax.random.bernoulli(keys[2], params.door_locked_prob)
+    gate_here = at(rows, cols, lay.gate_pos) & lay.has_gate & (typ == C.DOOR)
+    col = jnp.where(gate_here, gate_color, col)
+    st = jnp.where(gate_here, jnp.where(locked, C.LOCKED, C.CLOSED), st)
+
+    # blocker ball on the start side of the gate (BlockedUnlockPickup, ObstructedMaze "b")
+    nbrs = lay.gate_pos[None] + jnp.asarray(C.DIR_TO_VEC)
+    nb_ok = lay.start[jnp.clip(nbrs[:, 0], 0, static.max_height - 1), jnp.clip(nbrs[:, 1], 0, static.max_width - 1)]
+    nb_ok = nb_ok & (typ[jnp.clip(nbrs[:, 0], 0, static.max_height - 1),
+                         jnp.clip(nbrs[:, 1], 0, static.max_width - 1)] == C.EMPTY)
+    block_pos = nbrs[jnp.argmax(nb_ok)]
+    place_block = params.blocker & lay.has_gate & jnp.any(nb_ok)
+    block_color = _random_color(keys[3], jnp.int32(-1))
+    typ, col, st, cont = _write(typ, col, st, cont, block_pos, (C.BALL, block_color, 0, 0), place_block)
+
+    # agent: fixed or random in the start area; never on a fixed goal cell
+    height, width = params.height, params.width
+    goal_fixed = resolve_pos(params.goal_pos, height, width)
+    goal_fixed_mask = at(rows, cols, goal_fixed) & params.place_goal & ~params.goal_random
+    agent_sample, _ = sample_cell(keys[4], lay.start & (typ == C.EMPTY) & ~goal_fixed_mask)
+    agent_pos = jnp.where(params.agent_random, agent_sample, resolve_pos(params.agent_pos, height, width))
+    agent_dir = jnp.where(params.agent_dir < 0, jax.random.randint(keys[5], (), 0, 4), params.agent_dir)
+    agent_mask = at(rows, cols, agent_pos)
+
+    # goal tile
+    goal_sample, _ = sample_cell(keys[6], lay.goal & (typ == C.EMPTY) & ~agent_mask)
+    goal_pos = jnp.where(params.goal_random, goal_sample, goal_fixed)
+    typ, col, st, cont = _write(typ, col, st, cont, goal_pos, (C.GOAL, C.GREEN, 0, 0), params.place_goal)
+
+    # mission object in the goal area (KeyCorridor's ball, UnlockPickup's box)
+    m_type = _random_type(keys[7], params.mission[1])
+    m_color = _random_color(keys[8], params.mission[2])
+    spawn_pos, spawn_ok = sample_cell(keys[9], lay.goal & (typ == C.EMPTY) & ~agent_mask)
+    spawn = params.spawn_object & spawn_ok
+    typ, col, st, cont = _write(typ, col, st, cont, spawn_pos, (m_type, m_color, 0, 0), spawn)
+
+    # key of a locked gate: on the side reachable from the agent with the gate shut
+    reach = flood(walkable_for_search(typ, st) & ~gate_here, agent_mask)
+    key_pos, key_ok = sample_cell(keys[10], reach & lay.key & (typ == C.EMPTY) & ~agent_mask)
+    in_box = jax.random.bernoulli(keys[11], params.key_in_box_prob)
+    key_cell = (jnp.where(in_box, C.BOX, C.KEY), jnp.where(in_box, C.GREY, gate_color), 0,
+                jnp.where(in_box, C.KEY * 8 + gate_color, 0))
+    typ, col, st, cont = _write(typ, col, st, cont, key_pos, key_cell, locked & key_ok)
+
+    # distractors: random (type, colour) from the allowed sets, optionally distinct and spaced apart,
+    # anywhere the agent could walk to with every door open (never outside MultiRoom's rooms)
+    area = flood(walkable_for_search(typ, st) | (typ == C.DOOR), agent_mask)
+    used0 = jnp.zeros((3, C.NUM_COLORS), bool)
+    used0 = used0.at[jnp.clip(m_type - C.KEY, 0, 2), m_color].set(spawn)
+
+    def add(i, carry):
+        typ, col, st, cont, used = carry
+        k1, k2 = jax.random.split(jax.random.fold_in(keys[12], i))
+        allowed = params.distractor_types[:, None] & params.distractor_colors[None, :]
+        allowed = allowed & ~(used & params.distinct_objects)
+        combo = sample_index(k1, allowed.reshape(-1))
+        objects = (typ == C.KEY) | (typ == C.BALL) | (typ == C.BOX)
+        free = (typ == C.EMPTY) & area & ~agent_mask
+        free = free & ~(_near(rows, cols, objects) & params.objects_apart)
+        pos, ok = sample_cell(k2, free)
+        put = (i < params.num_distractors) & ok & jnp.any(allowed)
+        t, c = combo // C.NUM_COLORS + C.KEY, combo % C.NUM_COLORS
+        typ, col, st, cont = _write(typ, col, st, cont, pos, (t, c, 0, 0), put)
+        used = used.at[t - C.KEY, c].set(used[t - C.KEY, c] | put)
+        return typ, col, st, cont, used
+
+    typ, col, st, cont, _ = jax.lax.fori_loop(0, C.MAX_DISTRACTORS, add, (typ, col, st, cont, used0))
+
+    mission = resolve_mission(keys[13], params, typ, col, st, agent_mask, m_type, m_color, spawn,
+                              gate_color, lay.has_gate)
+    grid = jnp.stack([typ, col, st, cont], -1).astype(jnp.uint8)
+    return Level(grid=grid, agent_pos=agent_pos.astype(jnp.int32), agent_dir=agent_dir.astype(jnp.int32),
+                 mission=mission)
+
+
+def resolve_mission(key, params: EnvParams, typ, col, st, agent_mask, m_type, m_color, spawned,
+                    gate_color, has_gate) -> jax.Array:
+    """Fill random mission slots from the level: a random present object of the asked type/colour."""
+    kind = params.mission[0]
+    k1, k2 = jax.random.split(key)
+    pickable = (typ == C.KEY) | (typ == C.BALL) | (typ == C.BOX)
+    want_t, want_c = params.mission[1], params.mission[2]
+    type_ok = jnp.where(want_t < 0, pickable, typ == want_t)
+    match = type_ok & ((want_c < 0) | (col == want_c)) & ~agent_mask
+    pos, found = sample_cell(k1, match)
+    obj_t = jnp.where(spawned, m_type, jnp.where(found, typ[pos[0], pos[1]], m_type))
+    obj_c = jnp.where(spawned, m_color, jnp.where(found, col[pos[0], pos[1]], m_color))
+    # door missions with a random colour name the gate when there is one (Unlock: "open the door")
+    is_door = (kind == C.M_OPEN_DOOR) | (kind == C.M_UNLOCK_DOOR)
+    door_c = jnp.where(want_c >= 0, want_c, jnp.where(has_gate, gate_color, obj_c))
+    obj_t = jnp.where(is_door, C.DOOR, obj_t)
+    obj_c = jnp.where(is_door, door_c, obj_c)
+    # goal missions: the green goal square
+    is_goal = kind == C.M_REACH_GOAL
+    obj_t = jnp.where(is_goal, C.GOAL, obj_t)
+    obj_c = jnp.where(is_goal, C.GREEN, obj_c)
+    # put-near target: another present object (PutNear picks both among the placed ones)
+    tgt_t, tgt_c = params.mission[3], params.mission[4]
+    obj_here = (typ == obj_t) & (col == obj_c)
+    t_ok = jnp.where(tgt_t <= 0, pickable, typ == tgt_t) & ((tgt_c < 0) | (col == tgt_c)) & ~obj_here
+    tpos, tfound = sample_cell(k2, t_ok)
+    tgt_t = jnp.where((tgt_t <= 0) & tfound, typ[tpos[0], tpos[1]], tgt_t)
+    tgt_c = jnp.where((tgt_c < 0) & tfound, col[tpos[0], tpos[1]], tgt_c)
+    is_put = kind == C.M_PUT_NEAR
+    tgt_t = jnp.where(is_put, tgt_t, 0)
+    tgt_c = jnp.where(is_put, tgt_c, 0)
+    return jnp.stack([kind, obj_t, obj_c, tgt_t, tgt_c]).astype(jnp.int32)

@@ -1,0 +1,69 @@
+"""Name -> environment registry with lazy ``"module:Class"`` entry points (``envgen.make``)."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import Any
+
+from envgen.resources import resource_dir
+
+FAMILIES: dict[str, str] = {
+    "crafter": "envgen.envs.crafter.env:Crafter",
+    "minigrid": "envgen.envs.minigrid.env:MiniGrid",
+}
+
+
+def env_class(family: str) -> type:
+    """Import and return the environment class of a family."""
+    if family not in FAMILIES:
+        raise KeyError(f"unknown environment family {family!r}; known: {', '.join(FAMILIES)}")
+    module, cls = FAMILIES[family].split(":")
+    return getattr(importlib.import_module(module), cls)
+
+
+def preset_dir() -> Path:
+    """Folder of the shipped preset configs (``curricula/presets/<family>/<Name>.yaml``)."""
+    return resource_dir("curricula") / "presets"
+
+
+def presets() -> list[str]:
+    """Every shipped preset as ``family/Name``."""
+    root = preset_dir()
+    if not root.is_dir():
+        return []
+    return sorted(f"{p.parent.name}/{p.stem}" for p in root.glob("*/*.yaml"))
+
+
+def registered_envs() -> list[str]:
+    """Families and presets accepted by :func:`make`."""
+    return sorted(FAMILIES) + presets()
+
+
+def resolve_spec_path(name: str) -> Path | None:
+    """A config path for ``name`` if it is a preset (``family/Name``) or an existing YAML file."""
+    path = Path(name)
+    if path.suffix in (".yaml", ".yml") and path.is_file():
+        return path
+    if "/" in name:
+        family, preset = name.split("/", 1)
+        candidate = preset_dir() / family / f"{preset}.yaml"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def make(name: str, **env_kwargs: Any):
+    """Return ``(env, params)`` for a family name, a preset name or a config file path."""
+    if name in FAMILIES:
+        env = env_class(name)(**env_kwargs)
+        return env, env.default_params
+    spec_path = resolve_spec_path(name)
+    if spec_path is None:
+        raise KeyError(f"unknown environment {name!r}; expected one of {', '.join(registered_envs())} "
+                       "or the path of a config .yaml file")
+    from envgen.spec import load_spec
+
+    spec = load_spec(spec_path)
+    env = env_class(spec.family_name)(**env_kwargs)
+    return env, spec.compile(env.static_params)

@@ -1,0 +1,52 @@
+"""Turning a provider's raw answer into a usable object or a precise reason why it is not one."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from envgen.llm import schema_check
+from envgen.llm.base import LLMResponse, MalformedOutput
+from envgen.llm.budget import Budget
+
+
+def problem_with(obj: Any, schema: dict[str, Any]) -> str | None:
+    """Why ``obj`` is not an answer of ``schema`` (None when it is)."""
+    if not isinstance(obj, dict):
+        return f"expected a JSON object, got {type(obj).__name__}"
+    problems = schema_check.check(obj, schema)
+    if problems:
+        return "the answer does not match the schema: " + "; ".join(problems)
+    return None
+
+
+def truncation_reason(max_tokens: int) -> str:
+    """The reason given when the answer was cut off by the token limit."""
+    return (
+        f"the answer was cut off at max_tokens={max_tokens} before it was complete; "
+        "write a shorter answer (fewer comments, simpler reward code)"
+    )
+
+
+def extract_json_object(text: str) -> Any:
+    """The first JSON object in ``text`` (fenced or bare), or raise ValueError saying why not."""
+    decoder = json.JSONDecoder()
+    start = text.find("{")
+    while start != -1:
+        try:
+            obj, _ = decoder.raw_decode(text, start)
+            if isinstance(obj, dict):
+                return obj
+        except json.JSONDecodeError:
+            pass
+        start = text.find("{", start + 1)
+    snippet = text.strip()[:200]
+    raise ValueError(f"no JSON object found in the answer (it began: {snippet!r})")
+
+
+def settle(response: LLMResponse, budget: Budget) -> LLMResponse:
+    """Account for ``response``; return it if usable, else raise :class:`MalformedOutput` carrying it."""
+    budget.record(response)
+    if response.malformed is not None:
+        raise MalformedOutput(response.malformed, response)
+    return response

@@ -1,0 +1,141 @@
+"""The config language shared by every family: a pydantic model per family, YAML in and out.
+
+Errors name the field (and the YAML line where the file has one) and the allowed values, so a person
+or an LLM repair prompt can act on them directly.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from pathlib import Path
+from typing import Any, ClassVar
+
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+
+class SpecError(ValueError):
+    """A config could not be parsed or validated. ``problems`` lists one message per fault."""
+
+    def __init__(self, source: str, problems: list[str]):
+        self.source = source
+        self.problems = problems
+        super().__init__(f"{source}: invalid config\n" + "\n".join(f"  - {p}" for p in problems))
+
+
+class Spec(BaseModel):
+    """Base of every family's config model. Unknown fields are errors, never silently ignored."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, use_attribute_docstrings=True)
+    family_name: ClassVar[str] = ""
+
+    def compile(self, static_params: Any = None) -> Any:
+        """Turn the validated config into the family's EnvParams pytree."""
+        raise NotImplementedError
+
+    def to_yaml(self) -> str:
+        """Serialise to YAML (explicitly set fields plus ``family``), stable key order."""
+        data = self.model_dump(mode="json", exclude_unset=True)
+        data = {"family": self.family_name, **{k: v for k, v in data.items() if k != "family"}}
+        return yaml.safe_dump(data, sort_keys=False, default_flow_style=False)
+
+    def save(self, path: str | os.PathLike) -> Path:
+        """Write the config atomically as YAML."""
+        from envgen.io import write_text_atomic
+
+        return write_text_atomic(path, self.to_yaml())
+
+    @classmethod
+    def from_dict(cls, data: Any, source: str = "<config>", line_of: dict | None = None):
+        """Validate a mapping, raising :class:`SpecError` with field names, ranges and lines."""
+        if not isinstance(data, dict):
+            raise SpecError(source, [f"expected a mapping of fields, got {type(data).__name__}"])
+        data = {k: v for k, v in data.items() if k != "family"}
+        try:
+            return cls.model_validate(data)
+        except ValidationError as err:
+            raise SpecError(source, describe_errors(cls, err, line_of or {})) from None
+
+
+def _field_info(model: type[BaseModel], loc: tuple) -> Any:
+    """Follow ``loc`` through nested models; return the pydantic FieldInfo or None."""
+    info = None
+    current: Any = model
+    for part in loc:
+        if not (isinstance(current, type) and issubclass(current, BaseModel)):
+            return None
+        info = current.model_fields.get(str(part))
+        if info is None:
+            return None
+        current = info.annotation
+    return info
+
+
+def _allowed_range(info: Any) -> str | None:
+    lo = hi = None
+    for meta in getattr(info, "metadata", []):
+        lo = getattr(meta, "ge", lo) if getattr(meta, "ge", None) is not None else lo
+        lo = getattr(meta, "gt", lo) if getattr(meta, "gt", None) is not None else lo
+        hi = getattr(meta, "le", hi) if getattr(meta, "le", None) is not None else hi
+        hi = getattr(meta, "lt", hi) if getattr(meta, "lt", None) is not None else hi
+    if lo is None and hi is None:
+        return None
+    return f"allowed range [{'-inf' if lo is None else lo}, {'inf' if hi is None else hi}]"
+
+
+def describe_errors(model: type[BaseModel], err: ValidationError, line_of: dict) -> list[str]:
+    """One readable line per pydantic error: ``field (line N): message; allowed range/fields``."""
+    problems = []
+    for e in err.errors():
+        loc = tuple(p for p in e["loc"] if not isinstance(p, int) or True)
+        name = ".".join(str(p) for p in loc) or "<root>"
+        line = line_of.get(tuple(str(p) for p in loc))
+        where = f"{name} (line {line})" if line else name
+        msg = e["msg"]
+        if e["type"] == "extra_forbidden":
+            parent = _field_info(model, loc[:-1]) if len(loc) > 1 else None
+            parent_model = parent.annotation if parent is not None else model
+            known = sorted(getattr(parent_model, "model_fields", {}))
+            close = difflib.get_close_matches(str(loc[-1]), known, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            problems.append(f"{where}: unknown field{hint} (known fields: {', '.join(known)})")
+            continue
+        info = _field_info(model, loc)
+        rng = _allowed_range(info) if info is not None else None
+        got = f" (got {e['input']!r})" if "input" in e and not isinstance(e["input"], dict) else ""
+        problems.append(f"{where}: {msg}{got}" + (f"; {rng}" if rng else ""))
+    return problems
+
+
+def yaml_line_numbers(text: str) -> dict[tuple, int]:
+    """Map each key path in a YAML document to its 1-based line, for error messages."""
+    lines: dict[tuple, int] = {}
+
+    def walk(node: Any, path: tuple) -> None:
+        if isinstance(node, yaml.MappingNode):
+            for key_node, value_node in node.value:
+                key = (*path, str(key_node.value))
+                lines[key] = key_node.start_mark.line + 1
+                walk(value_node, key)
+        elif isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                lines[(*path, str(i))] = item.start_mark.line + 1
+                walk(item, (*path, str(i)))
+
+    try:
+        walk(yaml.compose(text, Loader=yaml.SafeLoader), ())
+    except yaml.YAMLError:
+        pass
+    return lines
+
+
+def parse_yaml(text: str, source: str) -> Any:
+    """Parse YAML, turning syntax errors into a :class:`SpecError` that names the line."""
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise SpecError(source, [f"{where}malformed YAML: {problem}"]) from None
