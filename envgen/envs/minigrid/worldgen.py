@@ -16,6 +16,7 @@ from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from envgen.envs.minigrid import constants as C
 from envgen.envs.minigrid.state import EnvParams, Level, StaticEnvParams
@@ -44,24 +45,50 @@ def coords(static: StaticEnvParams) -> tuple[jax.Array, jax.Array]:
     return rows.astype(jnp.int32), cols.astype(jnp.int32)
 
 
-def randint(key: jax.Array, lo, hi) -> jax.Array:
-    """Uniform integer in [lo, hi) with traced bounds; returns lo when the range is empty."""
+class Stream:
+    """Uniform numbers drawn with one PRNG call and handed out in a fixed (trace-time) order.
+
+    Each ``jax.random`` call adds a hash network to the compiled program; generation needs ~100 random
+    numbers, so drawing them in one block keeps compile time down without changing the distribution.
+    """
+
+    def __init__(self, key: jax.Array, size: int = 64):
+        self.values = jax.random.uniform(key, (size,))
+        self.next = 0
+
+    def take(self, shape=()) -> jax.Array:
+        n = int(np.prod(shape)) if shape else 1
+        if self.next + n > self.values.shape[0]:
+            raise ValueError("random stream exhausted; enlarge its size")
+        out = self.values[self.next:self.next + n].reshape(shape)
+        self.next += n
+        return out
+
+    def int(self, lo, hi, shape=()) -> jax.Array:
+        """Uniform integer(s) in [lo, hi) with traced bounds; lo when the range is empty."""
+        return randint_u(self.take(shape), lo, hi)
+
+    def bernoulli(self, prob, shape=()) -> jax.Array:
+        return self.take(shape) < prob
+
+
+def randint_u(u: jax.Array, lo, hi) -> jax.Array:
+    """Map uniforms in [0, 1) to integers in [lo, hi) (lo when the range is empty)."""
     lo = jnp.asarray(lo, jnp.int32)
-    hi = jnp.maximum(jnp.asarray(hi, jnp.int32), lo + 1)
-    return jax.random.randint(key, (), lo, hi, dtype=jnp.int32)
+    span = jnp.maximum(jnp.asarray(hi, jnp.int32) - lo, 1)
+    return lo + jnp.minimum(jnp.floor(u * span).astype(jnp.int32), span - 1)
 
 
-def sample_cell(key: jax.Array, mask: jax.Array) -> tuple[jax.Array, jax.Array]:
-    """A uniform cell of ``mask`` as (row, col), and whether the mask had any cell."""
-    score = jnp.where(mask, jax.random.uniform(key, mask.shape), -1.0)
-    idx = jnp.argmax(score.reshape(-1))
+def sample_cell(u: jax.Array, mask: jax.Array) -> tuple[jax.Array, jax.Array]:
+    """A uniform cell of ``mask`` (``u``: uniforms of the mask's shape) as (row, col), and whether any."""
+    idx = jnp.argmax(jnp.where(mask, u, -1.0).reshape(-1))
     width = mask.shape[1]
     return jnp.stack([idx // width, idx % width]).astype(jnp.int32), jnp.any(mask)
 
 
-def sample_index(key: jax.Array, mask: jax.Array) -> jax.Array:
+def sample_index(u: jax.Array, mask: jax.Array) -> jax.Array:
     """A uniform index among the true entries of a 1-D mask (0 if none)."""
-    return jnp.argmax(jnp.where(mask, jax.random.uniform(key, mask.shape), -1.0)).astype(jnp.int32)
+    return jnp.argmax(jnp.where(mask, u, -1.0)).astype(jnp.int32)
 
 
 def at(rows, cols, pos) -> jax.Array:
@@ -140,18 +167,17 @@ def _put_doors(typ, col, st, rows, cols, pos, colors, enabled, state=C.CLOSED):
 def layout_empty(key, params: EnvParams, static: StaticEnvParams) -> Layout:
     """One room; optionally a random size inside the grid and up to four closed wall doors (GoToDoor)."""
     rows, cols = coords(static)
-    k_h, k_w, k_pos, k_col = jax.random.split(key, 4)
-    h = jnp.where(params.random_room_size, randint(k_h, 5, params.height + 1), params.height)
-    w = jnp.where(params.random_room_size, randint(k_w, 5, params.width + 1), params.width)
+    rs = Stream(key, 16)
+    h = jnp.where(params.random_room_size, rs.int(5, params.height + 1), params.height)
+    w = jnp.where(params.random_room_size, rs.int(5, params.width + 1), params.width)
     typ, col, st = _base(params, rows, cols, h, w)
-    ks = jax.random.split(k_pos, 4)
     pos = jnp.stack([
-        jnp.stack([jnp.int32(0), randint(ks[0], 2, w - 2)]),
-        jnp.stack([h - 1, randint(ks[1], 2, w - 2)]),
-        jnp.stack([randint(ks[2], 2, h - 2), jnp.int32(0)]),
-        jnp.stack([randint(ks[3], 2, h - 2), w - 1]),
+        jnp.stack([jnp.int32(0), rs.int(2, w - 2)]),
+        jnp.stack([h - 1, rs.int(2, w - 2)]),
+        jnp.stack([rs.int(2, h - 2), jnp.int32(0)]),
+        jnp.stack([rs.int(2, h - 2), w - 1]),
     ]).astype(jnp.int32)
-    colors = jax.random.permutation(k_col, C.NUM_COLORS)[:4]
+    colors = jnp.argsort(rs.take((C.NUM_COLORS,)))[:4]  # four distinct colours
     typ, col, st = _put_doors(typ, col, st, rows, cols, pos, colors, jnp.arange(4) < params.wall_doors)
     inside = rect(rows, cols, 1, 1, h - 2, w - 2)
     return Layout(typ, col, st, inside, inside, inside, *_no_gate(rows))
@@ -160,10 +186,10 @@ def layout_empty(key, params: EnvParams, static: StaticEnvParams) -> Layout:
 def layout_two_rooms(key, params: EnvParams, static: StaticEnvParams) -> Layout:
     """DoorKey: a full-height wall at a random column with one door (the gate) at a random row."""
     rows, cols = coords(static)
-    k_split, k_door = jax.random.split(key)
+    rs = Stream(key, 2)
     typ, col, st = _base(params, rows, cols)
-    split = randint(k_split, 2, params.width - 2)
-    door_row = randint(k_door, 1, params.height - 2)  # MiniGrid's exclusive bound: row h-2 is never used
+    split = rs.int(2, params.width - 2)
+    door_row = rs.int(1, params.height - 2)  # MiniGrid's exclusive bound: row h-2 is never used
     wall = (cols == split) & (rows < params.height)
     typ = jnp.where(wall, C.WALL, typ)
     col = jnp.where(wall, C.GREY, col)
@@ -184,12 +210,12 @@ def layout_four_rooms(key, params: EnvParams, static: StaticEnvParams) -> Layout
     walls = active & ((rows == rh) | (cols == rw))
     typ = jnp.where(walls, C.WALL, typ)
     col = jnp.where(walls, C.GREY, col)
-    ks = jax.random.split(key, 4)
+    rs = Stream(key, 4)
     gaps = jnp.stack([
-        jnp.stack([randint(ks[0], 1, rh), rw]),
-        jnp.stack([randint(ks[1], rh + 1, 2 * rh), rw]),
-        jnp.stack([rh, randint(ks[2], 1, rw)]),
-        jnp.stack([rh, randint(ks[3], rw + 1, 2 * rw)]),
+        jnp.stack([rs.int(1, rh), rw]),
+        jnp.stack([rs.int(rh + 1, 2 * rh), rw]),
+        jnp.stack([rh, rs.int(1, rw)]),
+        jnp.stack([rh, rs.int(rw + 1, 2 * rw)]),
     ]).astype(jnp.int32)
     typ = typ.at[gaps[:, 0], gaps[:, 1]].set(C.EMPTY)
     col = col.at[gaps[:, 0], gaps[:, 1]].set(0)
@@ -210,18 +236,17 @@ def _room_interior(params: EnvParams, rows, cols, room_row, room_col):
     return rect(rows, cols, room_row * s1 + 1, room_col * s1 + 1, s1 - 1, s1 - 1)
 
 
-def _room_edges(key, params: EnvParams):
+def _room_edges(rs: Stream, params: EnvParams):
     """Door positions of the 12 walls between rooms of a 3x3 grid: 6 vertical walls, then 6 horizontal.
 
     Vertical edge (j, i) joins room (j, i) and (j, i+1); horizontal edge (j, i) joins (j, i), (j+1, i).
     """
     s1 = params.room_size - 1
     n = C.MAX_ROOM_GRID
-    kv, kh = jax.random.split(key)
     jv, iv = jnp.meshgrid(jnp.arange(n), jnp.arange(n - 1), indexing="ij")
     jh, ih = jnp.meshgrid(jnp.arange(n - 1), jnp.arange(n), indexing="ij")
-    off_v = jax.random.randint(kv, jv.shape, 1, jnp.maximum(s1, 2))
-    off_h = jax.random.randint(kh, jh.shape, 1, jnp.maximum(s1, 2))
+    off_v = rs.int(1, s1, jv.shape)
+    off_h = rs.int(1, s1, jh.shape)
     pos_v = jnp.stack([jv * s1 + off_v, (iv + 1) * s1], -1).reshape(-1, 2)
     pos_h = jnp.stack([(jh + 1) * s1, ih * s1 + off_h], -1).reshape(-1, 2)
     valid_v = ((jv < params.room_rows) & (iv + 1 < params.room_cols)).reshape(-1)
@@ -249,13 +274,13 @@ def layout_room_grid(key, params: EnvParams, static: StaticEnvParams) -> Layout:
     single door is the gate (Unlock / UnlockPickup / BlockedUnlockPickup / ObstructedMaze-1D are 1x2).
     """
     rows, cols = coords(static)
-    k_edges, k_tree, k_extra, k_col = jax.random.split(key, 4)
+    rs = Stream(key, 64)
     typ, col, st = _room_walls(params, rows, cols)
-    pos, valid, a, b = _room_edges(k_edges, params)
+    pos, valid, a, b = _room_edges(rs, params)
     n = C.MAX_ROOM_GRID
     # Each room except (0, 0) joins the neighbour to its left or above: a tree rooted at the start.
     jj, ii = jnp.meshgrid(jnp.arange(n), jnp.arange(n), indexing="ij")
-    go_left = jax.random.bernoulli(k_tree, 0.5, jj.shape)
+    go_left = rs.bernoulli(0.5, jj.shape)
     go_left = jnp.where(jj == 0, True, jnp.where(ii == 0, False, go_left))
     parent_edge = jnp.where(go_left, _edge_index_v(jj, ii - 1), _edge_index_h(jj - 1, ii))
     in_grid = (jj < params.room_rows) & (ii < params.room_cols) & ((jj > 0) | (ii > 0))
@@ -266,10 +291,10 @@ def layout_room_grid(key, params: EnvParams, static: StaticEnvParams) -> Layout:
     touches_goal = jnp.all(a == goal_room, -1) | jnp.all(b == goal_room, -1)
     # Extra doors never touch the goal room, so the gate stays its only way in.
     candidate = valid & ~tree & ~touches_goal
-    order = jnp.argsort(jnp.where(candidate, jax.random.uniform(k_extra, (n_edges,)), 2.0))
+    order = jnp.argsort(jnp.where(candidate, rs.take((n_edges,)), 2.0))
     rank = jnp.zeros(n_edges, jnp.int32).at[order].set(jnp.arange(n_edges, dtype=jnp.int32))
     extra = candidate & (rank < params.extra_doors)
-    colors = jax.random.randint(k_col, (n_edges,), 0, C.NUM_COLORS)
+    colors = rs.int(0, C.NUM_COLORS, (n_edges,))
     typ, col, st = _put_doors(typ, col, st, rows, cols, pos, colors, tree | extra)
     has_gate = (params.room_rows * params.room_cols) > 1
     gate_edge = parent_edge[jnp.clip(goal_room[0], 0, n - 1), jnp.clip(goal_room[1], 0, n - 1)]
@@ -284,7 +309,7 @@ def layout_key_corridor(key, params: EnvParams, static: StaticEnvParams) -> Layo
     """KeyCorridor: 3 columns of rooms, the middle column opened into a corridor; a locked door leads
     from the corridor to a random right-hand room (goal side), the key lies in a random left room."""
     rows, cols = coords(static)
-    k_edges, k_gate, k_key, k_col = jax.random.split(key, 4)
+    rs = Stream(key, 32)
     typ, col, st = _room_walls(params, rows, cols)
     s1 = params.room_size - 1
     # open the corridor: the walls between middle rooms, corners excluded
@@ -292,17 +317,17 @@ def layout_key_corridor(key, params: EnvParams, static: StaticEnvParams) -> Layo
         rows < params.room_rows * s1)
     typ = jnp.where(corridor_walls, C.EMPTY, typ)
     col = jnp.where(corridor_walls, 0, col)
-    pos, _, _, _ = _room_edges(k_edges, params)
+    pos, _, _, _ = _room_edges(rs, params)
     n = C.MAX_ROOM_GRID
     j = jnp.arange(n)
-    gate_row = randint(k_gate, 0, params.room_rows)
-    key_row = randint(k_key, 0, params.room_rows)
+    gate_row = rs.int(0, params.room_rows)
+    key_row = rs.int(0, params.room_rows)
     # every side room gets a door to the corridor (MiniGrid's connect_all may pick other doors)
     left_doors = _edge_index_v(j, 0)
     right_doors = _edge_index_v(j, 1)
     door_idx = jnp.concatenate([left_doors, right_doors])
     enabled = jnp.concatenate([j < params.room_rows, j < params.room_rows])
-    colors = jax.random.randint(k_col, (2 * n,), 0, C.NUM_COLORS)
+    colors = rs.int(0, C.NUM_COLORS, (2 * n,))
     typ, col, st = _put_doors(typ, col, st, rows, cols, pos[door_idx], colors, enabled)
     gate = pos[_edge_index_v(gate_row, 1)]
     start = _room_interior(params, rows, cols, params.room_rows // 2, 1)
@@ -318,34 +343,34 @@ def _multiroom_chain(key, params: EnvParams, candidates: int = 8):
     """
     n_max = C.MAX_CHAIN_ROOMS
     width, height, max_size = params.width, params.height, params.room_size
-    k_n, k_first, k_loop = jax.random.split(key, 3)
-    kx, ky, ksx, ksy = jax.random.split(k_first, 4)
-    x0, y0 = randint(kx, 0, width - 2), randint(ky, 0, width - 2)
-    sx0, sy0 = randint(ksx, 4, max_size + 1), randint(ksy, 4, max_size + 1)
+    rs = Stream(key, 5)
+    loop_u = jax.random.uniform(jax.random.fold_in(key, 1), (n_max, 6, candidates))
+    x0, y0 = rs.int(0, width - 2), rs.int(0, width - 2)
+    sx0, sy0 = rs.int(4, max_size + 1), rs.int(4, max_size + 1)
     ok0 = (x0 + sx0 <= width) & (y0 + sy0 < height)
     rooms = jnp.zeros((n_max, 4), jnp.int32).at[0].set(jnp.stack([x0, y0, sx0, sy0]))
     doors = jnp.zeros((n_max, 2), jnp.int32)
     entry_wall = jnp.zeros(n_max, jnp.int32).at[0].set(2)
     count = ok0.astype(jnp.int32)
-    target = randint(k_n, params.min_rooms, params.max_rooms + 1)
+    target = rs.int(params.min_rooms, params.max_rooms + 1)
 
     def place(idx, carry):
         rooms, doors, entry_wall, count = carry
         prev = rooms[idx - 1]
-        kk = jax.random.split(jax.random.fold_in(k_loop, idx), 6)
+        uu = loop_u[idx]
         # K candidate (exit wall, door, size, corner) tuples; keep the first that fits
-        exit_wall = (entry_wall[idx - 1] + 1 + jax.random.randint(kk[0], (candidates,), 0, 3)) % 4
-        off_y = jax.random.randint(kk[1], (candidates,), 1, jnp.maximum(prev[3] - 1, 2))
-        off_x = jax.random.randint(kk[2], (candidates,), 1, jnp.maximum(prev[2] - 1, 2))
+        exit_wall = (entry_wall[idx - 1] + 1 + randint_u(uu[0], 0, 3)) % 4
+        off_y = randint_u(uu[1], 1, prev[3] - 1)
+        off_x = randint_u(uu[2], 1, prev[2] - 1)
         px, py, psx, psy = prev
         door_x = jnp.select([exit_wall == 0, exit_wall == 1, exit_wall == 2], [px + psx - 1, px + off_x, px],
                             px + off_x)
         door_y = jnp.select([exit_wall == 0, exit_wall == 1, exit_wall == 2], [py + off_y, py + psy - 1, py + off_y],
                             py)
         wall = (exit_wall + 2) % 4
-        sx = jax.random.randint(kk[3], (candidates,), 4, max_size + 1)
-        sy = jax.random.randint(kk[4], (candidates,), 4, max_size + 1)
-        u = jax.random.uniform(kk[5], (candidates,))
+        sx = randint_u(uu[3], 4, max_size + 1)
+        sy = randint_u(uu[4], 4, max_size + 1)
+        u = uu[5]
         ry = door_y - sy + 2 + jnp.floor(u * jnp.maximum(sy - 2, 1)).astype(jnp.int32)  # [y-sy+2, y)
         rx = door_x - sx + 2 + jnp.floor(u * jnp.maximum(sx - 2, 1)).astype(jnp.int32)
         tx = jnp.select([wall == 0, wall == 1, wall == 2], [door_x - sx + 1, rx, door_x], rx)
@@ -371,9 +396,8 @@ def _multiroom_chain(key, params: EnvParams, candidates: int = 8):
 def layout_multi_room(key, params: EnvParams, static: StaticEnvParams, attempts: int = 16) -> Layout:
     """MultiRoom: a chain of rooms joined by closed doors, no outer wall; the goal is in the last room."""
     rows, cols = coords(static)
-    k_chain, k_col = jax.random.split(key)
-    rooms, doors, count, target = jax.vmap(lambda k: _multiroom_chain(k, params))(
-        jax.random.split(k_chain, attempts))
+    rooms, doors, count, target = jax.vmap(lambda i: _multiroom_chain(jax.random.fold_in(key, i), params))(
+        jnp.arange(attempts))
     best = jnp.argmax(jnp.minimum(count, target))  # MiniGrid retries until the chain is long enough
     rooms, doors, count = rooms[best], doors[best], count[best]
     active = (rows < params.height) & (cols < params.width)
@@ -384,7 +408,8 @@ def layout_multi_room(key, params: EnvParams, static: StaticEnvParams, attempts:
     col = jnp.where(typ == C.WALL, C.GREY, 0).astype(jnp.int32)
     st = jnp.zeros_like(typ)
     # each door's colour differs from the previous door's
-    steps = jax.random.randint(k_col, (C.MAX_CHAIN_ROOMS,), 1, C.NUM_COLORS)
+    steps = randint_u(jax.random.uniform(jax.random.fold_in(key, attempts), (C.MAX_CHAIN_ROOMS,)), 1,
+                      C.NUM_COLORS)
     colors = jnp.cumsum(steps) % C.NUM_COLORS
     door_rc = doors[:, ::-1]
     enabled = valid & (jnp.arange(C.MAX_CHAIN_ROOMS) > 0)
@@ -405,12 +430,12 @@ def layout_crossing(key, params: EnvParams, static: StaticEnvParams) -> Layout:
     random monotone path from the top-left to the bottom-right."""
     rows, cols = coords(static)
     typ, col, st = _base(params, rows, cols)
-    k_pick, k_path, k_open = jax.random.split(key, 3)
     m = (max(static.max_height, static.max_width) - 3) // 2  # candidate rivers per direction
+    rs = Stream(key, 8 * m)
     cand = 2 + 2 * jnp.arange(m)
     # candidates: m vertical (x = cand) then m horizontal (y = cand)
     valid = jnp.concatenate([cand < params.width - 2, cand < params.height - 2])
-    order = jnp.argsort(jnp.where(valid, jax.random.uniform(k_pick, (2 * m,)), 2.0))
+    order = jnp.argsort(jnp.where(valid, rs.take((2 * m,)), 2.0))
     rank = jnp.zeros(2 * m, jnp.int32).at[order].set(jnp.arange(2 * m, dtype=jnp.int32))
     chosen = valid & (rank < params.num_crossings)
     is_v, is_h = chosen[:m], chosen[m:]
@@ -422,7 +447,7 @@ def layout_crossing(key, params: EnvParams, static: StaticEnvParams) -> Layout:
                       | jnp.any((rows[..., None] == h_pos) & (h_pos < BIG), -1))
     # path: nv moves across vertical rivers and nh across horizontal ones, in random order
     moves = jnp.where(jnp.arange(2 * m) < nv, 0, jnp.where(jnp.arange(2 * m) < nv + nh, 1, 2))
-    moves = moves[jnp.argsort(jnp.where(moves < 2, jax.random.uniform(k_path, (2 * m,)), 2.0))]
+    moves = moves[jnp.argsort(jnp.where(moves < 2, rs.take((2 * m,)), 2.0))]
 
     def lim_x(k):
         return jnp.where(k == 0, 0, jnp.where(k <= nv, v_pos[jnp.clip(k - 1, 0, m - 1)], params.width - 1))
@@ -432,15 +457,15 @@ def layout_crossing(key, params: EnvParams, static: StaticEnvParams) -> Layout:
 
     def step(carry, inp):
         ri, rj = carry
-        move, k = inp
+        move, u = inp
         across_v = move == 0
-        y = randint(jax.random.fold_in(k, 0), lim_y(rj) + 1, lim_y(rj + 1))
-        x = randint(jax.random.fold_in(k, 1), lim_x(ri) + 1, lim_x(ri + 1))
+        y = randint_u(u[0], lim_y(rj) + 1, lim_y(rj + 1))
+        x = randint_u(u[1], lim_x(ri) + 1, lim_x(ri + 1))
         cell = jnp.where(across_v, jnp.stack([y, lim_x(ri + 1)]), jnp.stack([lim_y(rj + 1), x]))
         cell = jnp.where(move < 2, cell, BIG)
         return (ri + across_v.astype(jnp.int32), rj + (move == 1).astype(jnp.int32)), cell
 
-    _, openings = jax.lax.scan(step, (jnp.int32(0), jnp.int32(0)), (moves, jax.random.split(k_open, 2 * m)))
+    _, openings = jax.lax.scan(step, (jnp.int32(0), jnp.int32(0)), (moves, rs.take((2 * m, 2))))
     river = river.at[openings[:, 0], openings[:, 1]].set(False, mode="drop")
     typ = jnp.where(river, params.obstacle_type, typ)
     col = jnp.where(river, _obstacle_color(params), col)
@@ -451,8 +476,8 @@ def layout_lava_gap(key, params: EnvParams, static: StaticEnvParams) -> Layout:
     """LavaGap: one vertical strip of lava (or wall) at a random column with a single gap."""
     rows, cols = coords(static)
     typ, col, st = _base(params, rows, cols)
-    kx, ky = jax.random.split(key)
-    gx, gy = randint(kx, 2, params.width - 2), randint(ky, 1, params.height - 1)
+    rs = Stream(key, 2)
+    gx, gy = rs.int(2, params.width - 2), rs.int(1, params.height - 1)
     inside = _interior(params, rows, cols)
     strip = inside & (cols == gx) & (rows != gy)
     typ = jnp.where(strip, params.obstacle_type, typ)
@@ -465,7 +490,7 @@ def layout_obstacles(key, params: EnvParams, static: StaticEnvParams) -> Layout:
     rows, cols = coords(static)
     typ, col, st = _base(params, rows, cols)
     inside = _interior(params, rows, cols)
-    blocked = inside & jax.random.bernoulli(key, params.obstacle_density, inside.shape)
+    blocked = inside & (jax.random.uniform(key, inside.shape) < params.obstacle_density)
     typ = jnp.where(blocked, params.obstacle_type, typ)
     col = jnp.where(blocked, _obstacle_color(params), col)
     return Layout(typ, col, st, inside, inside, inside, *_no_gate(rows))
@@ -501,28 +526,30 @@ def _near(rows, cols, mask):
     return d | pad[:-2, :-2] | pad[:-2, 2:] | pad[2:, :-2] | pad[2:, 2:]
 
 
-def _random_color(key, color):
-    return jnp.where(color < 0, jax.random.randint(key, (), 0, C.NUM_COLORS), color).astype(jnp.int32)
+def _random_color(rs: Stream, color):
+    return jnp.where(color < 0, rs.int(0, C.NUM_COLORS), color).astype(jnp.int32)
 
 
-def _random_type(key, typ):
-    pick = jnp.array(C.PICKABLE)[jax.random.randint(key, (), 0, 3)]
+def _random_type(rs: Stream, typ):
+    pick = jnp.array(C.PICKABLE)[rs.int(0, 3)]
     return jnp.where(typ < 0, pick, typ).astype(jnp.int32)
 
 
 def generate_level(key: jax.Array, params: EnvParams, static: StaticEnvParams) -> Level:
     """Generate one level from a config (jit/vmap-able; one compile serves every config)."""
     rows, cols = coords(static)
-    keys = jax.random.split(key, 16)
+    k_layout, k_scalars, k_cells, k_objects = jax.random.split(key, 4)
+    rs = Stream(k_scalars, 16)
+    cell_u = jax.random.uniform(k_cells, (6, *rows.shape))
     lay = jax.lax.switch(jnp.clip(params.layout, 0, len(LAYOUTS) - 1),
-                         [lambda k, p, f=f: f(k, p, static) for f in LAYOUTS], keys[0], params)
+                         [lambda k, p, f=f: f(k, p, static) for f in LAYOUTS], k_layout, params)
     typ, col, st = lay.typ, lay.col, lay.st
     cont = jnp.zeros_like(typ)
 
     # gate: colour from the config (or random), locked with the configured probability
     gate_color = jnp.where(params.door_color >= 0, params.door_color,
-                           jax.random.randint(keys[1], (), 0, C.NUM_COLORS))
-    locked = lay.has_gate & jax.random.bernoulli(keys[2], params.door_locked_prob)
+                           rs.int(0, C.NUM_COLORS))
+    locked = lay.has_gate & rs.bernoulli(params.door_locked_prob)
     gate_here = at(rows, cols, lay.gate_pos) & lay.has_gate & (typ == C.DOOR)
     col = jnp.where(gate_here, gate_color, col)
     st = jnp.where(gate_here, jnp.where(locked, C.LOCKED, C.CLOSED), st)
@@ -534,34 +561,34 @@ def generate_level(key: jax.Array, params: EnvParams, static: StaticEnvParams) -
                          jnp.clip(nbrs[:, 1], 0, static.max_width - 1)] == C.EMPTY)
     block_pos = nbrs[jnp.argmax(nb_ok)]
     place_block = params.blocker & lay.has_gate & jnp.any(nb_ok)
-    block_color = _random_color(keys[3], jnp.int32(-1))
+    block_color = _random_color(rs, jnp.int32(-1))
     typ, col, st, cont = _write(typ, col, st, cont, block_pos, (C.BALL, block_color, 0, 0), place_block)
 
     # agent: fixed or random in the start area; never on a fixed goal cell
     height, width = params.height, params.width
     goal_fixed = resolve_pos(params.goal_pos, height, width)
     goal_fixed_mask = at(rows, cols, goal_fixed) & params.place_goal & ~params.goal_random
-    agent_sample, _ = sample_cell(keys[4], lay.start & (typ == C.EMPTY) & ~goal_fixed_mask)
+    agent_sample, _ = sample_cell(cell_u[0], lay.start & (typ == C.EMPTY) & ~goal_fixed_mask)
     agent_pos = jnp.where(params.agent_random, agent_sample, resolve_pos(params.agent_pos, height, width))
-    agent_dir = jnp.where(params.agent_dir < 0, jax.random.randint(keys[5], (), 0, 4), params.agent_dir)
+    agent_dir = jnp.where(params.agent_dir < 0, rs.int(0, 4), params.agent_dir)
     agent_mask = at(rows, cols, agent_pos)
 
     # goal tile
-    goal_sample, _ = sample_cell(keys[6], lay.goal & (typ == C.EMPTY) & ~agent_mask)
+    goal_sample, _ = sample_cell(cell_u[1], lay.goal & (typ == C.EMPTY) & ~agent_mask)
     goal_pos = jnp.where(params.goal_random, goal_sample, goal_fixed)
     typ, col, st, cont = _write(typ, col, st, cont, goal_pos, (C.GOAL, C.GREEN, 0, 0), params.place_goal)
 
     # mission object in the goal area (KeyCorridor's ball, UnlockPickup's box)
-    m_type = _random_type(keys[7], params.mission[1])
-    m_color = _random_color(keys[8], params.mission[2])
-    spawn_pos, spawn_ok = sample_cell(keys[9], lay.goal & (typ == C.EMPTY) & ~agent_mask)
+    m_type = _random_type(rs, params.mission[1])
+    m_color = _random_color(rs, params.mission[2])
+    spawn_pos, spawn_ok = sample_cell(cell_u[2], lay.goal & (typ == C.EMPTY) & ~agent_mask)
     spawn = params.spawn_object & spawn_ok
     typ, col, st, cont = _write(typ, col, st, cont, spawn_pos, (m_type, m_color, 0, 0), spawn)
 
     # key of a locked gate: on the side reachable from the agent with the gate shut
     reach = flood(walkable_for_search(typ, st) & ~gate_here, agent_mask)
-    key_pos, key_ok = sample_cell(keys[10], reach & lay.key & (typ == C.EMPTY) & ~agent_mask)
-    in_box = jax.random.bernoulli(keys[11], params.key_in_box_prob)
+    key_pos, key_ok = sample_cell(cell_u[3], reach & lay.key & (typ == C.EMPTY) & ~agent_mask)
+    in_box = rs.bernoulli(params.key_in_box_prob)
     key_cell = (jnp.where(in_box, C.BOX, C.KEY), jnp.where(in_box, C.GREY, gate_color), 0,
                 jnp.where(in_box, C.KEY * 8 + gate_color, 0))
     typ, col, st, cont = _write(typ, col, st, cont, key_pos, key_cell, locked & key_ok)
@@ -572,16 +599,19 @@ def generate_level(key: jax.Array, params: EnvParams, static: StaticEnvParams) -
     used0 = jnp.zeros((3, C.NUM_COLORS), bool)
     used0 = used0.at[jnp.clip(m_type - C.KEY, 0, 2), m_color].set(spawn)
 
+    obj_u = jax.random.uniform(k_objects, (C.MAX_DISTRACTORS, 3 * C.NUM_COLORS + rows.size))
+
     def add(i, carry):
         typ, col, st, cont, used = carry
-        k1, k2 = jax.random.split(jax.random.fold_in(keys[12], i))
+        u1 = obj_u[i, :3 * C.NUM_COLORS]
+        u2 = obj_u[i, 3 * C.NUM_COLORS:].reshape(rows.shape)
         allowed = params.distractor_types[:, None] & params.distractor_colors[None, :]
         allowed = allowed & ~(used & params.distinct_objects)
-        combo = sample_index(k1, allowed.reshape(-1))
+        combo = sample_index(u1, allowed.reshape(-1))
         objects = (typ == C.KEY) | (typ == C.BALL) | (typ == C.BOX)
         free = (typ == C.EMPTY) & area & ~agent_mask
         free = free & ~(_near(rows, cols, objects) & params.objects_apart)
-        pos, ok = sample_cell(k2, free)
+        pos, ok = sample_cell(u2, free)
         put = (i < params.num_distractors) & ok & jnp.any(allowed)
         t, c = combo // C.NUM_COLORS + C.KEY, combo % C.NUM_COLORS
         typ, col, st, cont = _write(typ, col, st, cont, pos, (t, c, 0, 0), put)
@@ -590,23 +620,22 @@ def generate_level(key: jax.Array, params: EnvParams, static: StaticEnvParams) -
 
     typ, col, st, cont, _ = jax.lax.fori_loop(0, C.MAX_DISTRACTORS, add, (typ, col, st, cont, used0))
 
-    mission = resolve_mission(keys[13], params, typ, col, st, agent_mask, m_type, m_color, spawn,
+    mission = resolve_mission(cell_u[4:6], params, typ, col, st, agent_mask, m_type, m_color, spawn,
                               gate_color, lay.has_gate)
     grid = jnp.stack([typ, col, st, cont], -1).astype(jnp.uint8)
     return Level(grid=grid, agent_pos=agent_pos.astype(jnp.int32), agent_dir=agent_dir.astype(jnp.int32),
                  mission=mission)
 
 
-def resolve_mission(key, params: EnvParams, typ, col, st, agent_mask, m_type, m_color, spawned,
+def resolve_mission(cell_u, params: EnvParams, typ, col, st, agent_mask, m_type, m_color, spawned,
                     gate_color, has_gate) -> jax.Array:
     """Fill random mission slots from the level: a random present object of the asked type/colour."""
     kind = params.mission[0]
-    k1, k2 = jax.random.split(key)
     pickable = (typ == C.KEY) | (typ == C.BALL) | (typ == C.BOX)
     want_t, want_c = params.mission[1], params.mission[2]
     type_ok = jnp.where(want_t < 0, pickable, typ == want_t)
     match = type_ok & ((want_c < 0) | (col == want_c)) & ~agent_mask
-    pos, found = sample_cell(k1, match)
+    pos, found = sample_cell(cell_u[0], match)
     obj_t = jnp.where(spawned, m_type, jnp.where(found, typ[pos[0], pos[1]], m_type))
     obj_c = jnp.where(spawned, m_color, jnp.where(found, col[pos[0], pos[1]], m_color))
     # door missions with a random colour name the gate when there is one (Unlock: "open the door")
@@ -622,7 +651,7 @@ def resolve_mission(key, params: EnvParams, typ, col, st, agent_mask, m_type, m_
     tgt_t, tgt_c = params.mission[3], params.mission[4]
     obj_here = (typ == obj_t) & (col == obj_c)
     t_ok = jnp.where(tgt_t <= 0, pickable, typ == tgt_t) & ((tgt_c < 0) | (col == tgt_c)) & ~obj_here
-    tpos, tfound = sample_cell(k2, t_ok)
+    tpos, tfound = sample_cell(cell_u[1], t_ok)
     tgt_t = jnp.where((tgt_t <= 0) & tfound, typ[tpos[0], tpos[1]], tgt_t)
     tgt_c = jnp.where((tgt_c < 0) & tfound, col[tpos[0], tpos[1]], tgt_c)
     is_put = kind == C.M_PUT_NEAR

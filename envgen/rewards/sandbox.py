@@ -1,0 +1,1013 @@
+"""Untrusted reward programs: an AST allowlist, a restricted compile, and validation in a child process.
+
+A reward program is exactly one function ``def reward(prev, state, action):`` written against a
+family's StateView. It goes through three gates before a trainer may trace it:
+
+1. :func:`check_source` (host, nothing executed): every AST node, name, attribute and call must be on
+   an allowlist; anything else is rejected with the line and the construct.
+2. :func:`compile_program`: the checked tree is rewritten so that every numeric constant (outside
+   indices and ``range``) becomes a JAX scalar - Python integers never do arithmetic, so no program can
+   build a huge number - then compiled with empty builtins and a proxy exposing only the listed ``jnp``
+   functions.
+3. :func:`validate_programs`: in a child process with a minimal environment (no API keys), CPU-only JAX,
+   address-space and CPU-time limits and a wall-clock timeout, ``jax.eval_shape`` proves a scalar float
+   and a rollout over states sampled by the family proves the reward finite, bounded and not constant.
+
+A program is identified by the sha256 of its source text (:func:`program_hash`). The family's module
+``envgen.rewards.views.<family>`` provides ``StateView`` (a ``flax.struct`` dataclass; its fields are
+the readable names, and an optional ``HELPERS`` class attribute names callable helper methods) and
+``sample_views(key, n) -> (prev, state, action)`` batched over a leading axis of size ``n``.
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import hashlib
+import importlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import types
+import typing
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+# -- the allowlist ---------------------------------------------------------------------------------
+
+PARAMS = ("prev", "state", "action")
+VIEW_PARAMS = ("prev", "state")  # the ones with fields
+MAX_SOURCE_CHARS = 20_000
+MAX_NODES = 3_000
+MAX_UNROLLED_NODES = 20_000  # nodes times the iterations of the loops around them
+MAX_DEPTH = 60
+MAX_CONST = 1e6
+MAX_LOOP = 16
+MAX_POW = 8
+MAX_PROBLEMS = 10
+
+_REDUCE_KW = frozenset({"axis", "keepdims"})
+_NONE: frozenset[str] = frozenset()
+# name -> allowed keyword names. None of these can make an array of a shape chosen by the program:
+# they are elementwise, reductions over existing arrays, casts, or combine arrays already there.
+JNP_FUNCTIONS: dict[str, frozenset[str]] = {
+    **{f: _NONE for f in (
+        "abs", "absolute", "minimum", "maximum", "where", "sqrt", "exp", "log", "log1p", "expm1", "tanh",
+        "sin", "cos", "arctan2", "hypot", "square", "sign", "floor", "ceil", "float32", "int32", "bool_",
+        "logical_and", "logical_or", "logical_not", "logical_xor", "equal", "not_equal", "greater",
+        "greater_equal", "less", "less_equal", "isfinite", "dot", "stack",
+    )},
+    **{f: _REDUCE_KW for f in (
+        "sum", "mean", "max", "min", "prod", "any", "all", "argmax", "argmin", "count_nonzero",
+    )},
+    "clip": frozenset({"min", "max"}),
+    "round": frozenset({"decimals"}),
+    "nan_to_num": frozenset({"nan", "posinf", "neginf"}),
+}
+REDUCTIONS = frozenset(f for f, kw in JNP_FUNCTIONS.items() if kw == _REDUCE_KW)
+JNP_CONSTANTS = frozenset({"pi", "e"})
+# Keywords whose value must be a literal (JAX needs them static); all others take expressions.
+_LITERAL_KW = frozenset({"axis", "keepdims", "decimals"})
+
+_BINOPS: dict[type, str] = {
+    ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.FloorDiv: "//", ast.Mod: "%",
+    ast.Pow: "**", ast.BitAnd: "&", ast.BitOr: "|", ast.BitXor: "^",
+}
+_UNARYOPS = (ast.UAdd, ast.USub, ast.Not, ast.Invert)
+_CMPOPS = (ast.Eq, ast.NotEq, ast.Lt, ast.LtE, ast.Gt, ast.GtE)
+_CONST_WRAPPER = "_envgen_const"  # injected after checking; user code can never name it (leading _)
+_RANGE = "range"
+
+# Readable names for rejected constructs, so the message says "import" and not "ast.Import".
+_CONSTRUCTS: dict[type, str] = {
+    ast.Import: "import", ast.ImportFrom: "import", ast.While: "while loop", ast.Lambda: "lambda",
+    ast.FunctionDef: "nested function definition", ast.AsyncFunctionDef: "async function",
+    ast.ClassDef: "class definition", ast.ListComp: "list comprehension", ast.SetComp: "set comprehension",
+    ast.DictComp: "dict comprehension", ast.GeneratorExp: "generator expression", ast.JoinedStr: "f-string",
+    ast.FormattedValue: "f-string", ast.NamedExpr: "walrus operator (:=)", ast.Global: "global statement",
+    ast.Nonlocal: "nonlocal statement", ast.Try: "try statement", ast.With: "with statement",
+    ast.Raise: "raise statement", ast.Assert: "assert statement", ast.Delete: "del statement",
+    ast.Yield: "yield", ast.YieldFrom: "yield from", ast.Await: "await", ast.Starred: "star-unpacking (*x)",
+    ast.Dict: "dict literal", ast.Set: "set literal", ast.Break: "break", ast.Continue: "continue",
+    ast.AsyncFor: "async for", ast.AsyncWith: "async with", ast.Match: "match statement",
+    ast.AnnAssign: "annotated assignment", ast.Slice: "slice outside an index", ast.Assign: "assignment",
+    ast.AugAssign: "assignment", ast.If: "if statement", ast.For: "for loop", ast.Return: "return",
+}
+if hasattr(ast, "TryStar"):
+    _CONSTRUCTS[ast.TryStar] = "try statement"
+
+RULES = (
+    "exactly one function `def reward(prev, state, action):` and nothing else at top level; "
+    "inside it only assignments to local names, return, if/elif/else, arithmetic, comparisons, boolean "
+    "operators, conditional expressions, numbers, prev.<field>/state.<field>, allowed jnp functions, "
+    "indexing with constant integers or loop variables, and `for i in range(K)` with K <= "
+    f"{MAX_LOOP}; no strings, imports, builtins, names starting with '_', while, def/lambda/class, "
+    "comprehensions, try/with/raise"
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class ViewSpec:
+    """What a program may read: field names (nested views map to their own spec) and helper methods."""
+
+    fields: Mapping[str, ViewSpec | None]
+    helpers: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, view_cls: type) -> ViewSpec:
+        """Derive the readable names from a ``flax.struct`` dataclass and its ``HELPERS`` attribute."""
+        if not dataclasses.is_dataclass(view_cls):
+            raise TypeError(f"{view_cls!r} is not a dataclass; StateView must be a flax.struct dataclass")
+        try:
+            hints = typing.get_type_hints(view_cls)
+        except Exception:  # unresolved forward references: treat every field as a leaf
+            hints = {}
+        fields: dict[str, ViewSpec | None] = {}
+        for f in dataclasses.fields(view_cls):
+            if f.name.startswith("_"):
+                continue
+            sub = hints.get(f.name)
+            fields[f.name] = cls.of(sub) if isinstance(sub, type) and dataclasses.is_dataclass(sub) else None
+        helpers = frozenset(getattr(view_cls, "HELPERS", ()))
+        for h in helpers:
+            if h.startswith("_") or not callable(getattr(view_cls, h, None)) or h in fields:
+                raise TypeError(f"{view_cls.__name__}.HELPERS names {h!r}, which is not a public method")
+        return cls(fields=fields, helpers=helpers)
+
+    def describe(self) -> str:
+        """Comma-separated readable names, for error messages."""
+        names = sorted(self.fields) + [f"{h}(...)" for h in sorted(self.helpers)]
+        return ", ".join(names)
+
+
+@dataclasses.dataclass(frozen=True)
+class Problem:
+    """One rejected construct: where and why."""
+
+    line: int
+    col: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.message}"
+
+
+class SandboxError(ValueError):
+    """A reward program was rejected before anything ran. ``problems`` lists each fault with its line."""
+
+    def __init__(self, problems: Sequence[Problem]):
+        self.problems = list(problems)
+        super().__init__("reward program rejected:\n" + "\n".join(f"  {p}" for p in self.problems))
+
+    @property
+    def line(self) -> int | None:
+        """Line of the first problem."""
+        return self.problems[0].line if self.problems else None
+
+
+def program_hash(source: str) -> str:
+    """The identity of a program: sha256 of its exact source text."""
+    return hashlib.sha256(source.encode("utf-8")).hexdigest()
+
+
+def check_source(source: str, spec: ViewSpec) -> ast.Module:
+    """Parse ``source`` and accept it only if every construct is allowed; return the (docstring-free) tree.
+
+    Raises :class:`SandboxError` naming the line and construct of each fault. Nothing is executed.
+    """
+    if not isinstance(source, str):
+        raise SandboxError([Problem(0, 0, f"a program must be text, got {type(source).__name__}")])
+    if len(source) > MAX_SOURCE_CHARS:
+        raise SandboxError([Problem(1, 0, f"program is {len(source)} characters; the limit is {MAX_SOURCE_CHARS}")])
+    try:
+        tree = ast.parse(source, filename="<reward>", mode="exec")
+    except SyntaxError as err:
+        raise SandboxError([Problem(err.lineno or 1, err.offset or 0, f"syntax error: {err.msg}")]) from None
+    except (ValueError, RecursionError, MemoryError) as err:
+        raise SandboxError([Problem(1, 0, f"cannot parse the program: {type(err).__name__}: {err}")]) from None
+    _Checker(spec).run(tree)
+    return tree
+
+
+class _Checker:
+    """Walks the tree once; every node type must be handled explicitly, so anything new is rejected."""
+
+    def __init__(self, spec: ViewSpec):
+        self.spec = spec
+        self.problems: list[Problem] = []
+        self.locals: set[str] = set()
+        self.loop_vars: set[str] = set()
+        self.nodes = 0
+        self.unrolled = 0
+
+    # -- entry ------------------------------------------------------------------------------------
+    def run(self, tree: ast.Module) -> None:
+        body = tree.body
+        funcs = [n for n in body if isinstance(n, ast.FunctionDef)]
+        for node in body:
+            if isinstance(node, ast.FunctionDef) and node.name == "reward" and node is funcs[0]:
+                continue
+            what = self.construct(node)
+            if isinstance(node, ast.FunctionDef):
+                what = f"another function `def {node.name}`"
+            self.reject(node, f"{what} is not allowed at top level: the program must be exactly one "
+                              "`def reward(prev, state, action):`")
+        if not funcs or funcs[0].name != "reward":
+            self.reject(tree.body[0] if tree.body else tree, "the program must define `def reward(prev, "
+                                                               "state, action):`")
+        else:
+            self.function(funcs[0])
+        if self.nodes > MAX_NODES:
+            self.reject(tree.body[0], f"program has {self.nodes} syntax nodes; the limit is {MAX_NODES}")
+        if self.unrolled > MAX_UNROLLED_NODES:
+            self.reject(tree.body[0], f"loops unroll to {self.unrolled} syntax nodes; the limit is "
+                                      f"{MAX_UNROLLED_NODES} (use fewer or shorter loops)")
+        if self.problems:
+            self.problems.sort(key=lambda p: (p.line, p.col))
+            raise SandboxError(self.problems[:MAX_PROBLEMS])
+
+    def reject(self, node: Any, message: str) -> None:
+        if len(self.problems) < 4 * MAX_PROBLEMS:
+            self.problems.append(Problem(getattr(node, "lineno", 1), getattr(node, "col_offset", 0), message))
+
+    @staticmethod
+    def construct(node: Any) -> str:
+        name = _CONSTRUCTS.get(type(node))
+        if name:
+            return name
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
+            return "a bare call"
+        return type(node).__name__
+
+    def count(self, node: Any, mult: int, depth: int) -> bool:
+        self.nodes += 1
+        self.unrolled += mult
+        if depth > MAX_DEPTH:
+            self.reject(node, f"expression nested deeper than {MAX_DEPTH} levels")
+            return False
+        return True
+
+    # -- the function -----------------------------------------------------------------------------
+    def function(self, fn: ast.FunctionDef) -> None:
+        a = fn.args
+        if fn.decorator_list:
+            self.reject(fn.decorator_list[0], "decorators are not allowed")
+        if fn.returns is not None:
+            self.reject(fn.returns, "annotations are not allowed (they are evaluated when defined)")
+        if getattr(fn, "type_params", None):
+            self.reject(fn, "type parameters are not allowed")
+        if a.posonlyargs or a.kwonlyargs or a.vararg or a.kwarg or a.defaults or a.kw_defaults:
+            self.reject(fn, "the signature must be exactly `reward(prev, state, action)` (no defaults, *args, "
+                            "**kwargs or keyword-only arguments)")
+        if tuple(arg.arg for arg in a.args) != PARAMS:
+            got = ", ".join(arg.arg for arg in a.args)
+            self.reject(fn, f"the signature must be exactly `reward(prev, state, action)`, got `reward({got})`")
+        for arg in a.args:
+            if arg.annotation is not None:
+                self.reject(arg, "annotations are not allowed (they are evaluated when defined)")
+        body = fn.body
+        if body and _is_docstring(body[0]):
+            body = body[1:]
+            fn.body = body or [ast.Pass()]  # the docstring is dropped from what gets compiled
+        # Collect assigned names first, so use-before-assignment order does not matter to the check.
+        for node in ast.walk(fn):
+            if isinstance(node, (ast.Assign, ast.AugAssign)):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                for t in targets:
+                    for n in ast.walk(t):
+                        if isinstance(n, ast.Name):
+                            self.locals.add(n.id)
+            elif isinstance(node, ast.For) and isinstance(node.target, ast.Name):
+                self.loop_vars.add(node.target.id)
+        for name in sorted(self.locals & self.loop_vars):
+            self.reject(fn, f"loop variable {name!r} must not be assigned elsewhere")
+        if not any(isinstance(n, ast.Return) and n.value is not None for n in ast.walk(fn)):
+            self.reject(fn, "reward must `return` a value")
+        self.block(body, mult=1, depth=1)
+
+    def block(self, stmts: list[ast.stmt], mult: int, depth: int) -> None:
+        for s in stmts:
+            self.stmt(s, mult, depth)
+
+    def stmt(self, s: ast.stmt, mult: int, depth: int) -> None:
+        if not self.count(s, mult, depth):
+            return
+        if isinstance(s, ast.Assign):
+            for t in s.targets:
+                self.target(t)
+            self.expr(s.value, mult, depth + 1)
+        elif isinstance(s, ast.AugAssign):
+            self.target(s.target)
+            self.binop(s, s.op, s.target, s.value, mult, depth)
+        elif isinstance(s, ast.Return):
+            if s.value is None:
+                self.reject(s, "`return` needs a value")
+            else:
+                self.expr(s.value, mult, depth + 1)
+        elif isinstance(s, ast.If):
+            self.expr(s.test, mult, depth + 1)
+            self.block(s.body, mult, depth + 1)
+            self.block(s.orelse, mult, depth + 1)
+        elif isinstance(s, ast.For):
+            self.for_loop(s, mult, depth)
+        elif isinstance(s, ast.Pass):
+            pass
+        elif isinstance(s, ast.Expr):
+            what = "string" if isinstance(s.value, ast.Constant) and isinstance(s.value.value, str) else \
+                self.construct(s)
+            self.reject(s, f"a statement that is only an expression ({what}) is not allowed; assign or return it")
+            self.expr(s.value, mult, depth + 1)  # report what is wrong inside it too
+        else:
+            self.reject(s, f"{self.construct(s)} is not allowed")
+
+    def target(self, t: ast.expr) -> None:
+        if isinstance(t, ast.Tuple):
+            for e in t.elts:
+                self.target(e)
+        elif isinstance(t, ast.Name):
+            if t.id.startswith("_"):
+                self.reject(t, f"names starting with '_' are not allowed ({t.id!r})")
+            elif t.id in PARAMS or t.id in ("jnp", _RANGE):
+                self.reject(t, f"cannot assign to {t.id!r}")
+        elif isinstance(t, ast.Starred):
+            self.reject(t, "star-unpacking (*x) is not allowed")
+        else:
+            self.reject(t, f"only plain local names can be assigned, not {self.describe_target(t)}")
+
+    @staticmethod
+    def describe_target(t: ast.expr) -> str:
+        return {ast.Attribute: "attributes", ast.Subscript: "items"}.get(type(t), type(t).__name__)
+
+    def for_loop(self, s: ast.For, mult: int, depth: int) -> None:
+        if s.orelse:
+            self.reject(s, "for/else is not allowed")
+        if not isinstance(s.target, ast.Name) or s.target.id.startswith("_") or s.target.id in PARAMS:
+            self.reject(s, "the loop variable must be a plain local name")
+        it = s.iter
+        n = None
+        if (isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == _RANGE
+                and not it.keywords and 1 <= len(it.args) <= 3
+                and all(_literal_int(x) is not None for x in it.args)):
+            bounds = [_literal_int(x) for x in it.args]
+            if bounds[-1] == 0 and len(bounds) == 3:
+                self.reject(s, "range step must not be 0")
+            else:
+                n = len(range(*bounds))  # bounds are at most MAX_CONST, so this is cheap
+        if n is None:
+            self.reject(s, f"for loops may only run over `range(K)` with constant integers, K <= {MAX_LOOP}")
+            n = 1
+        elif n > MAX_LOOP:
+            self.reject(s, f"for loop runs {n} times; the limit is {MAX_LOOP}")
+            n = 1
+        self.block(s.body, mult * max(n, 1), depth + 1)
+
+    # -- expressions ------------------------------------------------------------------------------
+    def expr(self, e: ast.expr, mult: int, depth: int) -> None:
+        if not self.count(e, mult, depth):
+            return
+        d = depth + 1
+        if isinstance(e, ast.Constant):
+            self.constant(e)
+        elif isinstance(e, ast.Name):
+            self.name(e)
+        elif isinstance(e, ast.BinOp):
+            self.binop(e, e.op, e.left, e.right, mult, depth)
+        elif isinstance(e, ast.UnaryOp):
+            if not isinstance(e.op, _UNARYOPS):
+                self.reject(e, f"operator {type(e.op).__name__} is not allowed")
+            self.expr(e.operand, mult, d)
+        elif isinstance(e, ast.BoolOp):
+            for v in e.values:
+                self.expr(v, mult, d)
+        elif isinstance(e, ast.Compare):
+            for op in e.ops:
+                if not isinstance(op, _CMPOPS):
+                    self.reject(e, f"comparison `{_cmp_name(op)}` is not allowed (use ==, !=, <, <=, >, >=)")
+            self.expr(e.left, mult, d)
+            for c in e.comparators:
+                self.expr(c, mult, d)
+        elif isinstance(e, ast.IfExp):
+            for part in (e.test, e.body, e.orelse):
+                self.expr(part, mult, d)
+        elif isinstance(e, ast.Attribute):
+            self.attribute(e, mult, d)
+        elif isinstance(e, ast.Call):
+            self.call(e, mult, d)
+        elif isinstance(e, ast.Subscript):
+            self.expr(e.value, mult, d)
+            self.index(e.slice, e)
+        elif isinstance(e, (ast.Tuple, ast.List)):
+            for v in e.elts:
+                self.expr(v, mult, d)
+        else:
+            self.reject(e, f"{self.construct(e)} is not allowed")
+
+    def constant(self, e: ast.Constant) -> None:
+        v = e.value
+        if isinstance(v, bool):
+            return
+        if isinstance(v, (int, float)):
+            if not (abs(v) <= MAX_CONST):  # also rejects inf and nan
+                self.reject(e, f"constant {v!r} is too large (|c| <= {MAX_CONST:g})")
+            return
+        if v is None or v is Ellipsis:
+            self.reject(e, f"{v!r} is not allowed (no new axes or ellipsis in indices)")
+            return
+        kind = {str: "strings", bytes: "bytes"}.get(type(v), f"{type(v).__name__} constants")
+        self.reject(e, f"{kind} are not allowed in reward programs")
+
+    def name(self, e: ast.Name) -> None:
+        if e.id.startswith("_"):
+            self.reject(e, f"names starting with '_' are not allowed ({e.id!r})")
+        elif e.id == "action" or e.id in self.locals or e.id in self.loop_vars:
+            return
+        elif e.id in VIEW_PARAMS:
+            self.reject(e, f"use fields of {e.id!r} ({e.id}.<field>), not {e.id!r} itself")
+        elif e.id == "jnp":
+            self.reject(e, "`jnp` can only be used as jnp.<function>(...)")
+        else:
+            self.reject(e, f"unknown name {e.id!r} (builtins are not available; allowed: prev, state, action, "
+                           "jnp.<function>, and local variables)")
+
+    def binop(self, node: Any, op: ast.operator, left: ast.expr, right: ast.expr, mult: int, depth: int) -> None:
+        if type(op) not in _BINOPS:
+            self.reject(node, f"operator {type(op).__name__} is not allowed")
+        if isinstance(op, ast.Pow):
+            exp = _literal_number(right)
+            if exp is None or abs(exp) > MAX_POW:
+                self.reject(node, f"`**` needs a constant exponent with |exponent| <= {MAX_POW}")
+            if any(isinstance(n, ast.BinOp) and isinstance(n.op, ast.Pow) for n in ast.walk(left)):
+                self.reject(node, "nested powers (a ** b) ** c are not allowed")
+        self.expr(left, mult, depth + 1)
+        self.expr(right, mult, depth + 1)
+
+    def attribute(self, e: ast.Attribute, mult: int, depth: int, call: bool = False) -> None:
+        chain = _attr_chain(e)
+        if chain is None:
+            node: ast.expr = e
+            while isinstance(node, ast.Attribute):
+                if node.attr.startswith("_"):
+                    self.reject(e, f"names starting with '_' are not allowed (.{node.attr})")
+                    break
+                node = node.value
+            else:
+                self.reject(e, "attributes are only allowed on prev/state fields and jnp functions")
+            self.expr(node, mult, depth + 1)  # report what is wrong in the base too
+            return
+        for part in chain:
+            if part.startswith("_"):
+                self.reject(e, f"names starting with '_' are not allowed ({'.'.join(chain)})")
+                return
+        root, attrs = chain[0], chain[1:]
+        if root == "jnp":
+            ok = (len(attrs) == 1 and (attrs[0] in JNP_FUNCTIONS if call else attrs[0] in JNP_CONSTANTS))
+            if not call and len(attrs) == 1 and attrs[0] in JNP_FUNCTIONS:
+                self.reject(e, f"jnp.{attrs[0]} can only be called, not used as a value")
+            elif not ok:
+                allowed = ", ".join(sorted(JNP_FUNCTIONS)) if call else "pi, e"
+                self.reject(e, f"jnp.{'.'.join(attrs)} is not allowed (allowed: {allowed})")
+            return
+        if root not in VIEW_PARAMS:
+            if root in self.locals or root in self.loop_vars or root == "action":
+                self.reject(e, f"attributes are only allowed on prev/state, not on {root!r}")
+            else:
+                self.name(ast.copy_location(ast.Name(id=root, ctx=ast.Load()), e))
+            return
+        spec: ViewSpec | None = self.spec
+        for i, attr in enumerate(attrs):
+            last = i == len(attrs) - 1
+            if spec is None:
+                self.reject(e, f"{'.'.join(chain[: i + 1])} has no fields")
+                return
+            if call and last:
+                if attr not in spec.helpers:
+                    self.reject(e, f"{'.'.join(chain)}(...) is not an allowed helper (allowed: "
+                                   f"{', '.join(sorted(spec.helpers)) or 'none'})")
+                return
+            if attr not in spec.fields:
+                self.reject(e, f"{'.'.join(chain[: i + 2])} is not a field of the view (fields: {spec.describe()})")
+                return
+            spec = spec.fields[attr]
+
+    def call(self, e: ast.Call, mult: int, depth: int) -> None:
+        f = e.func
+        if isinstance(f, ast.Name):
+            what = "range() is only allowed as `for i in range(K)`" if f.id == _RANGE else (
+                f"calling {f.id!r} is not allowed (no builtins; use jnp.<function>)")
+            self.reject(e, what)
+            return
+        if not isinstance(f, ast.Attribute):
+            self.reject(e, "only jnp.<function>(...) and view helpers can be called")
+            return
+        self.attribute(f, mult, depth, call=True)
+        chain = _attr_chain(f) or []
+        fname = chain[-1] if chain and chain[0] == "jnp" else None
+        allowed_kw = JNP_FUNCTIONS.get(fname, _NONE) if fname else _NONE
+        for a in e.args:
+            if isinstance(a, ast.Starred):
+                self.reject(a, "star-args (*x) are not allowed")
+            else:
+                self.expr(a, mult, depth + 1)
+        for kw in e.keywords:
+            if kw.arg is None:
+                self.reject(kw.value, "**kwargs are not allowed")
+            elif kw.arg not in allowed_kw:
+                self.reject(kw.value, f"keyword {kw.arg!r} is not allowed here"
+                                      + (f" (allowed: {', '.join(sorted(allowed_kw))})" if allowed_kw else ""))
+            elif kw.arg in _LITERAL_KW:
+                if not _literal_static(kw.value):
+                    self.reject(kw.value, f"{kw.arg}= must be a constant integer (or tuple of them) or bool")
+            else:
+                self.expr(kw.value, mult, depth + 1)
+        if fname == "where" and (len(e.args) != 3 or e.keywords):
+            self.reject(e, "jnp.where needs exactly three arguments: jnp.where(condition, x, y)")
+        if fname in REDUCTIONS and len(e.args) != 1:
+            self.reject(e, f"jnp.{fname} takes one array; pass the axis as axis=<constant>")
+        if fname == "stack" and (len(e.args) != 1 or not isinstance(e.args[0], (ast.List, ast.Tuple))):
+            self.reject(e, "jnp.stack takes one list of arrays: jnp.stack([a, b, c])")
+
+    def index(self, s: ast.expr, parent: ast.expr) -> None:
+        parts = s.elts if isinstance(s, ast.Tuple) else [s]
+        for p in parts:
+            if isinstance(p, ast.Slice):
+                for b in (p.lower, p.upper, p.step):
+                    if b is not None and not self.index_int(b):
+                        self.reject(parent, "slice bounds must be constant integers or loop variables")
+            elif isinstance(p, ast.Constant) and not isinstance(p.value, int):
+                self.constant(p)
+            elif not self.index_int(p):
+                self.reject(parent, "indices must be constant integers or loop variables (e.g. x[0], x[i], x[1:3])")
+
+    def index_int(self, e: ast.expr) -> bool:
+        # Only +/- of literal ints and loop variables: bounded, and static under jit.
+        if _literal_int(e) is not None:
+            return True
+        if isinstance(e, ast.Name):
+            return e.id in self.loop_vars
+        if isinstance(e, ast.UnaryOp) and isinstance(e.op, (ast.USub, ast.UAdd)):
+            return self.index_int(e.operand)
+        if isinstance(e, ast.BinOp) and isinstance(e.op, (ast.Add, ast.Sub)):
+            return self.index_int(e.left) and self.index_int(e.right)
+        return False
+
+
+def _is_docstring(s: ast.stmt) -> bool:
+    return isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant) and isinstance(s.value.value, str)
+
+
+def _attr_chain(e: ast.expr) -> list[str] | None:
+    parts: list[str] = []
+    while isinstance(e, ast.Attribute):
+        parts.append(e.attr)
+        e = e.value
+    if not isinstance(e, ast.Name):
+        return None
+    parts.append(e.id)
+    return parts[::-1]
+
+
+def _literal_number(e: ast.expr) -> float | None:
+    if isinstance(e, ast.UnaryOp) and isinstance(e.op, (ast.USub, ast.UAdd)):
+        inner = _literal_number(e.operand)
+        return None if inner is None else (-inner if isinstance(e.op, ast.USub) else inner)
+    if isinstance(e, ast.Constant) and isinstance(e.value, (int, float)) and not isinstance(e.value, bool):
+        return e.value if abs(e.value) <= MAX_CONST else None
+    return None
+
+
+def _literal_int(e: ast.expr) -> int | None:
+    v = _literal_number(e)
+    return v if isinstance(v, int) else None
+
+
+def _literal_static(e: ast.expr) -> bool:
+    if isinstance(e, ast.Constant) and isinstance(e.value, bool):
+        return True
+    if isinstance(e, ast.Tuple):
+        return all(_literal_int(x) is not None for x in e.elts)
+    return _literal_int(e) is not None
+
+
+def _cmp_name(op: ast.cmpop) -> str:
+    return {ast.Is: "is", ast.IsNot: "is not", ast.In: "in", ast.NotIn: "not in"}.get(type(op), "?")
+
+
+# -- restricted compile ----------------------------------------------------------------------------
+
+
+class _WrapConstants(ast.NodeTransformer):
+    """Turn numbers and loop variables used as values into JAX scalars (after checking).
+
+    Indices, ``range`` bounds, literal keywords and helper arguments keep their Python values: they
+    must stay static, and the checker already bounds them.
+    """
+
+    def __init__(self, loop_vars: set[str]):
+        self.loop_vars = loop_vars
+
+    def _wrap(self, node: ast.expr) -> ast.expr:
+        call = ast.Call(func=ast.Name(id=_CONST_WRAPPER, ctx=ast.Load()), args=[node], keywords=[])
+        return ast.copy_location(call, node)
+
+    def visit_Constant(self, node: ast.Constant) -> ast.expr:
+        return self._wrap(node) if isinstance(node.value, (int, float)) else node
+
+    def visit_Name(self, node: ast.Name) -> ast.expr:
+        return self._wrap(node) if node.id in self.loop_vars and isinstance(node.ctx, ast.Load) else node
+
+    def visit_Subscript(self, node: ast.Subscript) -> ast.expr:
+        node.value = self.visit(node.value)
+        return node  # the index stays static
+
+    def visit_For(self, node: ast.For) -> ast.stmt:
+        node.body = [self.visit(s) for s in node.body]
+        return node  # range(...) bounds stay static
+
+    def visit_Call(self, node: ast.Call) -> ast.expr:
+        chain = _attr_chain(node.func) or []
+        if chain and chain[0] not in VIEW_PARAMS:
+            node.args = [self.visit(a) for a in node.args]
+        for kw in node.keywords:
+            if kw.arg not in _LITERAL_KW:
+                kw.value = self.visit(kw.value)
+        return node
+
+
+def _jnp_proxy() -> Any:
+    """An object whose only attributes are the allowed jnp functions and constants (no module walk)."""
+    import jax.numpy as jnp
+
+    members = {name: staticmethod(getattr(jnp, name)) for name in JNP_FUNCTIONS}
+    members.update({name: getattr(jnp, name) for name in JNP_CONSTANTS})
+    proxy_cls = type("jnp", (), {"__slots__": (), **members, "__repr__": lambda self: "<jnp reward subset>"})
+    return proxy_cls()
+
+
+def compile_program(source: str, spec: ViewSpec) -> Callable[[Any, Any, Any], Any]:
+    """Check ``source`` and return its ``reward`` function, compiled with no builtins.
+
+    Only :func:`validate_programs` (in the child) and :class:`~envgen.rewards.bank.RewardBank` (for
+    programs that passed validation) should call this.
+    """
+    import jax.numpy as jnp
+
+    tree = check_source(source, spec)
+    loop_vars = {n.target.id for n in ast.walk(tree) if isinstance(n, ast.For) and isinstance(n.target, ast.Name)}
+    tree = ast.fix_missing_locations(_WrapConstants(loop_vars).visit(tree))
+    code = compile(tree, f"<reward {program_hash(source)[:12]}>", "exec", dont_inherit=True)
+    namespace: dict[str, Any] = {
+        "__builtins__": {},
+        "jnp": _jnp_proxy(),
+        _RANGE: _bounded_range,
+        _CONST_WRAPPER: jnp.asarray,
+    }
+    exec(code, namespace)  # defines the function only: no decorators, defaults or annotations can run
+    return namespace["reward"]
+
+
+def _bounded_range(*args: int) -> range:
+    r = range(*args)
+    if len(r) > MAX_LOOP:
+        raise ValueError(f"range of {len(r)} iterations exceeds {MAX_LOOP}")
+    return r
+
+
+# -- families --------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Family:
+    """A family's view module: what programs may read and how states are sampled."""
+
+    name: str
+    module_name: str
+    spec: ViewSpec
+    import_root: str  # the sys.path entry under which module_name is importable
+
+    @property
+    def module(self) -> Any:
+        return importlib.import_module(self.module_name)
+
+
+def load_family(family: str | Family | types.ModuleType) -> Family:
+    """Resolve a family name ("crafter"), a module path ("my.views") or a module to its :class:`Family`."""
+    if isinstance(family, Family):
+        return family
+    if isinstance(family, types.ModuleType):
+        module = family
+    else:
+        module_name = family if "." in family else f"envgen.rewards.views.{family}"
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as err:
+            if err.name and module_name.startswith(err.name):
+                raise ValueError(f"no reward views for family {family!r} ({module_name} not found)") from None
+            raise
+    view_cls = getattr(module, "StateView", None)
+    if view_cls is None or not callable(getattr(module, "sample_views", None)):
+        raise ValueError(f"{module.__name__} must define StateView and sample_views(key, n)")
+    name = module.__name__.rsplit(".", 1)[-1]
+    return Family(name, module.__name__, ViewSpec.of(view_cls), _import_root(module))
+
+
+def _import_root(module: Any) -> str:
+    path = Path(module.__file__).resolve()
+    depth = module.__name__.count(".") + (1 if path.name == "__init__.py" else 0)
+    return str(path.parents[depth])
+
+
+# -- validation reports ----------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class ValidationReport:
+    """The outcome for one program. ``stage`` is where it failed ("ast", "compile", "shape", "rollout",
+    "sandbox") or "passed"; ``message`` names the line where one is known; ``stats`` describe the
+    rewards seen in the rollout (min, max, mean, std, nonzero_frac, n)."""
+
+    program_hash: str
+    family: str
+    ok: bool
+    stage: str
+    message: str = ""
+    line: int | None = None
+    stats: Mapping[str, float] = dataclasses.field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data, for run.json."""
+        return {**dataclasses.asdict(self), "stats": dict(self.stats)}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ValidationReport:
+        """Inverse of :meth:`to_dict`."""
+        return cls(**{f.name: data[f.name] for f in dataclasses.fields(cls) if f.name in data})
+
+
+@dataclasses.dataclass(frozen=True)
+class SandboxLimits:
+    """Resources of the validation child and the checks' thresholds."""
+
+    timeout_s: float = 180.0  # wall clock for one child (all the programs it validates)
+    cpu_s: int = 600  # CPU seconds (all threads together)
+    memory_mb: int = 4096  # address space
+    n_samples: int = 1024  # sampled (prev, state, action) triples in the smoke rollout
+    bound: float = 100.0  # |reward| must stay within this
+    min_spread: float = 1e-6  # max - min below this counts as constant
+
+
+# -- the child process -----------------------------------------------------------------------------
+
+_MARK = "ENVGEN-SANDBOX "
+_BOOTSTRAP = """
+import json, resource, sys
+payload = json.loads(sys.stdin.read())
+for name, value in payload["rlimits"].items():
+    resource.setrlimit(getattr(resource, name), tuple(value))
+sys.path[:0] = payload["paths"]
+from envgen.rewards.sandbox import _child_main
+_child_main(payload)
+"""
+_SECRET_HINTS = ("KEY", "TOKEN", "SECRET", "PASSWORD", "CREDENTIAL")
+
+
+def child_environment(home: str) -> dict[str, str]:
+    """The whole environment of a validation child: nothing inherited, so no API key can leak."""
+    return {
+        "PATH": "/usr/bin:/bin",
+        "HOME": home,
+        "TMPDIR": home,
+        "LANG": "C.UTF-8",
+        "JAX_PLATFORMS": "cpu",
+        "JAX_ENABLE_X64": "0",
+        "OMP_NUM_THREADS": "1",
+        "PYTHONHASHSEED": "0",
+        "TF_CPP_MIN_LOG_LEVEL": "3",
+    }
+
+
+@dataclasses.dataclass
+class ChildRun:
+    """What came back from one child: its protocol events, exit status and stderr tail."""
+
+    events: list[dict[str, Any]]
+    returncode: int | None
+    timed_out: bool
+    stderr_tail: str
+    pid: int
+
+
+def run_child(payload: Mapping[str, Any], limits: SandboxLimits, command: Sequence[str] | None = None) -> ChildRun:
+    """Run one validation child on ``payload`` under ``limits``; kill its process group on timeout.
+
+    ``command`` replaces the interpreter command line (a test hook); the payload arrives on stdin and
+    events are lines ``ENVGEN-SANDBOX <json>`` on stdout.
+    """
+    mem = limits.memory_mb * 1024 * 1024
+    payload = {
+        **payload,
+        "rlimits": {
+            "RLIMIT_AS": [mem, mem],
+            "RLIMIT_CPU": [limits.cpu_s, limits.cpu_s + 5],
+            "RLIMIT_FSIZE": [16 << 20, 16 << 20],
+            "RLIMIT_CORE": [0, 0],
+        },
+    }
+    cmd = list(command) if command is not None else [sys.executable, "-I", "-c", _BOOTSTRAP]
+    with tempfile.TemporaryDirectory(prefix="envgen-sandbox-") as home:
+        proc = subprocess.Popen(
+            cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=home,
+            env=child_environment(home), start_new_session=True, close_fds=True,
+        )
+        timed_out = False
+        try:
+            out, err = proc.communicate(json.dumps(payload).encode(), timeout=limits.timeout_s)
+        except subprocess.TimeoutExpired:
+            timed_out = True
+            _kill_group(proc)
+            out, err = proc.communicate()
+        finally:
+            if proc.poll() is None:
+                _kill_group(proc)
+                proc.wait()
+    events = []
+    for line in out.decode("utf-8", "replace").splitlines():
+        if line.startswith(_MARK):
+            try:
+                events.append(json.loads(line[len(_MARK):]))
+            except ValueError:
+                pass
+    tail = err.decode("utf-8", "replace")[-2000:]
+    return ChildRun(events, proc.returncode, timed_out, tail, proc.pid)
+
+
+def _kill_group(proc: subprocess.Popen) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)  # the child leads its own session: this is our group only
+    except ProcessLookupError:
+        pass
+
+
+def validate_programs(
+    sources: Sequence[str],
+    family: str | Family,
+    limits: SandboxLimits | None = None,
+    seed: int = 0,
+) -> list[ValidationReport]:
+    """Validate many programs for ``family``: AST check here, everything that runs in child processes.
+
+    Programs rejected by the AST check never reach a child. The rest are validated together in one
+    child; if it dies or times out, the program it was working on is failed and the others are tried
+    again in a fresh child. Returns one report per source, in order.
+    """
+    limits = limits or SandboxLimits()
+    fam = load_family(family)
+    reports: dict[str, ValidationReport] = {}
+    pending: list[tuple[str, str]] = []
+    for source in sources:
+        h = program_hash(source)
+        if h in reports or any(h == p for p, _ in pending):
+            continue
+        try:
+            check_source(source, fam.spec)
+            pending.append((h, source))
+        except SandboxError as err:
+            reports[h] = ValidationReport(h, fam.name, False, "ast", str(err), err.line)
+    while pending:
+        done = _validate_in_child(pending, fam, limits, seed)
+        reports.update(done)
+        pending = [(h, s) for h, s in pending if h not in reports]
+    return [reports[program_hash(s)] for s in sources]
+
+
+def validate_program(source: str, family: str | Family, limits: SandboxLimits | None = None,
+                     seed: int = 0) -> ValidationReport:
+    """Validate one program (see :func:`validate_programs`)."""
+    return validate_programs([source], family, limits, seed)[0]
+
+
+def _validate_in_child(
+    pending: list[tuple[str, str]], fam: Family, limits: SandboxLimits, seed: int
+) -> dict[str, ValidationReport]:
+    import envgen
+
+    paths = list(dict.fromkeys([str(Path(envgen.__file__).resolve().parents[1]), fam.import_root]))
+    payload = {
+        "module": fam.module_name,
+        "family": fam.name,
+        "paths": paths,
+        "programs": [s for _, s in pending],
+        "n_samples": limits.n_samples,
+        "bound": limits.bound,
+        "min_spread": limits.min_spread,
+        "seed": seed,
+    }
+    run = run_child(payload, limits)
+    out: dict[str, ValidationReport] = {}
+    ready = False
+    for ev in run.events:
+        if ev.get("event") == "ready":
+            ready = True
+        elif ev.get("event") == "result":
+            out[pending[ev["index"]][0]] = ValidationReport.from_dict(ev["report"])
+    if len(out) == len(pending):
+        return out
+    why = (f"validation did not finish within {limits.timeout_s:g} s and was killed" if run.timed_out
+           else f"the validation process died (exit status {run.returncode}): {_last_line(run.stderr_tail)}")
+    missing = [h for h, _ in pending if h not in out]
+    # Before "ready" the failure is the setup's (imports, sampling), so it is every program's; after it,
+    # it is the program being validated when the child died.
+    blamed = missing if not ready else missing[:1]
+    for h in blamed:
+        out[h] = ValidationReport(h, fam.name, False, "sandbox", why)
+    return out
+
+
+def _last_line(text: str) -> str:
+    lines = [ln for ln in text.strip().splitlines() if ln.strip()]
+    return lines[-1] if lines else "no error output"
+
+
+def _child_main(payload: Mapping[str, Any]) -> None:
+    """Entry point inside the child: validate each program and emit one event per result."""
+    out_fd = os.dup(1)
+    sys.stdout = sys.stderr  # anything printed by libraries must not corrupt the protocol
+
+    def emit(event: dict[str, Any]) -> None:
+        os.write(out_fd, (_MARK + json.dumps(event) + "\n").encode())
+
+    import jax
+    import jax.numpy as jnp
+    import numpy as np
+
+    fam = load_family(importlib.import_module(payload["module"]))
+    fam = dataclasses.replace(fam, name=payload["family"])
+    prev_b, state_b, action_b = fam.module.sample_views(jax.random.PRNGKey(payload["seed"]), payload["n_samples"])
+    one = jax.tree_util.tree_map(lambda x: x[0], (prev_b, state_b, action_b))
+    emit({"event": "ready"})
+    for index, source in enumerate(payload["programs"]):
+        report = _check_in_child(source, fam, one, (prev_b, state_b, action_b), payload, jax, jnp, np)
+        emit({"event": "result", "index": index, "report": report.to_dict()})
+
+
+def _check_in_child(source, fam, one, batch, payload, jax, jnp, np) -> ValidationReport:
+    h = program_hash(source)
+    fail = lambda stage, msg, line=None: ValidationReport(h, fam.name, False, stage, msg, line)  # noqa: E731
+    try:
+        fn = compile_program(source, fam.spec)
+    except SandboxError as err:
+        return fail("ast", str(err), err.line)
+    except Exception as err:
+        return fail("compile", f"{type(err).__name__}: {err}")
+    try:
+        out = jax.eval_shape(fn, *one)
+    except Exception as err:
+        line, msg = _explain(err)
+        return fail("shape", msg, line)
+    if not (hasattr(out, "shape") and out.shape == () and jnp.issubdtype(out.dtype, jnp.floating)):
+        got = f"shape {tuple(out.shape)} {out.dtype}" if hasattr(out, "shape") else type(out).__name__
+        return fail("shape", f"reward must return a scalar float, got {got} (reduce with jnp.sum/jnp.mean, "
+                             "cast with jnp.float32)")
+    try:
+        rewards = np.asarray(jax.jit(jax.vmap(fn))(*batch), dtype=np.float64)
+    except Exception as err:
+        line, msg = _explain(err)
+        return fail("rollout", msg, line)
+    n = int(rewards.size)
+    finite = np.isfinite(rewards)
+    stats = {"n": n}
+    if not finite.all():
+        bad = int((~finite).sum())
+        return dataclasses.replace(fail("rollout", f"reward is NaN or infinite on {bad} of {n} sampled states "
+                                                  "(guard divisions, logs and square roots)"), stats=stats)
+    stats = {"n": n, "min": float(rewards.min()), "max": float(rewards.max()), "mean": float(rewards.mean()),
+             "std": float(rewards.std()), "nonzero_frac": float((rewards != 0).mean())}
+    bound = payload["bound"]
+    if np.abs(rewards).max() > bound:
+        return dataclasses.replace(fail("rollout", f"reward reaches {stats['min']:.4g}..{stats['max']:.4g} on "
+                                                  f"sampled states; it must stay within +-{bound:g}"), stats=stats)
+    if stats["max"] - stats["min"] < payload["min_spread"]:
+        return dataclasses.replace(fail("rollout", f"reward is constant ({stats['min']:.4g}) over {n} sampled "
+                                                  "states: it gives no learning signal"), stats=stats)
+    return ValidationReport(h, fam.name, True, "passed", "ok", None, stats)
+
+
+def _explain(err: BaseException) -> tuple[int | None, str]:
+    """The line in the reward program where ``err`` arose, and a message with a hint for common mistakes."""
+    import traceback
+
+    line = None
+    for frame in traceback.extract_tb(err.__traceback__):
+        if frame.filename.startswith("<reward"):
+            line = frame.lineno
+    text = str(err).strip().splitlines()[0] if str(err).strip() else ""
+    name = type(err).__name__
+    hint = ""
+    if "Tracer" in name or "Concretization" in name:
+        hint = ("; Python if/and/or/not and chained comparisons cannot branch on array values - use "
+                "jnp.where, jnp.logical_and/or/not")
+    msg = f"{name}: {text[:300]}{hint}"
+    return line, (f"line {line}: {msg}" if line else msg)

@@ -1,0 +1,1 @@
+"""Read-only StateViews that reward programs are written against, one module per family."""

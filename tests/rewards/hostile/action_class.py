@@ -1,0 +1,3 @@
+# expect: '_' are not allowed
+def reward(prev, state, action):
+    return action.__class__

@@ -1,0 +1,4 @@
+# expect: cannot assign to 'jnp'
+def reward(prev, state, action):
+    jnp = state
+    return 0.0

@@ -1,0 +1,3 @@
+# expect: attributes are only allowed
+def reward(prev, state, action):
+    return jnp.abs(state.health).real

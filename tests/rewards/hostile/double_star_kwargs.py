@@ -1,0 +1,3 @@
+# expect: **kwargs
+def reward(prev, state, action):
+    return jnp.sum(state.inventory, **kw)

@@ -1,0 +1,3 @@
+# expect: calling 'eval'
+def reward(prev, state, action):
+    return eval(state)

@@ -1,0 +1,4 @@
+# expect: calling 'open'
+def reward(prev, state, action):
+    ｏｐｅｎ('ENVGEN_HOSTILE_MARKER', 'w')
+    return 0.0

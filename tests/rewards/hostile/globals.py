@@ -1,0 +1,4 @@
+# expect: calling 'globals'
+def reward(prev, state, action):
+    g = globals()
+    return 0.0

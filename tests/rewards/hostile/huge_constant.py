@@ -1,0 +1,3 @@
+# expect: too large
+def reward(prev, state, action):
+    return state.health * 1e300

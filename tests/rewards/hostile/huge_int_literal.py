@@ -1,0 +1,3 @@
+# expect: too large
+def reward(prev, state, action):
+    return state.health * 123456789012345678901234567890

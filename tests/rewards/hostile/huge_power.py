@@ -1,0 +1,3 @@
+# expect: constant exponent
+def reward(prev, state, action):
+    return state.health * 10 ** 10 ** 10

@@ -1,0 +1,3 @@
+# expect: calling 'input'
+def reward(prev, state, action):
+    return input()

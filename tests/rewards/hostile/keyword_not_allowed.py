@@ -1,0 +1,3 @@
+# expect: keyword 'dtype' is not allowed
+def reward(prev, state, action):
+    return jnp.sum(state.inventory, dtype=jnp.float32)

@@ -1,0 +1,3 @@
+# expect: nested powers
+def reward(prev, state, action):
+    return ((999999 ** 8) ** 8) ** 8

@@ -1,0 +1,2 @@
+# expect: must define `def reward
+x = 1

@@ -1,0 +1,4 @@
+# expect: calling 'open'
+def reward(prev, state, action):
+    data = open('/etc/passwd').read()
+    return 0.0

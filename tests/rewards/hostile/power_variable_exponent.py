@@ -1,0 +1,3 @@
+# expect: constant exponent
+def reward(prev, state, action):
+    return 2 ** state.stats.steps

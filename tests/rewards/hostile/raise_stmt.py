@@ -1,0 +1,3 @@
+# expect: raise statement
+def reward(prev, state, action):
+    raise SystemExit(0)

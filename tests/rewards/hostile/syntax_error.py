@@ -1,0 +1,3 @@
+# expect: syntax error
+def reward(prev, state, action)
+    return 0.0

@@ -1,0 +1,4 @@
+# expect: calling 'vars'
+def reward(prev, state, action):
+    v = vars()
+    return 0.0

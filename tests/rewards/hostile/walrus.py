@@ -1,0 +1,3 @@
+# expect: walrus
+def reward(prev, state, action):
+    return (x := state.health)

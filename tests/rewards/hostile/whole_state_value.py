@@ -1,0 +1,3 @@
+# expect: use fields of 'state'
+def reward(prev, state, action):
+    return jnp.sum(state)
