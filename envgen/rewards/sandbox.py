@@ -5,10 +5,9 @@ family's StateView. It goes through three gates before a trainer may trace it:
 
 1. :func:`check_source` (host, nothing executed): every AST node, name, attribute and call must be on
    an allowlist; anything else is rejected with the line and the construct.
-2. :func:`compile_program`: the checked tree is rewritten so that every numeric constant (outside
-   indices and ``range``) becomes a JAX scalar - Python integers never do arithmetic, so no program can
-   build a huge number - then compiled with empty builtins and a proxy exposing only the listed ``jnp``
-   functions.
+2. :func:`compile_program`: the checked tree is rewritten so that every arithmetic operation on plain
+   Python integers is bounded (no program can build a huge number while it is traced), then compiled
+   with empty builtins and a proxy exposing only the listed ``jnp`` functions.
 3. :func:`validate_programs`: in a child process with a minimal environment (no API keys), CPU-only JAX,
    address-space and CPU-time limits and a wall-clock timeout, ``jax.eval_shape`` proves a scalar float
    and a rollout over states sampled by the family proves the reward finite, bounded and not constant.
@@ -26,6 +25,7 @@ import dataclasses
 import hashlib
 import importlib
 import json
+import operator
 import os
 import signal
 import subprocess
@@ -79,7 +79,8 @@ _BINOPS: dict[type, str] = {
 }
 _UNARYOPS = (ast.UAdd, ast.USub, ast.Not, ast.Invert)
 _CMPOPS = (ast.Eq, ast.NotEq, ast.Lt, ast.LtE, ast.Gt, ast.GtE)
-_CONST_WRAPPER = "_envgen_const"  # injected after checking; user code can never name it (leading _)
+_GUARD = "_envgen_binop"  # injected after checking; user code can never name it (leading _)
+MAX_PY_INT = 2**62
 _RANGE = "range"
 
 # Readable names for rejected constructs, so the message says "import" and not "ast.Import".
@@ -599,42 +600,45 @@ def _cmp_name(op: ast.cmpop) -> str:
 # -- restricted compile ----------------------------------------------------------------------------
 
 
-class _WrapConstants(ast.NodeTransformer):
-    """Turn numbers and loop variables used as values into JAX scalars (after checking).
+class _GuardArithmetic(ast.NodeTransformer):
+    """Route every binary operation through :func:`_guarded_binop` (after checking).
 
-    Indices, ``range`` bounds, literal keywords and helper arguments keep their Python values: they
-    must stay static, and the checker already bounds them.
+    Arithmetic on arrays is unaffected; arithmetic on plain Python integers (constants, loop
+    variables, bools from static comparisons) is checked after every step, so no program can grow a
+    huge integer while it is traced - e.g. by squaring a number forty times.
     """
 
-    def __init__(self, loop_vars: set[str]):
-        self.loop_vars = loop_vars
+    def visit_BinOp(self, node: ast.BinOp) -> ast.expr:
+        self.generic_visit(node)
+        return ast.copy_location(_guard_call(node.op, node.left, node.right), node)
 
-    def _wrap(self, node: ast.expr) -> ast.expr:
-        call = ast.Call(func=ast.Name(id=_CONST_WRAPPER, ctx=ast.Load()), args=[node], keywords=[])
-        return ast.copy_location(call, node)
+    def visit_AugAssign(self, node: ast.AugAssign) -> ast.stmt:
+        self.generic_visit(node)
+        assert isinstance(node.target, ast.Name)  # the checker allows nothing else
+        current = ast.copy_location(ast.Name(id=node.target.id, ctx=ast.Load()), node)
+        value = _guard_call(node.op, current, node.value)
+        return ast.copy_location(ast.Assign(targets=[node.target], value=value), node)
 
-    def visit_Constant(self, node: ast.Constant) -> ast.expr:
-        return self._wrap(node) if isinstance(node.value, (int, float)) else node
 
-    def visit_Name(self, node: ast.Name) -> ast.expr:
-        return self._wrap(node) if node.id in self.loop_vars and isinstance(node.ctx, ast.Load) else node
+def _guard_call(op: ast.operator, left: ast.expr, right: ast.expr) -> ast.Call:
+    code = ast.Constant(value=_OP_CODES[type(op)])
+    return ast.Call(func=ast.Name(id=_GUARD, ctx=ast.Load()), args=[code, left, right], keywords=[])
 
-    def visit_Subscript(self, node: ast.Subscript) -> ast.expr:
-        node.value = self.visit(node.value)
-        return node  # the index stays static
 
-    def visit_For(self, node: ast.For) -> ast.stmt:
-        node.body = [self.visit(s) for s in node.body]
-        return node  # range(...) bounds stay static
+_OP_FUNCS: dict[type, Callable[[Any, Any], Any]] = {
+    ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
+    ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod, ast.Pow: operator.pow, ast.BitAnd: operator.and_,
+    ast.BitOr: operator.or_, ast.BitXor: operator.xor,
+}
+_OP_CODES = {t: i for i, t in enumerate(_OP_FUNCS)}
+_OP_BY_CODE = list(_OP_FUNCS.values())
 
-    def visit_Call(self, node: ast.Call) -> ast.expr:
-        chain = _attr_chain(node.func) or []
-        if chain and chain[0] not in VIEW_PARAMS:
-            node.args = [self.visit(a) for a in node.args]
-        for kw in node.keywords:
-            if kw.arg not in _LITERAL_KW:
-                kw.value = self.visit(kw.value)
-        return node
+
+def _guarded_binop(code: int, left: Any, right: Any) -> Any:
+    result = _OP_BY_CODE[code](left, right)
+    if isinstance(result, int) and not -MAX_PY_INT <= result <= MAX_PY_INT:
+        raise OverflowError(f"integer arithmetic exceeds +-2**{MAX_PY_INT.bit_length()} (use float values)")
+    return result
 
 
 def _jnp_proxy() -> Any:
@@ -653,17 +657,13 @@ def compile_program(source: str, spec: ViewSpec) -> Callable[[Any, Any, Any], An
     Only :func:`validate_programs` (in the child) and :class:`~envgen.rewards.bank.RewardBank` (for
     programs that passed validation) should call this.
     """
-    import jax.numpy as jnp
-
-    tree = check_source(source, spec)
-    loop_vars = {n.target.id for n in ast.walk(tree) if isinstance(n, ast.For) and isinstance(n.target, ast.Name)}
-    tree = ast.fix_missing_locations(_WrapConstants(loop_vars).visit(tree))
+    tree = ast.fix_missing_locations(_GuardArithmetic().visit(check_source(source, spec)))
     code = compile(tree, f"<reward {program_hash(source)[:12]}>", "exec", dont_inherit=True)
     namespace: dict[str, Any] = {
         "__builtins__": {},
         "jnp": _jnp_proxy(),
         _RANGE: _bounded_range,
-        _CONST_WRAPPER: jnp.asarray,
+        _GUARD: _guarded_binop,
     }
     exec(code, namespace)  # defines the function only: no decorators, defaults or annotations can run
     return namespace["reward"]
@@ -762,16 +762,18 @@ class SandboxLimits:
 # -- the child process -----------------------------------------------------------------------------
 
 _MARK = "ENVGEN-SANDBOX "
-_BOOTSTRAP = """
+# The limits are applied first, before anything else is imported.
+_APPLY_LIMITS = """
 import json, resource, sys
 payload = json.loads(sys.stdin.read())
 for name, value in payload["rlimits"].items():
     resource.setrlimit(getattr(resource, name), tuple(value))
+"""
+_BOOTSTRAP = _APPLY_LIMITS + """
 sys.path[:0] = payload["paths"]
 from envgen.rewards.sandbox import _child_main
 _child_main(payload)
 """
-_SECRET_HINTS = ("KEY", "TOKEN", "SECRET", "PASSWORD", "CREDENTIAL")
 
 
 def child_environment(home: str) -> dict[str, str]:

@@ -6,6 +6,7 @@ or an LLM repair prompt can act on them directly.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import os
 from pathlib import Path
@@ -123,10 +124,9 @@ def yaml_line_numbers(text: str) -> dict[tuple, int]:
                 lines[(*path, str(i))] = item.start_mark.line + 1
                 walk(item, (*path, str(i)))
 
-    try:
+    # Malformed YAML has no line map; parse_yaml reports the syntax error itself.
+    with contextlib.suppress(yaml.YAMLError):
         walk(yaml.compose(text, Loader=yaml.SafeLoader), ())
-    except yaml.YAMLError:
-        pass
     return lines
 
 

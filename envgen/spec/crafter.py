@@ -3,7 +3,7 @@ knobs of world generation, mobs and rewards, compiled to ``EnvParams``."""
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from typing import Any, ClassVar, Literal
 
 import jax.numpy as jnp
@@ -15,7 +15,7 @@ from envgen.spec.base import Spec
 _STRICT = ConfigDict(extra="forbid", use_attribute_docstrings=True)
 
 
-class Biome(str, Enum):
+class Biome(StrEnum):
     natural = "natural"
     grassland = "grassland"
     mountain = "mountain"

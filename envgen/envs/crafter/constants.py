@@ -29,7 +29,7 @@ INVENTORY_ITEMS = (
     "sapling", "wood", "stone", "coal", "iron", "diamond",
     "wood_pickaxe", "stone_pickaxe", "iron_pickaxe", "wood_sword", "stone_sword", "iron_sword",
 )
-I = {name: i for i, name in enumerate(INVENTORY_ITEMS)}
+I = {name: i for i, name in enumerate(INVENTORY_ITEMS)}  # noqa: E741 (short: used in every recipe)
 MAX_ITEM = 9
 
 ACHIEVEMENTS = (

@@ -15,7 +15,13 @@ from envgen.envs.crafter.balance import balance_chunks, despawn_far
 from envgen.envs.crafter.constants import NUM_ACHIEVEMENTS, NUM_ACTIONS
 from envgen.envs.crafter.state import Arrows, EnvParams, EnvState, Level, StaticEnvParams
 from envgen.envs.crafter.step import (
-    daylight, life_stats, player_action, trample_plants, update_arrows, update_cows, update_skeletons,
+    daylight,
+    life_stats,
+    player_action,
+    trample_plants,
+    update_arrows,
+    update_cows,
+    update_skeletons,
     update_zombies,
 )
 from envgen.envs.crafter.worldgen import generate_level

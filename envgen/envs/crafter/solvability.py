@@ -18,7 +18,19 @@ import jax.numpy as jnp
 import numpy as np
 
 from envgen.envs.crafter.constants import (
-    ACHIEVEMENTS, COAL, DIAMOND, FURNACE, GRASS, INVENTORY_ITEMS, IRON, PATH, SAND, STONE, TABLE, TREE, WATER,
+    ACHIEVEMENTS,
+    COAL,
+    DIAMOND,
+    FURNACE,
+    GRASS,
+    INVENTORY_ITEMS,
+    IRON,
+    PATH,
+    SAND,
+    STONE,
+    TABLE,
+    TREE,
+    WATER,
 )
 from envgen.envs.crafter.state import EnvParams, StaticEnvParams
 from envgen.envs.crafter.worldgen import generate_level

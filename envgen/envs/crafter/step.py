@@ -10,10 +10,24 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 
-from envgen.envs.crafter import tables as T
+from envgen.envs.crafter import tables as tbl
 from envgen.envs.crafter.constants import (
-    A, ACH, CHUNK, DIRECTIONS, FURNACE, GRASS, I, LAVA, MAX_ITEM, OUT, PATH, PLANT, PLANT_RIPE_AGE, TABLE,
-    TREE,    UPDATE_DISTANCE, WATER,
+    ACH,
+    DIRECTIONS,
+    FURNACE,
+    GRASS,
+    LAVA,
+    MAX_ITEM,
+    OUT,
+    PATH,
+    PLANT,
+    PLANT_RIPE_AGE,
+    TABLE,
+    TREE,
+    UPDATE_DISTANCE,
+    WATER,
+    A,
+    I,
 )
 from envgen.envs.crafter.state import Arrows, EnvParams, EnvState, Mobs
 
@@ -75,8 +89,8 @@ def try_move(state: EnvState, pos: jax.Array, direction: jax.Array, want: jax.Ar
     return jnp.where(moved, target, pos), moved
 
 
-T_IS_WALKABLE = jnp.asarray(T.IS_WALKABLE)
-T_IS_ARROW_PASSABLE = jnp.asarray(T.IS_ARROW_PASSABLE)
+T_IS_WALKABLE = jnp.asarray(tbl.IS_WALKABLE)
+T_IS_ARROW_PASSABLE = jnp.asarray(tbl.IS_ARROW_PASSABLE)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -129,48 +143,48 @@ def player_action(key: jax.Array, state: EnvState, action: jax.Array, params: En
     planted_at = jnp.where(eat_plant, _set_grid(state.planted_at, target, state.time), state.planted_at)
 
     on_material = do & ~any_object & ~is_plant
-    req = jnp.asarray(T.COLLECT_REQ)[target_tile]
-    get = jnp.asarray(T.COLLECT_GET)[target_tile]
+    req = jnp.asarray(tbl.COLLECT_REQ)[target_tile]
+    get = jnp.asarray(tbl.COLLECT_GET)[target_tile]
     has_req = (req < 0) | (inv[jnp.maximum(req, 0)] > 0)
     collect = on_material & (get >= 0) & has_req
-    leave = jnp.asarray(T.COLLECT_LEAVE)[target_tile]
+    leave = jnp.asarray(tbl.COLLECT_LEAVE)[target_tile]
     leave = jnp.where((target_tile == TREE) & params.trees_deplete, GRASS, leave)
     tiles = set_tile(state.map, target, leave, collect & (leave >= 0))
     inv = inv.at[jnp.maximum(get, 0)].add(collect.astype(jnp.int32))
-    coll_ach = jnp.asarray(T.COLLECT_ACH)[target_tile]
+    coll_ach = jnp.asarray(tbl.COLLECT_ACH)[target_tile]
     ach = ach.at[jnp.maximum(coll_ach, 0)].set(ach[jnp.maximum(coll_ach, 0)] | (collect & (coll_ach >= 0)))
     drink = on_material & (target_tile == WATER)
     sapling = on_material & (target_tile == GRASS) & (jax.random.uniform(key) < params.sapling_prob)
     inv = inv.at[I["sapling"]].add(sapling.astype(jnp.int32))
-    ach = ach.at[T.ACH_COLLECT_DRINK].set(ach[T.ACH_COLLECT_DRINK] | drink)
-    ach = ach.at[T.ACH_COLLECT_SAPLING].set(ach[T.ACH_COLLECT_SAPLING] | sapling)
+    ach = ach.at[tbl.ACH_COLLECT_DRINK].set(ach[tbl.ACH_COLLECT_DRINK] | drink)
+    ach = ach.at[tbl.ACH_COLLECT_SAPLING].set(ach[tbl.ACH_COLLECT_SAPLING] | sapling)
 
     # -- place
-    p = jnp.clip(action - T.FIRST_PLACE_ACTION, 0, len(T.PLACE_TILE) - 1)
-    is_place = (action >= T.FIRST_PLACE_ACTION) & (action < T.FIRST_PLACE_ACTION + len(T.PLACE_TILE))
-    p_item = jnp.asarray(T.PLACE_ITEM)[p]
-    p_cost = jnp.asarray(T.PLACE_COST)[p]
-    placed = (is_place & ~any_object & jnp.asarray(T.PLACE_ALLOWED)[p, target_tile]
+    p = jnp.clip(action - tbl.FIRST_PLACE_ACTION, 0, len(tbl.PLACE_TILE) - 1)
+    is_place = (action >= tbl.FIRST_PLACE_ACTION) & (action < tbl.FIRST_PLACE_ACTION + len(tbl.PLACE_TILE))
+    p_item = jnp.asarray(tbl.PLACE_ITEM)[p]
+    p_cost = jnp.asarray(tbl.PLACE_COST)[p]
+    placed = (is_place & ~any_object & jnp.asarray(tbl.PLACE_ALLOWED)[p, target_tile]
               & (inv[p_item] >= p_cost))
-    tiles = set_tile(tiles, target, jnp.asarray(T.PLACE_TILE)[p], placed)
-    planted_at = jnp.where(placed & (jnp.asarray(T.PLACE_TILE)[p] == PLANT),
+    tiles = set_tile(tiles, target, jnp.asarray(tbl.PLACE_TILE)[p], placed)
+    planted_at = jnp.where(placed & (jnp.asarray(tbl.PLACE_TILE)[p] == PLANT),
                            _set_grid(planted_at, target, state.time), planted_at)
     inv = inv.at[p_item].add(-p_cost * placed)
-    p_ach = jnp.asarray(T.PLACE_ACH)[p]
+    p_ach = jnp.asarray(tbl.PLACE_ACH)[p]
     ach = ach.at[p_ach].set(ach[p_ach] | placed)
 
     # -- make (needs a table, and a furnace for iron tools, in the 3x3 area around the player)
-    m = jnp.clip(action - T.FIRST_MAKE_ACTION, 0, len(T.MAKE_ITEM) - 1)
-    is_make = (action >= T.FIRST_MAKE_ACTION) & (action < T.FIRST_MAKE_ACTION + len(T.MAKE_ITEM))
+    m = jnp.clip(action - tbl.FIRST_MAKE_ACTION, 0, len(tbl.MAKE_ITEM) - 1)
+    is_make = (action >= tbl.FIRST_MAKE_ACTION) & (action < tbl.FIRST_MAKE_ACTION + len(tbl.MAKE_ITEM))
     area = jax.lax.dynamic_slice(jnp.pad(state.map, 1, constant_values=OUT), (pos[0], pos[1]), (3, 3))
     near_table = jnp.any(area == TABLE)
     near_furnace = jnp.any(area == FURNACE)
-    cost = jnp.asarray(T.MAKE_COST)[m]
-    made = (is_make & near_table & (near_furnace | ~jnp.asarray(T.MAKE_FURNACE)[m])
+    cost = jnp.asarray(tbl.MAKE_COST)[m]
+    made = (is_make & near_table & (near_furnace | ~jnp.asarray(tbl.MAKE_FURNACE)[m])
             & jnp.all(inv >= cost))
     inv = inv - cost * made
-    inv = inv.at[jnp.asarray(T.MAKE_ITEM)[m]].add(made.astype(jnp.int32))
-    m_ach = jnp.asarray(T.MAKE_ACH)[m]
+    inv = inv.at[jnp.asarray(tbl.MAKE_ITEM)[m]].add(made.astype(jnp.int32))
+    m_ach = jnp.asarray(tbl.MAKE_ACH)[m]
     ach = ach.at[m_ach].set(ach[m_ach] | made)
 
     # -- sleep

@@ -5,7 +5,14 @@ from __future__ import annotations
 import numpy as np
 
 from envgen.envs.crafter.constants import (
-    ACH, ARROW_PASSABLE, COLLECT, COLLECT_ACHIEVEMENT, MAKE, NUM_MATERIALS, PLACE, WALKABLE,
+    ACH,
+    ARROW_PASSABLE,
+    COLLECT,
+    COLLECT_ACHIEVEMENT,
+    MAKE,
+    NUM_MATERIALS,
+    PLACE,
+    WALKABLE,
 )
 
 N_ITEMS = 12

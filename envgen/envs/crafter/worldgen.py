@@ -7,7 +7,19 @@ import jax.numpy as jnp
 
 from envgen.envs.crafter import noise
 from envgen.envs.crafter.constants import (
-    COAL, DIAMOND, FURNACE, GRASS, IRON, LAVA, PATH, PLANT, PLANT_RIPE_AGE, SAND, STONE, TABLE, TREE,
+    COAL,
+    DIAMOND,
+    FURNACE,
+    GRASS,
+    IRON,
+    LAVA,
+    PATH,
+    PLANT,
+    PLANT_RIPE_AGE,
+    SAND,
+    STONE,
+    TABLE,
+    TREE,
     WATER,
 )
 from envgen.envs.crafter.state import EnvParams, Level, Mobs, StaticEnvParams
@@ -68,7 +80,6 @@ def _pick_tiles(key: jax.Array, candidates: jax.Array, count, k: int, prefer_nea
 
 def _spawn(mobs: Mobs, pos, valid, health) -> Mobs:
     """Fill free slots with mobs at ``pos`` where ``valid`` (in order)."""
-    k = pos.shape[0]
     free = ~mobs.alive
     slot_rank = jnp.cumsum(free) - 1  # rank of each free slot
     new_rank = jnp.cumsum(valid) - 1

@@ -12,7 +12,19 @@ import jax.numpy as jnp
 from flax import struct
 
 from envgen.envs.crafter.constants import (
-    ACHIEVEMENTS, COAL, DIAMOND, FURNACE, GRASS, INVENTORY_ITEMS, IRON, LAVA, PLANT, STONE, TABLE, TREE, WATER,
+    ACHIEVEMENTS,
+    COAL,
+    DIAMOND,
+    FURNACE,
+    GRASS,
+    INVENTORY_ITEMS,
+    IRON,
+    LAVA,
+    PLANT,
+    STONE,
+    TABLE,
+    TREE,
+    WATER,
 )
 from envgen.envs.crafter.step import DIRS, tile_at
 
