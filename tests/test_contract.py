@@ -6,6 +6,7 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 import pytest
+from gymnax.environments import spaces
 
 import envgen
 from envgen.envs.registry import FAMILIES
@@ -17,19 +18,28 @@ def family(request):
     return request.param, env, params
 
 
+def _assert_matches(obs, space, name):
+    """Observation leaves have the shapes and dtypes the (possibly Dict) space declares."""
+    if isinstance(space, spaces.Dict):
+        assert set(obs) == set(space.spaces), name
+        for key, sub in space.spaces.items():
+            _assert_matches(obs[key], sub, f"{name}.{key}")
+        return
+    assert obs.shape == tuple(space.shape), name
+    assert obs.dtype == space.dtype, name
+
+
 def test_reset_and_step_match_spaces(family):
     name, env, params = family
     obs, state = env.reset(jax.random.key(0), params)
     space = env.observation_space(params)
-    obs_leaf = jax.tree.leaves(obs)[0]
-    assert obs_leaf.shape == space.shape, name
-    assert obs_leaf.dtype == space.dtype, name
+    _assert_matches(obs, space, name)
     n_actions = env.action_space(params).n
     assert n_actions == env.num_actions
     out = env.step(jax.random.key(1), state, jnp.asarray(0), params)
     assert len(out) == 6, "gymnax v1 step returns obs, state, reward, terminated, truncated, info"
     obs2, state2, reward, terminated, truncated, info = out
-    assert jax.tree.leaves(obs2)[0].shape == space.shape
+    _assert_matches(obs2, space, name)
     assert reward.shape == () and jnp.issubdtype(reward.dtype, jnp.floating)
     assert terminated.dtype == jnp.bool_ and truncated.dtype == jnp.bool_
     assert {"terminated", "truncated", "final_observation"} <= set(info)

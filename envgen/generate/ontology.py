@@ -273,9 +273,8 @@ def parse_minigrid_goal(goal: str) -> MinigridGoal:
         target, tcolor = rest[0] if rest else ("box" if obj != "box" else "ball", None)
         return MinigridGoal(kind, obj, color, target, tcolor, layout=layout)
     if kind in ("pickup", "go_to"):
-        if not movable and kind == "pickup":
-            if any(o == "goal" for _, o, _ in _mentions(text)):
-                return MinigridGoal("reach_goal", layout=layout)
+        if not movable and kind == "pickup" and any(o == "goal" for _, o, _ in _mentions(text)):
+            return MinigridGoal("reach_goal", layout=layout)
         obj, color = movable[0] if movable else (("door", next((c for o, c in things if o == "door"), None))
                                                   if kind == "go_to" else ("ball", None))
         return MinigridGoal(kind, obj, color, layout=layout)

@@ -125,9 +125,7 @@ class AnthropicProvider:
             raise TransientError(err) from err
 
     # -- response ---------------------------------------------------------------------------------
-    def _to_response(
-        self, request: LLMRequest, message: Any, attempts: int, price: Price | None
-    ) -> LLMResponse:
+    def _to_response(self, request: LLMRequest, message: Any, attempts: int, price: Price | None) -> LLMResponse:
         usage = _usage(message.usage)
         tool_input = None
         texts = []

@@ -12,6 +12,7 @@ from envgen.rewards.sandbox import (
     check_source,
     load_family,
     program_hash,
+    reward_api,
     validate_program,
     validate_programs,
 )
@@ -27,6 +28,7 @@ __all__ = [
     "check_source",
     "load_family",
     "program_hash",
+    "reward_api",
     "validate_program",
     "validate_programs",
 ]

@@ -43,9 +43,15 @@ class RewardBank:
         """Compile ``source`` and return its id; re-adding the same program returns the existing id."""
         h = program_hash(source)
         if report is None or not report.ok or report.program_hash != h:
-            why = "no report" if report is None else (
-                f"report is for {report.program_hash[:12]}" if report.program_hash != h else
-                f"validation failed at stage {report.stage!r}: {report.message}")
+            why = (
+                "no report"
+                if report is None
+                else (
+                    f"report is for {report.program_hash[:12]}"
+                    if report.program_hash != h
+                    else f"validation failed at stage {report.stage!r}: {report.message}"
+                )
+            )
             raise UnvalidatedProgramError(f"reward program {h[:12]} has not passed validation ({why})")
         if report.family != self.family.name:
             raise UnvalidatedProgramError(

@@ -21,6 +21,7 @@ the readable names, and an optional ``HELPERS`` class attribute names callable h
 from __future__ import annotations
 
 import ast
+import contextlib
 import dataclasses
 import hashlib
 import importlib
@@ -55,15 +56,61 @@ _NONE: frozenset[str] = frozenset()
 # name -> allowed keyword names. None of these can make an array of a shape chosen by the program:
 # they are elementwise, reductions over existing arrays, casts, or combine arrays already there.
 JNP_FUNCTIONS: dict[str, frozenset[str]] = {
-    **{f: _NONE for f in (
-        "abs", "absolute", "minimum", "maximum", "where", "sqrt", "exp", "log", "log1p", "expm1", "tanh",
-        "sin", "cos", "arctan2", "hypot", "square", "sign", "floor", "ceil", "float32", "int32", "bool_",
-        "logical_and", "logical_or", "logical_not", "logical_xor", "equal", "not_equal", "greater",
-        "greater_equal", "less", "less_equal", "isfinite", "dot", "stack",
-    )},
-    **{f: _REDUCE_KW for f in (
-        "sum", "mean", "max", "min", "prod", "any", "all", "argmax", "argmin", "count_nonzero",
-    )},
+    **{
+        f: _NONE
+        for f in (
+            "abs",
+            "absolute",
+            "minimum",
+            "maximum",
+            "where",
+            "sqrt",
+            "exp",
+            "log",
+            "log1p",
+            "expm1",
+            "tanh",
+            "sin",
+            "cos",
+            "arctan2",
+            "hypot",
+            "square",
+            "sign",
+            "floor",
+            "ceil",
+            "float32",
+            "int32",
+            "bool_",
+            "logical_and",
+            "logical_or",
+            "logical_not",
+            "logical_xor",
+            "equal",
+            "not_equal",
+            "greater",
+            "greater_equal",
+            "less",
+            "less_equal",
+            "isfinite",
+            "dot",
+            "stack",
+        )
+    },
+    **{
+        f: _REDUCE_KW
+        for f in (
+            "sum",
+            "mean",
+            "max",
+            "min",
+            "prod",
+            "any",
+            "all",
+            "argmax",
+            "argmin",
+            "count_nonzero",
+        )
+    },
     "clip": frozenset({"min", "max"}),
     "round": frozenset({"decimals"}),
     "nan_to_num": frozenset({"nan", "posinf", "neginf"}),
@@ -74,41 +121,68 @@ JNP_CONSTANTS = frozenset({"pi", "e"})
 _LITERAL_KW = frozenset({"axis", "keepdims", "decimals"})
 
 _BINOPS: dict[type, str] = {
-    ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.FloorDiv: "//", ast.Mod: "%",
-    ast.Pow: "**", ast.BitAnd: "&", ast.BitOr: "|", ast.BitXor: "^",
+    ast.Add: "+",
+    ast.Sub: "-",
+    ast.Mult: "*",
+    ast.Div: "/",
+    ast.FloorDiv: "//",
+    ast.Mod: "%",
+    ast.Pow: "**",
+    ast.BitAnd: "&",
+    ast.BitOr: "|",
+    ast.BitXor: "^",
 }
 _UNARYOPS = (ast.UAdd, ast.USub, ast.Not, ast.Invert)
 _CMPOPS = (ast.Eq, ast.NotEq, ast.Lt, ast.LtE, ast.Gt, ast.GtE)
 _GUARD = "_envgen_binop"  # injected after checking; user code can never name it (leading _)
-MAX_PY_INT = 2**62
+MAX_PY_INT_BITS = 62
+MAX_PY_INT = 2**MAX_PY_INT_BITS
 _RANGE = "range"
 
 # Readable names for rejected constructs, so the message says "import" and not "ast.Import".
 _CONSTRUCTS: dict[type, str] = {
-    ast.Import: "import", ast.ImportFrom: "import", ast.While: "while loop", ast.Lambda: "lambda",
-    ast.FunctionDef: "nested function definition", ast.AsyncFunctionDef: "async function",
-    ast.ClassDef: "class definition", ast.ListComp: "list comprehension", ast.SetComp: "set comprehension",
-    ast.DictComp: "dict comprehension", ast.GeneratorExp: "generator expression", ast.JoinedStr: "f-string",
-    ast.FormattedValue: "f-string", ast.NamedExpr: "walrus operator (:=)", ast.Global: "global statement",
-    ast.Nonlocal: "nonlocal statement", ast.Try: "try statement", ast.With: "with statement",
-    ast.Raise: "raise statement", ast.Assert: "assert statement", ast.Delete: "del statement",
-    ast.Yield: "yield", ast.YieldFrom: "yield from", ast.Await: "await", ast.Starred: "star-unpacking (*x)",
-    ast.Dict: "dict literal", ast.Set: "set literal", ast.Break: "break", ast.Continue: "continue",
-    ast.AsyncFor: "async for", ast.AsyncWith: "async with", ast.Match: "match statement",
-    ast.AnnAssign: "annotated assignment", ast.Slice: "slice outside an index", ast.Assign: "assignment",
-    ast.AugAssign: "assignment", ast.If: "if statement", ast.For: "for loop", ast.Return: "return",
+    ast.Import: "import",
+    ast.ImportFrom: "import",
+    ast.While: "while loop",
+    ast.Lambda: "lambda",
+    ast.FunctionDef: "nested function definition",
+    ast.AsyncFunctionDef: "async function",
+    ast.ClassDef: "class definition",
+    ast.ListComp: "list comprehension",
+    ast.SetComp: "set comprehension",
+    ast.DictComp: "dict comprehension",
+    ast.GeneratorExp: "generator expression",
+    ast.JoinedStr: "f-string",
+    ast.FormattedValue: "f-string",
+    ast.NamedExpr: "walrus operator (:=)",
+    ast.Global: "global statement",
+    ast.Nonlocal: "nonlocal statement",
+    ast.Try: "try statement",
+    ast.With: "with statement",
+    ast.Raise: "raise statement",
+    ast.Assert: "assert statement",
+    ast.Delete: "del statement",
+    ast.Yield: "yield",
+    ast.YieldFrom: "yield from",
+    ast.Await: "await",
+    ast.Starred: "star-unpacking (*x)",
+    ast.Dict: "dict literal",
+    ast.Set: "set literal",
+    ast.Break: "break",
+    ast.Continue: "continue",
+    ast.AsyncFor: "async for",
+    ast.AsyncWith: "async with",
+    ast.Match: "match statement",
+    ast.AnnAssign: "annotated assignment",
+    ast.Slice: "slice outside an index",
+    ast.Assign: "assignment",
+    ast.AugAssign: "assignment",
+    ast.If: "if statement",
+    ast.For: "for loop",
+    ast.Return: "return",
 }
 if hasattr(ast, "TryStar"):
     _CONSTRUCTS[ast.TryStar] = "try statement"
-
-RULES = (
-    "exactly one function `def reward(prev, state, action):` and nothing else at top level; "
-    "inside it only assignments to local names, return, if/elif/else, arithmetic, comparisons, boolean "
-    "operators, conditional expressions, numbers, prev.<field>/state.<field>, allowed jnp functions, "
-    "indexing with constant integers or loop variables, and `for i in range(K)` with K <= "
-    f"{MAX_LOOP}; no strings, imports, builtins, names starting with '_', while, def/lambda/class, "
-    "comprehensions, try/with/raise"
-)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -190,8 +264,28 @@ def check_source(source: str, spec: ViewSpec) -> ast.Module:
         raise SandboxError([Problem(err.lineno or 1, err.offset or 0, f"syntax error: {err.msg}")]) from None
     except (ValueError, RecursionError, MemoryError) as err:
         raise SandboxError([Problem(1, 0, f"cannot parse the program: {type(err).__name__}: {err}")]) from None
+    # Measured without recursion first, so the recursive passes below (and compile()) only ever see
+    # shallow trees and small programs.
+    nodes, depth = _size_and_depth(tree)
+    if nodes > MAX_NODES:
+        raise SandboxError([Problem(1, 0, f"program has {nodes} syntax nodes; the limit is {MAX_NODES}")])
+    if depth > 2 * MAX_DEPTH:
+        raise SandboxError([Problem(1, 0, f"program is nested {depth} levels deep; the limit is {MAX_DEPTH}")])
     _Checker(spec).run(tree)
     return tree
+
+
+def _size_and_depth(tree: ast.AST) -> tuple[int, int]:
+    count, deepest = 0, 0
+    stack = [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        count += 1
+        deepest = max(deepest, depth)
+        if count > MAX_NODES:
+            break
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+    return count, deepest
 
 
 class _Checker:
@@ -204,6 +298,7 @@ class _Checker:
         self.loop_vars: set[str] = set()
         self.nodes = 0
         self.unrolled = 0
+        self.sequence_ok: set[int] = set()  # ids of list/tuple nodes in a place that needs a sequence
 
     # -- entry ------------------------------------------------------------------------------------
     def run(self, tree: ast.Module) -> None:
@@ -215,18 +310,25 @@ class _Checker:
             what = self.construct(node)
             if isinstance(node, ast.FunctionDef):
                 what = f"another function `def {node.name}`"
-            self.reject(node, f"{what} is not allowed at top level: the program must be exactly one "
-                              "`def reward(prev, state, action):`")
+            self.reject(
+                node,
+                f"{what} is not allowed at top level: the program must be exactly one "
+                "`def reward(prev, state, action):`",
+            )
         if not funcs or funcs[0].name != "reward":
-            self.reject(tree.body[0] if tree.body else tree, "the program must define `def reward(prev, "
-                                                               "state, action):`")
+            self.reject(
+                tree.body[0] if tree.body else tree, "the program must define `def reward(prev, state, action):`"
+            )
         else:
             self.function(funcs[0])
         if self.nodes > MAX_NODES:
             self.reject(tree.body[0], f"program has {self.nodes} syntax nodes; the limit is {MAX_NODES}")
         if self.unrolled > MAX_UNROLLED_NODES:
-            self.reject(tree.body[0], f"loops unroll to {self.unrolled} syntax nodes; the limit is "
-                                      f"{MAX_UNROLLED_NODES} (use fewer or shorter loops)")
+            self.reject(
+                tree.body[0],
+                f"loops unroll to {self.unrolled} syntax nodes; the limit is "
+                f"{MAX_UNROLLED_NODES} (use fewer or shorter loops)",
+            )
         if self.problems:
             self.problems.sort(key=lambda p: (p.line, p.col))
             raise SandboxError(self.problems[:MAX_PROBLEMS])
@@ -262,8 +364,11 @@ class _Checker:
         if getattr(fn, "type_params", None):
             self.reject(fn, "type parameters are not allowed")
         if a.posonlyargs or a.kwonlyargs or a.vararg or a.kwarg or a.defaults or a.kw_defaults:
-            self.reject(fn, "the signature must be exactly `reward(prev, state, action)` (no defaults, *args, "
-                            "**kwargs or keyword-only arguments)")
+            self.reject(
+                fn,
+                "the signature must be exactly `reward(prev, state, action)` (no defaults, *args, "
+                "**kwargs or keyword-only arguments)",
+            )
         if tuple(arg.arg for arg in a.args) != PARAMS:
             got = ", ".join(arg.arg for arg in a.args)
             self.reject(fn, f"the signature must be exactly `reward(prev, state, action)`, got `reward({got})`")
@@ -300,6 +405,8 @@ class _Checker:
         if isinstance(s, ast.Assign):
             for t in s.targets:
                 self.target(t)
+            if isinstance(s.value, ast.Tuple) and len(s.targets) == 1 and isinstance(s.targets[0], ast.Tuple):
+                self.sequence_ok.add(id(s.value))
             self.expr(s.value, mult, depth + 1)
         elif isinstance(s, ast.AugAssign):
             self.target(s.target)
@@ -318,8 +425,9 @@ class _Checker:
         elif isinstance(s, ast.Pass):
             pass
         elif isinstance(s, ast.Expr):
-            what = "string" if isinstance(s.value, ast.Constant) and isinstance(s.value.value, str) else \
-                self.construct(s)
+            what = (
+                "string" if isinstance(s.value, ast.Constant) and isinstance(s.value.value, str) else self.construct(s)
+            )
             self.reject(s, f"a statement that is only an expression ({what}) is not allowed; assign or return it")
             self.expr(s.value, mult, depth + 1)  # report what is wrong inside it too
         else:
@@ -350,9 +458,14 @@ class _Checker:
             self.reject(s, "the loop variable must be a plain local name")
         it = s.iter
         n = None
-        if (isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == _RANGE
-                and not it.keywords and 1 <= len(it.args) <= 3
-                and all(_literal_int(x) is not None for x in it.args)):
+        if (
+            isinstance(it, ast.Call)
+            and isinstance(it.func, ast.Name)
+            and it.func.id == _RANGE
+            and not it.keywords
+            and 1 <= len(it.args) <= 3
+            and all(_literal_int(x) is not None for x in it.args)
+        ):
             bounds = [_literal_int(x) for x in it.args]
             if bounds[-1] == 0 and len(bounds) == 3:
                 self.reject(s, "range step must not be 0")
@@ -402,6 +515,10 @@ class _Checker:
             self.expr(e.value, mult, d)
             self.index(e.slice, e)
         elif isinstance(e, (ast.Tuple, ast.List)):
+            # Only where a sequence is needed (jnp.stack([...]), `a, b = x, y`): elsewhere `[x] * n` or
+            # tuple concatenation could build arbitrarily long Python sequences.
+            if id(e) not in self.sequence_ok:
+                self.reject(e, "lists and tuples are only allowed as jnp.stack([...]) and in `a, b = x, y`")
             for v in e.elts:
                 self.expr(v, mult, d)
         else:
@@ -431,8 +548,11 @@ class _Checker:
         elif e.id == "jnp":
             self.reject(e, "`jnp` can only be used as jnp.<function>(...)")
         else:
-            self.reject(e, f"unknown name {e.id!r} (builtins are not available; allowed: prev, state, action, "
-                           "jnp.<function>, and local variables)")
+            self.reject(
+                e,
+                f"unknown name {e.id!r} (builtins are not available; allowed: prev, state, action, "
+                "jnp.<function>, and local variables)",
+            )
 
     def binop(self, node: Any, op: ast.operator, left: ast.expr, right: ast.expr, mult: int, depth: int) -> None:
         if type(op) not in _BINOPS:
@@ -465,7 +585,7 @@ class _Checker:
                 return
         root, attrs = chain[0], chain[1:]
         if root == "jnp":
-            ok = (len(attrs) == 1 and (attrs[0] in JNP_FUNCTIONS if call else attrs[0] in JNP_CONSTANTS))
+            ok = len(attrs) == 1 and (attrs[0] in JNP_FUNCTIONS if call else attrs[0] in JNP_CONSTANTS)
             if not call and len(attrs) == 1 and attrs[0] in JNP_FUNCTIONS:
                 self.reject(e, f"jnp.{attrs[0]} can only be called, not used as a value")
             elif not ok:
@@ -486,8 +606,11 @@ class _Checker:
                 return
             if call and last:
                 if attr not in spec.helpers:
-                    self.reject(e, f"{'.'.join(chain)}(...) is not an allowed helper (allowed: "
-                                   f"{', '.join(sorted(spec.helpers)) or 'none'})")
+                    self.reject(
+                        e,
+                        f"{'.'.join(chain)}(...) is not an allowed helper (allowed: "
+                        f"{', '.join(sorted(spec.helpers)) or 'none'})",
+                    )
                 return
             if attr not in spec.fields:
                 self.reject(e, f"{'.'.join(chain[: i + 2])} is not a field of the view (fields: {spec.describe()})")
@@ -497,8 +620,11 @@ class _Checker:
     def call(self, e: ast.Call, mult: int, depth: int) -> None:
         f = e.func
         if isinstance(f, ast.Name):
-            what = "range() is only allowed as `for i in range(K)`" if f.id == _RANGE else (
-                f"calling {f.id!r} is not allowed (no builtins; use jnp.<function>)")
+            what = (
+                "range() is only allowed as `for i in range(K)`"
+                if f.id == _RANGE
+                else (f"calling {f.id!r} is not allowed (no builtins; use jnp.<function>)")
+            )
             self.reject(e, what)
             return
         if not isinstance(f, ast.Attribute):
@@ -508,6 +634,8 @@ class _Checker:
         chain = _attr_chain(f) or []
         fname = chain[-1] if chain and chain[0] == "jnp" else None
         allowed_kw = JNP_FUNCTIONS.get(fname, _NONE) if fname else _NONE
+        if fname == "stack" and e.args and isinstance(e.args[0], (ast.List, ast.Tuple)):
+            self.sequence_ok.add(id(e.args[0]))
         for a in e.args:
             if isinstance(a, ast.Starred):
                 self.reject(a, "star-args (*x) are not allowed")
@@ -517,8 +645,11 @@ class _Checker:
             if kw.arg is None:
                 self.reject(kw.value, "**kwargs are not allowed")
             elif kw.arg not in allowed_kw:
-                self.reject(kw.value, f"keyword {kw.arg!r} is not allowed here"
-                                      + (f" (allowed: {', '.join(sorted(allowed_kw))})" if allowed_kw else ""))
+                self.reject(
+                    kw.value,
+                    f"keyword {kw.arg!r} is not allowed here"
+                    + (f" (allowed: {', '.join(sorted(allowed_kw))})" if allowed_kw else ""),
+                )
             elif kw.arg in _LITERAL_KW:
                 if not _literal_static(kw.value):
                     self.reject(kw.value, f"{kw.arg}= must be a constant integer (or tuple of them) or bool")
@@ -626,9 +757,16 @@ def _guard_call(op: ast.operator, left: ast.expr, right: ast.expr) -> ast.Call:
 
 
 _OP_FUNCS: dict[type, Callable[[Any, Any], Any]] = {
-    ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
-    ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod, ast.Pow: operator.pow, ast.BitAnd: operator.and_,
-    ast.BitOr: operator.or_, ast.BitXor: operator.xor,
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+    ast.FloorDiv: operator.floordiv,
+    ast.Mod: operator.mod,
+    ast.Pow: operator.pow,
+    ast.BitAnd: operator.and_,
+    ast.BitOr: operator.or_,
+    ast.BitXor: operator.xor,
 }
 _OP_CODES = {t: i for i, t in enumerate(_OP_FUNCS)}
 _OP_BY_CODE = list(_OP_FUNCS.values())
@@ -637,7 +775,7 @@ _OP_BY_CODE = list(_OP_FUNCS.values())
 def _guarded_binop(code: int, left: Any, right: Any) -> Any:
     result = _OP_BY_CODE[code](left, right)
     if isinstance(result, int) and not -MAX_PY_INT <= result <= MAX_PY_INT:
-        raise OverflowError(f"integer arithmetic exceeds +-2**{MAX_PY_INT.bit_length()} (use float values)")
+        raise OverflowError(f"integer arithmetic exceeds +-2**{MAX_PY_INT_BITS} (use float values)")
     return result
 
 
@@ -690,6 +828,7 @@ class Family:
 
     @property
     def module(self) -> Any:
+        """The family's view module (imported on first use)."""
         return importlib.import_module(self.module_name)
 
 
@@ -718,6 +857,42 @@ def _import_root(module: Any) -> str:
     path = Path(module.__file__).resolve()
     depth = module.__name__.count(".") + (1 if path.name == "__init__.py" else 0)
     return str(path.parents[depth])
+
+
+def reward_api(family: str | Family | types.ModuleType) -> dict[str, Any]:
+    """What a program may use, generated from code, for prompt templates and docs.
+
+    Returns ``fields`` (dotted names, nested views expanded), ``helpers`` (name -> first docstring
+    line), ``jnp`` (function -> allowed keywords), ``jnp_constants`` and ``limits``.
+    """
+    fam = load_family(family)
+    view_cls = fam.module.StateView
+
+    def names(spec: ViewSpec, prefix: str) -> list[str]:
+        out = []
+        for name, sub in spec.fields.items():
+            out.extend(names(sub, f"{prefix}{name}.") if sub is not None else [prefix + name])
+        return out
+
+    helpers = {}
+    for h in sorted(fam.spec.helpers):
+        doc = (getattr(view_cls, h).__doc__ or "").strip().splitlines()
+        helpers[h] = doc[0] if doc else ""
+    return {
+        "family": fam.name,
+        "signature": "def reward(prev, state, action):",
+        "fields": names(fam.spec, ""),
+        "helpers": helpers,
+        "jnp": {f: sorted(kw) for f, kw in sorted(JNP_FUNCTIONS.items())},
+        "jnp_constants": sorted(JNP_CONSTANTS),
+        "limits": {
+            "max_loop": MAX_LOOP,
+            "max_pow": MAX_POW,
+            "max_const": MAX_CONST,
+            "max_source_chars": MAX_SOURCE_CHARS,
+            "reward_bound": SandboxLimits.bound,
+        },
+    }
 
 
 # -- validation reports ----------------------------------------------------------------------------
@@ -769,11 +944,14 @@ payload = json.loads(sys.stdin.read())
 for name, value in payload["rlimits"].items():
     resource.setrlimit(getattr(resource, name), tuple(value))
 """
-_BOOTSTRAP = _APPLY_LIMITS + """
+_BOOTSTRAP = (
+    _APPLY_LIMITS
+    + """
 sys.path[:0] = payload["paths"]
 from envgen.rewards.sandbox import _child_main
 _child_main(payload)
 """
+)
 
 
 def child_environment(home: str) -> dict[str, str]:
@@ -821,8 +999,14 @@ def run_child(payload: Mapping[str, Any], limits: SandboxLimits, command: Sequen
     cmd = list(command) if command is not None else [sys.executable, "-I", "-c", _BOOTSTRAP]
     with tempfile.TemporaryDirectory(prefix="envgen-sandbox-") as home:
         proc = subprocess.Popen(
-            cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=home,
-            env=child_environment(home), start_new_session=True, close_fds=True,
+            cmd,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            cwd=home,
+            env=child_environment(home),
+            start_new_session=True,
+            close_fds=True,
         )
         timed_out = False
         try:
@@ -838,19 +1022,15 @@ def run_child(payload: Mapping[str, Any], limits: SandboxLimits, command: Sequen
     events = []
     for line in out.decode("utf-8", "replace").splitlines():
         if line.startswith(_MARK):
-            try:
-                events.append(json.loads(line[len(_MARK):]))
-            except ValueError:
-                pass
+            with contextlib.suppress(ValueError):  # a garbled line is ignored; missing results are failures
+                events.append(json.loads(line[len(_MARK) :]))
     tail = err.decode("utf-8", "replace")[-2000:]
     return ChildRun(events, proc.returncode, timed_out, tail, proc.pid)
 
 
 def _kill_group(proc: subprocess.Popen) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(proc.pid, signal.SIGKILL)  # the child leads its own session: this is our group only
-    except ProcessLookupError:
-        pass
 
 
 def validate_programs(
@@ -885,8 +1065,9 @@ def validate_programs(
     return [reports[program_hash(s)] for s in sources]
 
 
-def validate_program(source: str, family: str | Family, limits: SandboxLimits | None = None,
-                     seed: int = 0) -> ValidationReport:
+def validate_program(
+    source: str, family: str | Family, limits: SandboxLimits | None = None, seed: int = 0
+) -> ValidationReport:
     """Validate one program (see :func:`validate_programs`)."""
     return validate_programs([source], family, limits, seed)[0]
 
@@ -917,8 +1098,11 @@ def _validate_in_child(
             out[pending[ev["index"]][0]] = ValidationReport.from_dict(ev["report"])
     if len(out) == len(pending):
         return out
-    why = (f"validation did not finish within {limits.timeout_s:g} s and was killed" if run.timed_out
-           else f"the validation process died (exit status {run.returncode}): {_last_line(run.stderr_tail)}")
+    why = (
+        f"validation did not finish within {limits.timeout_s:g} s and was killed"
+        if run.timed_out
+        else f"the validation process died (exit status {run.returncode}): {_last_line(run.stderr_tail)}"
+    )
     missing = [h for h, _ in pending if h not in out]
     # Before "ready" the failure is the setup's (imports, sampling), so it is every program's; after it,
     # it is the program being validated when the child died.
@@ -947,7 +1131,8 @@ def _child_main(payload: Mapping[str, Any]) -> None:
 
     fam = load_family(importlib.import_module(payload["module"]))
     fam = dataclasses.replace(fam, name=payload["family"])
-    prev_b, state_b, action_b = fam.module.sample_views(jax.random.PRNGKey(payload["seed"]), payload["n_samples"])
+    sample = jax.jit(fam.module.sample_views, static_argnums=1)  # one compile, not one per random op
+    prev_b, state_b, action_b = sample(jax.random.PRNGKey(payload["seed"]), payload["n_samples"])
     one = jax.tree_util.tree_map(lambda x: x[0], (prev_b, state_b, action_b))
     emit({"event": "ready"})
     for index, source in enumerate(payload["programs"]):
@@ -971,8 +1156,10 @@ def _check_in_child(source, fam, one, batch, payload, jax, jnp, np) -> Validatio
         return fail("shape", msg, line)
     if not (hasattr(out, "shape") and out.shape == () and jnp.issubdtype(out.dtype, jnp.floating)):
         got = f"shape {tuple(out.shape)} {out.dtype}" if hasattr(out, "shape") else type(out).__name__
-        return fail("shape", f"reward must return a scalar float, got {got} (reduce with jnp.sum/jnp.mean, "
-                             "cast with jnp.float32)")
+        return fail(
+            "shape",
+            f"reward must return a scalar float, got {got} (reduce with jnp.sum/jnp.mean, cast with jnp.float32)",
+        )
     try:
         rewards = np.asarray(jax.jit(jax.vmap(fn))(*batch), dtype=np.float64)
     except Exception as err:
@@ -983,17 +1170,39 @@ def _check_in_child(source, fam, one, batch, payload, jax, jnp, np) -> Validatio
     stats = {"n": n}
     if not finite.all():
         bad = int((~finite).sum())
-        return dataclasses.replace(fail("rollout", f"reward is NaN or infinite on {bad} of {n} sampled states "
-                                                  "(guard divisions, logs and square roots)"), stats=stats)
-    stats = {"n": n, "min": float(rewards.min()), "max": float(rewards.max()), "mean": float(rewards.mean()),
-             "std": float(rewards.std()), "nonzero_frac": float((rewards != 0).mean())}
+        return dataclasses.replace(
+            fail(
+                "rollout",
+                f"reward is NaN or infinite on {bad} of {n} sampled states (guard divisions, logs and square roots)",
+            ),
+            stats=stats,
+        )
+    stats = {
+        "n": n,
+        "min": float(rewards.min()),
+        "max": float(rewards.max()),
+        "mean": float(rewards.mean()),
+        "std": float(rewards.std()),
+        "nonzero_frac": float((rewards != 0).mean()),
+    }
     bound = payload["bound"]
     if np.abs(rewards).max() > bound:
-        return dataclasses.replace(fail("rollout", f"reward reaches {stats['min']:.4g}..{stats['max']:.4g} on "
-                                                  f"sampled states; it must stay within +-{bound:g}"), stats=stats)
+        return dataclasses.replace(
+            fail(
+                "rollout",
+                f"reward reaches {stats['min']:.4g}..{stats['max']:.4g} on "
+                f"sampled states; it must stay within +-{bound:g}",
+            ),
+            stats=stats,
+        )
     if stats["max"] - stats["min"] < payload["min_spread"]:
-        return dataclasses.replace(fail("rollout", f"reward is constant ({stats['min']:.4g}) over {n} sampled "
-                                                  "states: it gives no learning signal"), stats=stats)
+        return dataclasses.replace(
+            fail(
+                "rollout",
+                f"reward is constant ({stats['min']:.4g}) over {n} sampled states: it gives no learning signal",
+            ),
+            stats=stats,
+        )
     return ValidationReport(h, fam.name, True, "passed", "ok", None, stats)
 
 
@@ -1009,7 +1218,9 @@ def _explain(err: BaseException) -> tuple[int | None, str]:
     name = type(err).__name__
     hint = ""
     if "Tracer" in name or "Concretization" in name:
-        hint = ("; Python if/and/or/not and chained comparisons cannot branch on array values - use "
-                "jnp.where, jnp.logical_and/or/not")
+        hint = (
+            "; Python if/and/or/not and chained comparisons cannot branch on array values - use "
+            "jnp.where, jnp.logical_and/or/not"
+        )
     msg = f"{name}: {text[:300]}{hint}"
     return line, (f"line {line}: {msg}" if line else msg)

@@ -86,9 +86,7 @@ def openai_completion(content: str, *, finish_reason: str = "stop", model: str =
         "object": "chat.completion",
         "created": 1764000000,
         "model": model,
-        "choices": [
-            {"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": finish_reason}
-        ],
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": finish_reason}],
         "usage": {
             "prompt_tokens": 900,
             "completion_tokens": 80,

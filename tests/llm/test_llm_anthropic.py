@@ -11,9 +11,7 @@ from envgen.llm.pricing import Price, price_for
 
 def sent_key(request) -> str | None:
     # SDK 0.x sends x-api-key, 2.x an Authorization bearer token.
-    return request.headers.get("x-api-key") or request.headers.get("authorization", "").removeprefix(
-        "Bearer "
-    )
+    return request.headers.get("x-api-key") or request.headers.get("authorization", "").removeprefix("Bearer ")
 
 
 def provider(server, retry=None, **kw):
@@ -75,9 +73,7 @@ def test_cache_write_tokens_are_priced_at_the_write_multiplier(anthropic_server,
         ({**{"name": "x", "size": 9, "reward_code": ""}, "colour": "red"}, "colour: unknown field"),
     ],
 )
-def test_partial_or_mistyped_tool_input_is_malformed_with_the_reason(
-    anthropic_server, fx, tool_input, expected
-):
+def test_partial_or_mistyped_tool_input_is_malformed_with_the_reason(anthropic_server, fx, tool_input, expected):
     server = anthropic_server([fx.anthropic_message(tool_input)])
     budget = Budget()
     with pytest.raises(MalformedOutput) as info:
@@ -88,9 +84,7 @@ def test_partial_or_mistyped_tool_input_is_malformed_with_the_reason(
 
 
 def test_text_instead_of_tool_use_is_malformed(anthropic_server, fx):
-    server = anthropic_server(
-        [fx.anthropic_message(text="Sure! Here is a config: ...", stop_reason="end_turn")]
-    )
+    server = anthropic_server([fx.anthropic_message(text="Sure! Here is a config: ...", stop_reason="end_turn")])
     with pytest.raises(MalformedOutput, match="must be a call of the tool 'submit_env'") as info:
         provider(server).complete(fx.make_request())
     assert "Here is a config" in info.value.response.raw_text
@@ -109,9 +103,7 @@ def test_429_then_success_backs_off_and_retries(anthropic_server, fx, retry, sle
         {"retry-after": "7"},
     )
     server = anthropic_server([rate_limited, rate_limited, fx.anthropic_message(fx.GOOD)])
-    resp = provider(server, retry=retry(max_attempts=4, base_delay_s=1.0, max_delay_s=30.0)).complete(
-        fx.make_request()
-    )
+    resp = provider(server, retry=retry(max_attempts=4, base_delay_s=1.0, max_delay_s=30.0)).complete(fx.make_request())
     assert resp.parsed == fx.GOOD and resp.attempts == 3 and len(server.requests) == 3
     assert len(sleeps.delays) == 2
     assert all(d >= 7 for d in sleeps.delays)  # the server's retry-after hint is honoured

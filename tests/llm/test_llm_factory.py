@@ -27,9 +27,7 @@ def test_factory_builds_each_http_provider(monkeypatch, tmp_path):
 
 
 def test_unknown_provider_is_a_clear_error():
-    with pytest.raises(
-        ProviderError, match="unknown provider 'gpt'; choose one of: anthropic, openai, offline"
-    ):
+    with pytest.raises(ProviderError, match="unknown provider 'gpt'; choose one of: anthropic, openai, offline"):
         get_provider("gpt")
 
 

@@ -38,9 +38,7 @@ def test_json_schema_response_is_parsed_and_free(openai_server, fx):
 def test_server_without_json_schema_support_falls_back_to_extraction(openai_server, fx):
     rejected = (400, {"error": {"message": "response_format json_schema is not supported"}})
     chatty = "Here you go:\n```json\n" + json.dumps(fx.GOOD) + "\n```\nEnjoy!"
-    server = openai_server(
-        [rejected, fx.openai_completion(chatty), fx.openai_completion(json.dumps(fx.GOOD))]
-    )
+    server = openai_server([rejected, fx.openai_completion(chatty), fx.openai_completion(json.dumps(fx.GOOD))])
     p = provider(server)
     assert p.complete(fx.make_request()).parsed == fx.GOOD
     first, second = server.bodies()[:2]

@@ -34,17 +34,16 @@ def toy_family(toy):
     return load_family(toy)
 
 
+RET = "def reward(prev, state, action):\n    return "
+
 # Programs a reasonable LLM would write for the toy family; every one must be accepted.
 VALID = {
-    "inventory_gain": "def reward(prev, state, action):\n    return jnp.float32(jnp.sum(state.inventory - prev.inventory))\n",
-    "approach_goal": "def reward(prev, state, action):\n    return prev.goal_dist - state.goal_dist\n",
-    "done_bonus_where": (
-        "def reward(prev, state, action):\n"
-        "    return jnp.where(state.done, 1.0, 0.0) - 0.01 * state.goal_dist\n"
-    ),
-    "helper_has": "def reward(prev, state, action):\n    return jnp.float32(state.has(2)) - jnp.float32(prev.has(2))\n",
-    "helper_dist": "def reward(prev, state, action):\n    return -0.1 * jnp.float32(state.dist_to(3, 4))\n",
-    "nested_stats": "def reward(prev, state, action):\n    return state.stats.food - prev.stats.food\n",
+    "inventory_gain": RET + "jnp.float32(jnp.sum(state.inventory - prev.inventory))\n",
+    "approach_goal": RET + "prev.goal_dist - state.goal_dist\n",
+    "done_bonus_where": (RET + "jnp.where(state.done, 1.0, 0.0) - 0.01 * state.goal_dist\n"),
+    "helper_has": RET + "jnp.float32(state.has(2)) - jnp.float32(prev.has(2))\n",
+    "helper_dist": RET + "-0.1 * jnp.float32(state.dist_to(3, 4))\n",
+    "nested_stats": RET + "state.stats.food - prev.stats.food\n",
     "weighted_loop": (
         "def reward(prev, state, action):\n"
         "    total = 0.0\n"
@@ -52,12 +51,12 @@ VALID = {
         "        total += (state.inventory[i] - prev.inventory[i]) * (i + 1) * 0.2\n"
         "    return total\n"
     ),
-    "clip_keywords": "def reward(prev, state, action):\n    return jnp.clip(state.health - prev.health, min=-1.0, max=1.0)\n",
-    "clip_positional": "def reward(prev, state, action):\n    return jnp.clip(state.health / 9.0, 0.0, 1.0)\n",
-    "tanh_shaping": "def reward(prev, state, action):\n    return jnp.tanh(prev.goal_dist - state.goal_dist)\n",
-    "exp_decay": "def reward(prev, state, action):\n    return jnp.exp(-state.goal_dist / 5.0)\n",
-    "sqrt_guarded": "def reward(prev, state, action):\n    return -jnp.sqrt(jnp.maximum(state.goal_dist, 0.0) + 1e-6)\n",
-    "log1p": "def reward(prev, state, action):\n    return jnp.log1p(jnp.float32(jnp.sum(state.inventory)))\n",
+    "clip_keywords": RET + "jnp.clip(state.health - prev.health, min=-1.0, max=1.0)\n",
+    "clip_positional": RET + "jnp.clip(state.health / 9.0, 0.0, 1.0)\n",
+    "tanh_shaping": RET + "jnp.tanh(prev.goal_dist - state.goal_dist)\n",
+    "exp_decay": RET + "jnp.exp(-state.goal_dist / 5.0)\n",
+    "sqrt_guarded": RET + "-jnp.sqrt(jnp.maximum(state.goal_dist, 0.0) + 1e-6)\n",
+    "log1p": RET + "jnp.log1p(jnp.float32(jnp.sum(state.inventory)))\n",
     "static_if_elif_else": (
         "def reward(prev, state, action):\n"
         '    """Weights chosen by a static switch."""\n'
@@ -75,7 +74,7 @@ VALID = {
         "    good = jnp.logical_and(state.done, jnp.logical_not(prev.done))\n"
         "    return jnp.float32(good) + 0.01 * state.health\n"
     ),
-    "action_penalty": "def reward(prev, state, action):\n    return -0.1 * (action == 3) + 0.05 * state.health\n",
+    "action_penalty": RET + "-0.1 * (action == 3) + 0.05 * state.health\n",
     "reduction_axis": (
         "def reward(prev, state, action):\n"
         "    return jnp.float32(jnp.max(state.inventory, axis=0) - jnp.min(prev.inventory, axis=0, keepdims=False))\n"
@@ -85,9 +84,9 @@ VALID = {
         "    x, y = state.pos[0], state.pos[1]\n"
         "    return -0.01 * jnp.float32(jnp.abs(x - 8) + jnp.abs(y - 8))\n"
     ),
-    "power_const": "def reward(prev, state, action):\n    return -(state.goal_dist / 20.0) ** 2\n",
-    "mean_change": "def reward(prev, state, action):\n    return jnp.mean(state.inventory - prev.inventory) * 1.0\n",
-    "trig_pi": "def reward(prev, state, action):\n    return jnp.sin(state.health * jnp.pi / 9.0)\n",
+    "power_const": RET + "-(state.goal_dist / 20.0) ** 2\n",
+    "mean_change": RET + "jnp.mean(state.inventory - prev.inventory) * 1.0\n",
+    "trig_pi": RET + "jnp.sin(state.health * jnp.pi / 9.0)\n",
     "slices_and_negative": (
         "def reward(prev, state, action):\n"
         "    return jnp.float32(jnp.sum(state.inventory[1:3]) - state.inventory[-1])\n"
@@ -99,7 +98,7 @@ VALID = {
         "        t = t + jnp.float32(state.inventory[i + 1] > state.inventory[i])\n"
         "    return t\n"
     ),
-    "count_nonzero": "def reward(prev, state, action):\n    return jnp.float32(jnp.count_nonzero(state.inventory)) / 5.0\n",
+    "count_nonzero": RET + "jnp.float32(jnp.count_nonzero(state.inventory)) / 5.0\n",
     "stack_max": (
         "def reward(prev, state, action):\n"
         "    # the better of two shaping terms\n"
@@ -107,14 +106,14 @@ VALID = {
         "    b = state.health - prev.health\n"
         "    return jnp.max(jnp.stack([a, b]))\n"
     ),
-    "hypot": "def reward(prev, state, action):\n    return -0.01 * jnp.hypot(state.pos[0] * 1.0, state.pos[1] * 1.0)\n",
+    "hypot": RET + "-0.01 * jnp.hypot(state.pos[0] * 1.0, state.pos[1] * 1.0)\n",
     "nan_guard": (
         "def reward(prev, state, action):\n"
         "    r = jnp.log(state.goal_dist)\n"
         "    return jnp.where(jnp.isfinite(r), jnp.clip(r, -5.0, 5.0), 0.0)\n"
     ),
-    "bitwise_bools": "def reward(prev, state, action):\n    return jnp.float32(state.done & ~prev.done) - 0.001 * state.goal_dist\n",
-    "round_decimals": "def reward(prev, state, action):\n    return jnp.round(state.health / 9.0, decimals=2)\n",
+    "bitwise_bools": RET + "jnp.float32(state.done & ~prev.done) - 0.001 * state.goal_dist\n",
+    "round_decimals": RET + "jnp.round(state.health / 9.0, decimals=2)\n",
     "dot_weights": (
         "def reward(prev, state, action):\n"
         "    w = jnp.stack([1.0, 0.5, 0.25, 0.1, 0.05])\n"
@@ -150,21 +149,29 @@ RUNTIME_BAD = {
         ("shape", "line 2: TracerBoolConversionError"),
     ),
     "python_and_on_array": (
-        "def reward(prev, state, action):\n    return 1.0 * (state.done and prev.done)\n",
+        RET + "1.0 * (state.done and prev.done)\n",
         ("shape", "use jnp.where, jnp.logical_and"),
     ),
-    "not_a_scalar": ("def reward(prev, state, action):\n    return state.inventory * 1.0\n",
-                     ("shape", "must return a scalar float, got shape (5,)")),
-    "int_result": ("def reward(prev, state, action):\n    return state.stats.steps\n",
-                   ("shape", "scalar float, got shape () int32")),
-    "nan": ("def reward(prev, state, action):\n    return jnp.log(state.goal_dist - 5.0)\n",
-            ("rollout", "NaN or infinite")),
-    "unbounded": ("def reward(prev, state, action):\n    return state.goal_dist * 1000.0\n",
-                  ("rollout", "must stay within +-100")),
-    "constant": ("def reward(prev, state, action):\n    return 0.5\n", ("rollout", "constant (0.5)")),
+    "not_a_scalar": (
+        RET + "state.inventory * 1.0\n",
+        ("shape", "must return a scalar float, got shape (5,)"),
+    ),
+    "int_result": (
+        RET + "state.stats.steps\n",
+        ("shape", "scalar float, got shape () int32"),
+    ),
+    "nan": (
+        RET + "jnp.log(state.goal_dist - 5.0)\n",
+        ("rollout", "NaN or infinite"),
+    ),
+    "unbounded": (
+        RET + "state.goal_dist * 1000.0\n",
+        ("rollout", "must stay within +-100"),
+    ),
+    "constant": (RET + "0.5\n", ("rollout", "constant (0.5)")),
     "integer_blowup": (
         "def reward(prev, state, action):\n    x = 10\n" + "    x = x * x\n" * 40 + "    return jnp.float32(x)\n",
-        ("shape", "line 3: OverflowError: integer arithmetic exceeds"),
+        ("shape", "line 7: OverflowError: integer arithmetic exceeds +-2**62"),
     ),
 }
 

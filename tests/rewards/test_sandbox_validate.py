@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import pytest
 
-from envgen.rewards import ValidationReport, program_hash, sandbox as sb
+from envgen.rewards import ValidationReport, program_hash
+from envgen.rewards import sandbox as sb
 
 RUNTIME_BAD_NAMES = [
-    "python_if_on_array", "python_and_on_array", "not_a_scalar", "int_result", "nan",
-    "unbounded", "constant", "integer_blowup",
+    "python_if_on_array",
+    "python_and_on_array",
+    "not_a_scalar",
+    "int_result",
+    "nan",
+    "unbounded",
+    "constant",
+    "integer_blowup",
 ]
 
 
@@ -78,3 +85,13 @@ def test_duplicates_are_validated_once_and_reported_in_order(toy_family, monkeyp
     reports = sb.validate_programs([VALID_SRC, other, VALID_SRC], toy_family)
     assert [r.program_hash for r in reports] == [program_hash(s) for s in (VALID_SRC, other, VALID_SRC)]
     assert seen == [[program_hash(VALID_SRC), program_hash(other)]]
+
+
+def test_reward_api_is_generated_from_the_view_code(toy):
+    from envgen.rewards import reward_api
+
+    api = reward_api(toy)
+    assert api["fields"] == ["health", "pos", "inventory", "goal_dist", "done", "stats.steps", "stats.food"]
+    assert api["helpers"]["has"].startswith("True when the inventory holds")
+    assert api["jnp"]["sum"] == ["axis", "keepdims"] and "zeros" not in api["jnp"]
+    assert api["limits"]["max_loop"] == sb.MAX_LOOP

@@ -45,8 +45,10 @@ def _balance_one(key, state: EnvState, mobs: Mobs, chunk, region, start, in_chun
     space = mask.sum()
     tmin_v, tmax_v = tmin(space), tmax(space)
     want_spawn = enabled & (count < jnp.floor(tmin_v)) & (u[0] < spawn_prob)
-    score = jnp.where(mask, jax.random.uniform(k_tile, mask.shape), -1.0).reshape(-1)
-    idx = jnp.argmax(score)
+    # Uniform over the chunk's tiles of this material with one random number (not one per tile):
+    # the k-th masked tile in row-major order.
+    k = jnp.floor(jax.random.uniform(k_tile) * space).astype(jnp.int32)
+    idx = jnp.argmax(jnp.cumsum(mask.reshape(-1)) > k)
     pos = start + jnp.array([idx // CHUNK, idx % CHUNK], jnp.int32)
     free_slot = ~mobs.alive
     spawn = (want_spawn & mask.any() & ~occupied(state, pos) & (l1(pos, state.player_pos) >= span)
@@ -58,7 +60,8 @@ def _balance_one(key, state: EnvState, mobs: Mobs, chunk, region, start, in_chun
         cooldown=mobs.cooldown.at[slot].set(jnp.where(spawn, 0, mobs.cooldown[slot])),
         alive=mobs.alive.at[slot].set(mobs.alive[slot] | spawn))
     want_despawn = enabled & ~want_spawn & (count > jnp.floor(tmax_v)) & (u[1] < despawn_prob)
-    pick = jnp.argmax(jnp.where(in_c, jax.random.uniform(k_pick, in_c.shape), -1.0))
+    k = jnp.floor(jax.random.uniform(k_pick) * count).astype(jnp.int32)
+    pick = jnp.argmax(jnp.cumsum(in_c) > k)
     despawn = want_despawn & in_c.any() & (l1(mobs.pos[pick], state.player_pos) >= despan)
     return mobs.replace(alive=mobs.alive.at[pick].set(mobs.alive[pick] & ~despawn))
 

@@ -46,16 +46,14 @@ def local_materials(state: EnvState, static: StaticEnvParams) -> jax.Array:
 def local_mobs(state: EnvState, static: StaticEnvParams) -> jax.Array:
     """(view_width, view_height, 4) occupancy of zombies, cows, skeletons and arrows in view."""
     hx, hy = view_offsets(static)
+    xs = state.player_pos[0] + jnp.arange(-hx, static.view_width - hx)
+    ys = state.player_pos[1] + jnp.arange(-hy, static.view_height - hy)
     layers = []
     for mobs in (state.zombies, state.cows, state.skeletons, state.arrows):
-        rel = mobs.pos - state.player_pos + jnp.array([hx, hy])
-        inside = mobs.alive & (rel[:, 0] >= 0) & (rel[:, 0] < static.view_width) & (rel[:, 1] >= 0) & (
-            rel[:, 1] < static.view_height)
-        grid = jnp.zeros((static.view_width, static.view_height), jnp.float32)
-        # Out-of-view members are routed off the grid and dropped.
-        grid = grid.at[jnp.where(inside, rel[:, 0], static.view_width), rel[:, 1]].max(
-            inside.astype(jnp.float32), mode="drop")
-        layers.append(grid)
+        # Compare every cell with every slot: cheaper than a batched scatter on CPU.
+        at_x = (mobs.pos[:, 0][:, None] == xs[None, :]) & mobs.alive[:, None]  # (N, w)
+        at_y = mobs.pos[:, 1][:, None] == ys[None, :]  # (N, h)
+        layers.append(jnp.any(at_x[:, :, None] & at_y[:, None, :], axis=0).astype(jnp.float32))
     return jnp.stack(layers, axis=-1)
 
 

@@ -58,6 +58,16 @@ def set_tile(tiles: jax.Array, pos: jax.Array, value, when: jax.Array) -> jax.Ar
     return tiles.at[x, y].set(jnp.where(when & inside, jnp.asarray(value, tiles.dtype), tiles[x, y]))
 
 
+def nearby_tiles(tiles: jax.Array, pos: jax.Array) -> jax.Array:
+    """The 3x3 materials around ``pos`` (Crafter's ``nearby(pos, 1)``), OUT beyond the map edge."""
+    n = tiles.shape[0]
+    xs = pos[0] + jnp.arange(-1, 2)
+    ys = pos[1] + jnp.arange(-1, 2)
+    inside = ((xs >= 0) & (xs < n))[:, None] & ((ys >= 0) & (ys < n))[None, :]
+    area = tiles[jnp.clip(xs, 0, n - 1)[:, None], jnp.clip(ys, 0, n - 1)[None, :]]
+    return jnp.where(inside, area, OUT)
+
+
 def l1(a: jax.Array, b: jax.Array) -> jax.Array:
     return jnp.abs(a - b).sum(-1)
 
@@ -176,7 +186,7 @@ def player_action(key: jax.Array, state: EnvState, action: jax.Array, params: En
     # -- make (needs a table, and a furnace for iron tools, in the 3x3 area around the player)
     m = jnp.clip(action - tbl.FIRST_MAKE_ACTION, 0, len(tbl.MAKE_ITEM) - 1)
     is_make = (action >= tbl.FIRST_MAKE_ACTION) & (action < tbl.FIRST_MAKE_ACTION + len(tbl.MAKE_ITEM))
-    area = jax.lax.dynamic_slice(jnp.pad(state.map, 1, constant_values=OUT), (pos[0], pos[1]), (3, 3))
+    area = nearby_tiles(state.map, pos)
     near_table = jnp.any(area == TABLE)
     near_furnace = jnp.any(area == FURNACE)
     cost = jnp.asarray(tbl.MAKE_COST)[m]

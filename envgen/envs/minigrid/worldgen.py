@@ -152,17 +152,31 @@ def _no_gate(rows):
 
 
 def _put_doors(typ, col, st, rows, cols, pos, colors, enabled, state=C.CLOSED):
-    """Write doors at ``pos[k]`` for enabled k (disabled ones are dropped, never written)."""
-    height, width = typ.shape
-    r = jnp.where(enabled, pos[:, 0], height)  # out of range -> dropped by the scatter
-    c = jnp.where(enabled, pos[:, 1], width)
-    typ = typ.at[r, c].set(C.DOOR, mode="drop")
-    col = col.at[r, c].set(colors, mode="drop")
-    st = st.at[r, c].set(state, mode="drop")
+    """Write doors at ``pos[k]`` for enabled k only (masked selects, not scatters: under vmap batched
+    scatters make XLA compile slowly, and a 25x25 select is cheap)."""
+    hit = (rows[None] == pos[:, 0, None, None]) & (cols[None] == pos[:, 1, None, None]) & enabled[:, None, None]
+    any_hit = jnp.any(hit, axis=0)
+    color = jnp.sum(jnp.where(hit, jnp.asarray(colors)[:, None, None], 0), axis=0)
+    typ = jnp.where(any_hit, C.DOOR, typ)
+    col = jnp.where(any_hit, color, col)
+    st = jnp.where(any_hit, state, st)
     return typ, col, st
 
 
 # -- layouts -------------------------------------------------------------------------------------
+
+def _rank(scores: jax.Array) -> jax.Array:
+    """Rank of each score in ascending order (0 = smallest); ties broken by index."""
+    idx = jnp.arange(scores.shape[0])
+    before = (scores[None, :] < scores[:, None]) | ((scores[None, :] == scores[:, None]) & (idx[None] < idx[:, None]))
+    return jnp.sum(before, axis=1).astype(jnp.int32)
+
+
+def _order(scores: jax.Array) -> jax.Array:
+    """``argsort`` written as comparisons (sorts compile slowly under vmap on CPU)."""
+    rank = _rank(scores)
+    return jnp.argmax(rank[None, :] == jnp.arange(scores.shape[0])[:, None], axis=1).astype(jnp.int32)
+
 
 def layout_empty(key, params: EnvParams, static: StaticEnvParams) -> Layout:
     """One room; optionally a random size inside the grid and up to four closed wall doors (GoToDoor)."""
@@ -177,7 +191,7 @@ def layout_empty(key, params: EnvParams, static: StaticEnvParams) -> Layout:
         jnp.stack([rs.int(2, h - 2), jnp.int32(0)]),
         jnp.stack([rs.int(2, h - 2), w - 1]),
     ]).astype(jnp.int32)
-    colors = jnp.argsort(rs.take((C.NUM_COLORS,)))[:4]  # four distinct colours
+    colors = _order(rs.take((C.NUM_COLORS,)))[:4]  # four distinct colours
     typ, col, st = _put_doors(typ, col, st, rows, cols, pos, colors, jnp.arange(4) < params.wall_doors)
     inside = rect(rows, cols, 1, 1, h - 2, w - 2)
     return Layout(typ, col, st, inside, inside, inside, *_no_gate(rows))
@@ -217,8 +231,9 @@ def layout_four_rooms(key, params: EnvParams, static: StaticEnvParams) -> Layout
         jnp.stack([rh, rs.int(1, rw)]),
         jnp.stack([rh, rs.int(rw + 1, 2 * rw)]),
     ]).astype(jnp.int32)
-    typ = typ.at[gaps[:, 0], gaps[:, 1]].set(C.EMPTY)
-    col = col.at[gaps[:, 0], gaps[:, 1]].set(0)
+    gap = jnp.any((rows[None] == gaps[:, 0, None, None]) & (cols[None] == gaps[:, 1, None, None]), axis=0)
+    typ = jnp.where(gap, C.EMPTY, typ)
+    col = jnp.where(gap, 0, col)
     inside = _interior(params, rows, cols)
     return Layout(typ, col, st, inside, inside, inside, *_no_gate(rows))
 
@@ -285,14 +300,12 @@ def layout_room_grid(key, params: EnvParams, static: StaticEnvParams) -> Layout:
     parent_edge = jnp.where(go_left, _edge_index_v(jj, ii - 1), _edge_index_h(jj - 1, ii))
     in_grid = (jj < params.room_rows) & (ii < params.room_cols) & ((jj > 0) | (ii > 0))
     n_edges = pos.shape[0]
-    tree = jnp.zeros(n_edges, bool).at[jnp.where(in_grid, parent_edge, n_edges).reshape(-1)].set(
-        True, mode="drop")
+    tree = jnp.any((jnp.where(in_grid, parent_edge, -1).reshape(-1)[:, None] == jnp.arange(n_edges)), axis=0)
     goal_room = jnp.stack([params.room_rows - 1, params.room_cols - 1])
     touches_goal = jnp.all(a == goal_room, -1) | jnp.all(b == goal_room, -1)
     # Extra doors never touch the goal room, so the gate stays its only way in.
     candidate = valid & ~tree & ~touches_goal
-    order = jnp.argsort(jnp.where(candidate, rs.take((n_edges,)), 2.0))
-    rank = jnp.zeros(n_edges, jnp.int32).at[order].set(jnp.arange(n_edges, dtype=jnp.int32))
+    rank = _rank(jnp.where(candidate, rs.take((n_edges,)), 2.0))
     extra = candidate & (rank < params.extra_doors)
     colors = rs.int(0, C.NUM_COLORS, (n_edges,))
     typ, col, st = _put_doors(typ, col, st, rows, cols, pos, colors, tree | extra)
@@ -348,9 +361,10 @@ def _multiroom_chain(key, params: EnvParams, candidates: int = 8):
     x0, y0 = rs.int(0, width - 2), rs.int(0, width - 2)
     sx0, sy0 = rs.int(4, max_size + 1), rs.int(4, max_size + 1)
     ok0 = (x0 + sx0 <= width) & (y0 + sy0 < height)
-    rooms = jnp.zeros((n_max, 4), jnp.int32).at[0].set(jnp.stack([x0, y0, sx0, sy0]))
+    first = jnp.arange(n_max) == 0
+    rooms = jnp.where(first[:, None], jnp.stack([x0, y0, sx0, sy0])[None], 0).astype(jnp.int32)
     doors = jnp.zeros((n_max, 2), jnp.int32)
-    entry_wall = jnp.zeros(n_max, jnp.int32).at[0].set(2)
+    entry_wall = jnp.where(first, 2, 0).astype(jnp.int32)
     count = ok0.astype(jnp.int32)
     target = rs.int(params.min_rooms, params.max_rooms + 1)
 
@@ -384,9 +398,10 @@ def _multiroom_chain(key, params: EnvParams, candidates: int = 8):
         pick = jnp.argmax(fits)
         grow = (count == idx) & (idx < target) & jnp.any(fits)
         room = jnp.stack([tx[pick], ty[pick], sx[pick], sy[pick]])
-        rooms = rooms.at[idx].set(jnp.where(grow, room, rooms[idx]))
-        doors = doors.at[idx].set(jnp.where(grow, jnp.stack([door_x[pick], door_y[pick]]), doors[idx]))
-        entry_wall = entry_wall.at[idx].set(jnp.where(grow, wall[pick], entry_wall[idx]))
+        slot = (jnp.arange(n_max) == idx) & grow
+        rooms = jnp.where(slot[:, None], room[None], rooms)
+        doors = jnp.where(slot[:, None], jnp.stack([door_x[pick], door_y[pick]])[None], doors)
+        entry_wall = jnp.where(slot, wall[pick], entry_wall)
         return rooms, doors, entry_wall, count + grow.astype(jnp.int32)
 
     rooms, doors, entry_wall, count = jax.lax.fori_loop(1, n_max, place, (rooms, doors, entry_wall, count))
@@ -396,8 +411,9 @@ def _multiroom_chain(key, params: EnvParams, candidates: int = 8):
 def layout_multi_room(key, params: EnvParams, static: StaticEnvParams, attempts: int = 16) -> Layout:
     """MultiRoom: a chain of rooms joined by closed doors, no outer wall; the goal is in the last room."""
     rows, cols = coords(static)
-    rooms, doors, count, target = jax.vmap(lambda i: _multiroom_chain(jax.random.fold_in(key, i), params))(
-        jnp.arange(attempts))
+    # attempts run one after another (lax.map): nesting a vmap here multiplies compile time
+    rooms, doors, count, target = jax.lax.map(lambda i: _multiroom_chain(jax.random.fold_in(key, i), params),
+                                              jnp.arange(attempts))
     best = jnp.argmax(jnp.minimum(count, target))  # MiniGrid retries until the chain is long enough
     rooms, doors, count = rooms[best], doors[best], count[best]
     active = (rows < params.height) & (cols < params.width)
@@ -435,8 +451,7 @@ def layout_crossing(key, params: EnvParams, static: StaticEnvParams) -> Layout:
     cand = 2 + 2 * jnp.arange(m)
     # candidates: m vertical (x = cand) then m horizontal (y = cand)
     valid = jnp.concatenate([cand < params.width - 2, cand < params.height - 2])
-    order = jnp.argsort(jnp.where(valid, rs.take((2 * m,)), 2.0))
-    rank = jnp.zeros(2 * m, jnp.int32).at[order].set(jnp.arange(2 * m, dtype=jnp.int32))
+    rank = _rank(jnp.where(valid, rs.take((2 * m,)), 2.0))
     chosen = valid & (rank < params.num_crossings)
     is_v, is_h = chosen[:m], chosen[m:]
     v_pos = jnp.sort(jnp.where(is_v, cand, BIG))
@@ -447,7 +462,7 @@ def layout_crossing(key, params: EnvParams, static: StaticEnvParams) -> Layout:
                       | jnp.any((rows[..., None] == h_pos) & (h_pos < BIG), -1))
     # path: nv moves across vertical rivers and nh across horizontal ones, in random order
     moves = jnp.where(jnp.arange(2 * m) < nv, 0, jnp.where(jnp.arange(2 * m) < nv + nh, 1, 2))
-    moves = moves[jnp.argsort(jnp.where(moves < 2, rs.take((2 * m,)), 2.0))]
+    moves = moves[_order(jnp.where(moves < 2, rs.take((2 * m,)), 2.0))]
 
     def lim_x(k):
         return jnp.where(k == 0, 0, jnp.where(k <= nv, v_pos[jnp.clip(k - 1, 0, m - 1)], params.width - 1))
@@ -466,7 +481,8 @@ def layout_crossing(key, params: EnvParams, static: StaticEnvParams) -> Layout:
         return (ri + across_v.astype(jnp.int32), rj + (move == 1).astype(jnp.int32)), cell
 
     _, openings = jax.lax.scan(step, (jnp.int32(0), jnp.int32(0)), (moves, rs.take((2 * m, 2))))
-    river = river.at[openings[:, 0], openings[:, 1]].set(False, mode="drop")
+    opened = jnp.any((rows[None] == openings[:, 0, None, None]) & (cols[None] == openings[:, 1, None, None]), 0)
+    river = river & ~opened
     typ = jnp.where(river, params.obstacle_type, typ)
     col = jnp.where(river, _obstacle_color(params), col)
     return Layout(typ, col, st, inside, inside, inside, *_no_gate(rows))
@@ -512,11 +528,10 @@ def walkable_for_search(typ: jax.Array, st: jax.Array) -> jax.Array:
 
 def _write(typ, col, st, cont, pos, values, pred):
     """Set one cell to (type, colour, state, contents) when ``pred`` holds; otherwise leave it."""
-    r = jnp.where(pred, pos[0], typ.shape[0])
-    c = jnp.where(pred, pos[1], typ.shape[1])
+    rows, cols = jnp.meshgrid(jnp.arange(typ.shape[0]), jnp.arange(typ.shape[1]), indexing="ij")
+    here = (rows == pos[0]) & (cols == pos[1]) & pred
     t, k, s, n = values
-    return (typ.at[r, c].set(t, mode="drop"), col.at[r, c].set(k, mode="drop"),
-            st.at[r, c].set(s, mode="drop"), cont.at[r, c].set(n, mode="drop"))
+    return (jnp.where(here, t, typ), jnp.where(here, k, col), jnp.where(here, s, st), jnp.where(here, n, cont))
 
 
 def _near(rows, cols, mask):
@@ -597,7 +612,8 @@ def generate_level(key: jax.Array, params: EnvParams, static: StaticEnvParams) -
     # anywhere the agent could walk to with every door open (never outside MultiRoom's rooms)
     area = flood(walkable_for_search(typ, st) | (typ == C.DOOR), agent_mask)
     used0 = jnp.zeros((3, C.NUM_COLORS), bool)
-    used0 = used0.at[jnp.clip(m_type - C.KEY, 0, 2), m_color].set(spawn)
+    combos = jnp.arange(3)[:, None] * C.NUM_COLORS + jnp.arange(C.NUM_COLORS)[None]
+    used0 = used0 | ((combos == (m_type - C.KEY) * C.NUM_COLORS + m_color) & spawn)
 
     obj_u = jax.random.uniform(k_objects, (C.MAX_DISTRACTORS, 3 * C.NUM_COLORS + rows.size))
 
@@ -615,7 +631,7 @@ def generate_level(key: jax.Array, params: EnvParams, static: StaticEnvParams) -
         put = (i < params.num_distractors) & ok & jnp.any(allowed)
         t, c = combo // C.NUM_COLORS + C.KEY, combo % C.NUM_COLORS
         typ, col, st, cont = _write(typ, col, st, cont, pos, (t, c, 0, 0), put)
-        used = used.at[t - C.KEY, c].set(used[t - C.KEY, c] | put)
+        used = used | ((combos == combo) & put)
         return typ, col, st, cont, used
 
     typ, col, st, cont, _ = jax.lax.fori_loop(0, C.MAX_DISTRACTORS, add, (typ, col, st, cont, used0))

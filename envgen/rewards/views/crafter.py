@@ -26,7 +26,7 @@ from envgen.envs.crafter.constants import (
     TREE,
     WATER,
 )
-from envgen.envs.crafter.step import DIRS, tile_at
+from envgen.envs.crafter.step import DIRS, nearby_tiles, tile_at
 
 NO_TARGET = 99.0  # distance reported when nothing of that kind exists
 _DIST_MATERIALS = {"tree": TREE, "stone": STONE, "coal": COAL, "iron": IRON, "diamond": DIAMOND,
@@ -91,7 +91,7 @@ def build_view(state, params=None) -> StateView:
         values[f"facing_{name}"] = f((mobs.alive & jnp.all(mobs.pos == target, axis=-1)).any())
     for name, mat in _FACING.items():
         values[f"facing_{name}"] = f(facing == mat)
-    area = jax.lax.dynamic_slice(jnp.pad(state.map, 1), (state.player_pos[0], state.player_pos[1]), (3, 3))
+    area = nearby_tiles(state.map, state.player_pos)
     values.update(near_table=f(jnp.any(area == TABLE)), near_furnace=f(jnp.any(area == FURNACE)))
     return StateView(**values)
 

@@ -1,0 +1,89 @@
+"""``envgen generate``: a text goal -> a folder of validated, solvable environments with reward programs."""
+
+from __future__ import annotations
+
+import click
+
+from envgen.cli import abort
+
+
+def _enable_compile_cache() -> None:
+    """Keep XLA compilations between runs (world generation takes tens of seconds to compile)."""
+    import os
+    from pathlib import Path
+
+    import jax
+
+    if os.environ.get("ENVGEN_NO_COMPILE_CACHE") or jax.config.jax_compilation_cache_dir:
+        return
+    cache = Path(os.environ.get("ENVGEN_COMPILE_CACHE", Path.home() / ".cache" / "envgen" / "xla"))
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return
+    jax.config.update("jax_compilation_cache_dir", str(cache))
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", 1.0)
+
+
+@click.command("generate")
+@click.argument("goal")
+@click.option("--family", type=click.Choice(["crafter", "minigrid"]), default="crafter", show_default=True)
+@click.option("--n", "n", type=click.IntRange(1, 64), default=4, show_default=True, help="environments to make")
+@click.option("--provider", type=click.Choice(["offline", "anthropic", "openai"]), default=None,
+              help="default: anthropic when ANTHROPIC_API_KEY is set, else offline")
+@click.option("--model", default=None, help="model name (provider default when omitted)")
+@click.option("--base-url", default=None, help="server URL (openai-compatible servers, proxies)")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--max-repairs", type=click.IntRange(0, 20), default=3, show_default=True)
+@click.option("--replay", "replay", type=click.Path(file_okay=False), default=None,
+              help="record/replay cache folder: answers are read from it, and recorded on a miss")
+@click.option("--replay-only", is_flag=True, help="with --replay: fail instead of calling the provider on a miss")
+@click.option("--max-cost", type=click.FloatRange(0.0), default=None, help="spend cap in USD for this run")
+@click.option("--no-preview", is_flag=True, help="skip the start-state PNGs")
+@click.option("--overwrite", is_flag=True, help="replace an existing --out folder")
+@click.option("--out", "out", type=click.Path(file_okay=False), required=True, help="output folder")
+def command(goal, family, n, provider, model, base_url, seed, max_repairs, replay, replay_only, max_cost,
+            no_preview, overwrite, out):
+    """Turn GOAL (plain text) into N validated, solvable environments with dense reward programs."""
+    from pathlib import Path
+
+    from rich.console import Console
+
+    from envgen.llm import Budget, ProviderError, default_provider_name, get_provider
+
+    console = Console(stderr=True)
+    if replay_only and not replay:
+        abort("--replay-only needs --replay DIR")
+    if Path(out).exists() and not overwrite and (not Path(out).is_dir() or any(Path(out).iterdir())):
+        abort(f"{out} already exists; choose another --out or pass --overwrite")
+    name = provider or default_provider_name()
+    try:
+        prov = get_provider(name, model=model, base_url=base_url, budget=Budget(max_cost),
+                            replay_dir=replay, replay_mode="replay" if replay_only else "auto")
+    except ProviderError as err:
+        abort(str(err))
+    _enable_compile_cache()
+    from envgen.generate.pipeline import generate
+    from envgen.generate.writer import OutputExistsError, write_run
+
+    with console.status(f"generating {n} {family} environment(s) with {name}") as status:
+        result = generate(goal, family, n, prov, seed=seed, max_repairs=max_repairs, preview=not no_preview,
+                          on_event=lambda msg: status.update(msg), model=model)
+    try:
+        path = write_run(result, out, overwrite=overwrite)
+    except OutputExistsError as err:
+        abort(str(err))
+    t = result.timings
+    console.print(f"[bold]{result.status}[/]: {len(result.accepted)}/{n} environments accepted after "
+                  f"{result.repairs} repair round(s), {len(result.rejected)} rejected; wrote {path}")
+    for c in result.accepted:
+        console.print(f"  {c.name}: {path / 'envs' / (c.name + '.yaml')}")
+    usage = result.usage()
+    cost = f"${usage['cost_usd']:.4f}" + (" (+ unpriced calls)" if usage["unpriced_calls"] else "")
+    console.print(f"  provider {result.provider} ({result.model}): {usage['calls']} call(s), "
+                  f"{usage['input_tokens']} in / {usage['output_tokens']} out tokens, {cost}")
+    console.print("  time: " + ", ".join(f"{k} {v:.1f}s" for k, v in sorted(t.items())))
+    if result.error:
+        console.print(f"[red]error[/]: {result.error}")
+    if result.status != "ok":
+        raise SystemExit(1)

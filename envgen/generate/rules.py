@@ -1,0 +1,296 @@
+"""The offline generator's rules: a goal -> N configs ordered easier -> harder, each with a dense reward.
+
+Crafter: the goal's target achievements and their tech-tree prerequisites give a chain. The easiest
+config starts with every prerequisite done (tools in the inventory, stations placed, the needed material
+very common in the right biome, no monsters); each harder config grants fewer of them and makes the world
+more like Crafter's; the last is Crafter's own world. The reward program pays for every newly unlocked
+step of the chain, for collecting the items the chain still needs, and a little for walking toward the
+material needed next.
+
+MiniGrid: the parsed mission, in layouts from a small open room to the full-size classic task.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from envgen.generate import ontology as onto
+
+# -- Crafter ---------------------------------------------------------------------------------------
+
+
+def slug(text: str, limit: int = 24) -> str:
+    """A short file-safe name part."""
+    s = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    return (s[:limit].rstrip("-") or "goal")
+
+
+def _stage_difficulties(n: int) -> list[float]:
+    return [0.5] if n == 1 else [i / (n - 1) for i in range(n)]
+
+
+def crafter_candidates(goal: str, n: int, seed: int = 0, *, easiest: bool = False) -> list[dict[str, Any]]:
+    """``n`` Crafter environments for ``goal``: ``{"config", "reward_code", "targets"}`` dicts.
+
+    ``easiest=True`` (used for repairs) gives every variant the most generous start.
+    """
+    targets = onto.parse_crafter_goal(goal)
+    fallback = not targets
+    if fallback:
+        targets = list(onto.FALLBACK_SET)
+    chain = onto.crafter_chain(targets)
+    base = slug(" ".join(t.split("_", 1)[1] for t in targets[:2]) if len(targets) <= 2 else goal)
+    out = []
+    for i, d in enumerate(_stage_difficulties(n)):
+        if easiest:
+            d = 0.0
+        granted = chain[: round(len(chain) * (1.0 - d))]
+        config = _crafter_config(targets, chain, granted, d, seed + i)
+        config["name"] = f"{base}-{i + 1}-{_stage_word(d)}"[:64]
+        config["purpose"] = _crafter_purpose(goal, targets, granted, chain, d, fallback)
+        out.append({"config": config, "reward_code": crafter_reward_source(targets, chain, granted),
+                    "targets": list(targets)})
+    return out
+
+
+def _stage_word(d: float) -> str:
+    return "head-start" if d < 0.2 else "guided" if d < 0.5 else "partial" if d < 0.85 else "full-world"
+
+
+def _crafter_config(targets: list[str], chain: list[str], granted: list[str], d: float, seed: int) -> dict:
+    inv: dict[str, Any] = {}
+    for step in granted:
+        for k, v in onto.CRAFTER_GRANTS.get(step, {}).items():
+            inv[k] = max(inv.get(k, 0), v) if not isinstance(v, bool) else True
+    remaining = [a for a in chain if a not in granted] + list(targets)
+    cfg: dict[str, Any] = {}
+    if inv:
+        cfg["inventory_settings"] = inv
+    if d >= 0.95:
+        return cfg  # the last stage is Crafter's own world (apart from the head start, which is none)
+    # resource rarities: very common while easy, common in the middle, Crafter's default at the end
+    word = "very common" if d < 0.4 else "common"
+    for ach in remaining:
+        field = onto.RARITY_FIELD.get(ach)
+        if field:
+            cfg[field] = word
+    mountain_needs = [a for a in remaining if onto.CRAFTER_MATERIAL.get(a, ("",))[0] in onto.MOUNTAIN_MATERIALS]
+    grass_needs = [a for a in remaining if a in ("collect_wood", "collect_sapling", "place_plant", "eat_plant",
+                                                  "eat_cow")]
+    if mountain_needs and not grass_needs and d < 0.5:
+        cfg["target_biome"] = "mountain"
+    elif grass_needs and not mountain_needs and d < 0.5 and "collect_drink" not in remaining:
+        cfg["target_biome"] = "grassland"
+    mobs: dict[str, Any] = {}
+    fights = [t for t in targets if t.startswith("defeat_")]
+    if not fights and d < 0.75:
+        mobs["peaceful"] = True
+    if "defeat_zombie" in targets:
+        mobs["spawn_zombies"] = 3 if d < 0.5 else 1
+        mobs["zombie_health"] = 2 if d < 0.4 else 5
+    if "defeat_skeleton" in targets:
+        mobs["spawn_skeletons"] = 3 if d < 0.5 else 1
+        mobs["skeleton_health"] = 1 if d < 0.4 else 3
+    if "eat_cow" in targets:
+        mobs["spawn_cows"] = 4 if d < 0.5 else 2
+        mobs["cow_health"] = 1 if d < 0.4 else 3
+    if fights and d < 0.4:
+        inv_sword = {"wood_sword": 1} if d < 0.2 else {}
+        cfg.setdefault("inventory_settings", {}).update(inv_sword)
+    if mobs:
+        cfg["mobs"] = mobs
+    if "wake_up" in targets:
+        cfg["vitals"] = {"energy": 1 if d < 0.4 else 4}
+    if "eat_plant" in targets and "place_plant" in granted:
+        cfg.setdefault("inventory_settings", {})["plant"] = True
+    if "collect_sapling" in remaining and d < 0.5:
+        cfg["sapling_prob"] = 0.3
+    # shorter episodes while the task is short; Crafter's 10000 steps at the end
+    cfg["max_steps"] = 1024 if d < 0.5 else 4096
+    if seed % 2 and d >= 0.4:
+        cfg["daylight_cycle"] = bool(d >= 0.6)
+    return cfg
+
+
+def _crafter_purpose(goal: str, targets, granted, chain, d, fallback) -> str:
+    names = ", ".join(t.replace("_", " ") for t in targets)
+    head = (f"Starts with {', '.join(g.replace('_', ' ') for g in granted)} already done"
+            if granted else "Starts from nothing")
+    left = [a for a in chain if a not in granted]
+    steps = f"; the agent still has to {', '.join(a.replace('_', ' ') for a in left)} first" if left else ""
+    world = ("in Crafter's default world" if d >= 0.95 else
+             "with the needed materials very common near the start" if d < 0.4 else "with common materials")
+    note = " (no achievement named in the goal; teaching the first tech-tree steps)" if fallback else ""
+    return f"Teaches {names} for the goal '{goal[:200]}'{note}. {head}{steps}, {world}."
+
+
+def crafter_reward_source(targets: list[str], chain: list[str], granted: list[str]) -> str:
+    """A dense reward program (source text) for ``targets`` given what the start state already holds."""
+    left = [a for a in chain if a not in granted]
+    lines = ["def reward(prev, state, action):",
+             f'    """Dense shaping toward {", ".join(targets)} along Crafter\'s tech tree."""',
+             "    r = 0.0"]
+    lines.append("    # the goal itself")
+    for t in targets:
+        lines.append(f"    r = r + 5.0 * (state.{t} - prev.{t})")
+    if left:
+        lines.append("    # each prerequisite step, the first time it is done")
+        for a in left:
+            lines.append(f"    r = r + 1.0 * (state.{a} - prev.{a})")
+    # items still to collect: a small reward per item while fewer than needed are held
+    needs = onto.item_needs([a for a in left + list(targets) if a.startswith(("make_", "place_"))])
+    for a in left + list(targets):
+        item = onto.CRAFTER_YIELDS.get(a)
+        if item and item not in needs:
+            needs[item] = 1
+    if needs:
+        lines.append("    # collecting an item the plan still needs")
+        for item in sorted(needs):
+            lines.append(f"    r = r + 0.2 * jnp.where(prev.{item} < {needs[item]}, "
+                         f"jnp.clip(state.{item} - prev.{item}, 0.0, 1.0), 0.0)")
+    approach = []
+    for a in left + list(targets):
+        if a in onto.CRAFTER_MATERIAL:
+            approach.append(a)
+    if approach:
+        lines.append("    # walking toward the material needed next (only while it is needed and minable)")
+        for a in approach:
+            mat, tool = onto.CRAFTER_MATERIAL[a]
+            gate = f"(1.0 - state.{a})"
+            item = onto.CRAFTER_YIELDS.get(a)
+            if item and item in needs:
+                gate = f"jnp.where(state.{item} < {needs[item]}, 1.0, {gate})"
+            if tool:
+                gate = f"jnp.minimum(state.{tool}, 1.0) * {gate}"
+            lines.append(f"    r = r + 0.05 * {gate} * jnp.clip(prev.dist_{mat} - state.dist_{mat}, -1.0, 1.0)")
+    crafts = [a for a in left + list(targets) if a.startswith("make_")]
+    if crafts:
+        lines.append("    # standing by the crafting stations while tools are still to be made")
+        todo = " + ".join(f"(1.0 - state.{a})" for a in crafts)
+        lines.append(f"    todo = jnp.minimum({todo}, 1.0)")
+        lines.append("    r = r + 0.1 * todo * (state.near_table - prev.near_table)")
+        if any("iron" in a for a in crafts):
+            lines.append("    r = r + 0.1 * todo * (state.near_furnace - prev.near_furnace)")
+    if "wake_up" in targets:
+        lines.append("    # resting: energy regained while asleep")
+        lines.append("    r = r + 0.1 * state.sleeping * jnp.clip(state.energy - prev.energy, 0.0, 1.0)")
+        lines.append("    r = r + 0.1 * (state.sleeping - prev.sleeping) * (prev.energy < 9)")
+    if any(t.startswith(("defeat_", "eat_cow")) for t in targets):
+        lines.append("    # striking the creature the goal names")
+        for t, mob in (("defeat_zombie", "zombie"), ("defeat_skeleton", "skeleton"), ("eat_cow", "cow")):
+            if t in targets:
+                lines.append(f"    r = r + 0.2 * (action == 5) * prev.facing_{mob} * (1.0 - prev.{t})")
+    lines.append("    # staying alive")
+    lines.append("    r = r + 0.1 * jnp.clip(state.health - prev.health, -1.0, 0.0)")
+    lines.append("    return r")
+    return "\n".join(lines) + "\n"
+
+
+# -- MiniGrid --------------------------------------------------------------------------------------
+
+# (layout, height, width, extra settings) from easy to hard, per mission kind.
+_MG_STAGES: dict[str, list[dict[str, Any]]] = {
+    "reach_goal": [
+        {"layout": "empty", "size": 5}, {"layout": "empty", "size": 8},
+        {"layout": "four_rooms", "size": 9}, {"layout": "multi_room", "size": 25},
+    ],
+    "go_to": [
+        {"layout": "empty", "size": 5}, {"layout": "empty", "size": 6, "distractors": 1},
+        {"layout": "empty", "size": 8, "distractors": 3}, {"layout": "empty", "size": 10, "distractors": 5},
+    ],
+    "pickup": [
+        {"layout": "empty", "size": 5}, {"layout": "empty", "size": 6, "distractors": 1},
+        {"layout": "empty", "size": 8, "distractors": 3}, {"layout": "four_rooms", "size": 11, "distractors": 3},
+    ],
+    "open_door": [
+        {"layout": "two_rooms", "size": 5}, {"layout": "two_rooms", "size": 7},
+        {"layout": "two_rooms", "size": 9}, {"layout": "four_rooms", "size": 11},
+    ],
+    "unlock_door": [
+        {"layout": "two_rooms", "size": 5}, {"layout": "two_rooms", "size": 7},
+        {"layout": "two_rooms", "size": 9}, {"layout": "two_rooms", "size": 11, "key_in_box": 0.5},
+    ],
+    "put_near": [
+        {"layout": "empty", "size": 5}, {"layout": "empty", "size": 6, "distractors": 1},
+        {"layout": "empty", "size": 8, "distractors": 2}, {"layout": "empty", "size": 10, "distractors": 4},
+    ],
+}
+
+
+def minigrid_candidates(goal: str, n: int, seed: int = 0, *, easiest: bool = False) -> list[dict[str, Any]]:
+    """``n`` MiniGrid environments for ``goal``: ``{"config", "reward_code"}`` dicts, easier -> harder."""
+    g = onto.parse_minigrid_goal(goal)
+    stages = _MG_STAGES[g.kind]
+    out = []
+    for i, d in enumerate(_stage_difficulties(n)):
+        if easiest:
+            d = 0.0
+        stage = stages[min(len(stages) - 1, round(d * (len(stages) - 1)))]
+        layout = g.layout if (g.layout and d >= 0.95 and g.kind == "reach_goal") else stage["layout"]
+        size = stage["size"] if layout != "multi_room" else 25
+        mission: dict[str, Any] = {"type": g.kind}
+        if g.kind in ("go_to", "pickup", "put_near"):
+            mission.update(object=g.obj or "ball", color=g.color or "random", spawn=True)
+        if g.kind in ("open_door", "unlock_door"):
+            mission.update(object="door", color=g.color or "random")
+        cfg: dict[str, Any] = {"layout": {"type": layout, "width": size, "height": size}, "mission": mission,
+                               "max_steps": int(4 * size * size)}
+        if layout == "multi_room":
+            cfg["layout"].update(min_rooms=2, max_rooms=4)
+        distractors = stage.get("distractors", 0)
+        if g.kind == "put_near":
+            mission.update(target=g.target or "box", target_color=g.target_color or "random")
+            cfg["objects"] = {"count": 1 + distractors, "types": [g.target or "box"],
+                              **({"colors": [g.target_color]} if g.target_color else {})}
+        elif distractors:
+            cfg["objects"] = {"count": distractors}
+        if g.kind in ("open_door", "unlock_door"):
+            cfg["door"] = {"color": g.color or "random", "locked_prob": 1.0 if g.kind == "unlock_door" else 0.0}
+            if stage.get("key_in_box"):
+                cfg["door"]["key_in_box_prob"] = stage["key_in_box"]
+        if g.kind == "reach_goal" and layout == "empty" and seed % 2:
+            cfg["agent"] = {"dir": "random"}
+        cfg["name"] = f"{slug(g.kind.replace('_', ' '))}-{i + 1}-{layout.replace('_', '-')}-{size}"[:64]
+        cfg["purpose"] = (f"Teaches '{g.text()}' for the goal '{goal[:200]}' in a {size}x{size} "
+                          f"{layout.replace('_', ' ')} layout" + (f" with {distractors} distractor(s)" if distractors
+                                                                  else "") + ".")
+        out.append({"config": cfg, "reward_code": minigrid_reward_source(g.kind)})
+    return out
+
+
+def minigrid_reward_source(kind: str) -> str:
+    """Dense shaping for a MiniGrid mission: success, then progress toward the object, door or goal."""
+    lines = ["def reward(prev, state, action):",
+             f'    """Dense shaping for the {kind} mission."""',
+             "    r = 5.0 * jnp.float32(state.mission_success)"]
+    if kind == "reach_goal":
+        lines.append("    # closer to the goal tile")
+        lines.append("    r = r + 0.1 * jnp.clip(prev.goal_distance - state.goal_distance, -1.0, 1.0)")
+        lines.append("    r = r + 0.1 * jnp.clip(jnp.float32(state.doors_open - prev.doors_open), 0.0, 1.0)")
+    if kind in ("go_to", "pickup", "put_near"):
+        lines.append("    # closer to the object the mission names (while it is not held)")
+        lines.append("    near = jnp.clip(prev.target_distance - state.target_distance, -1.0, 1.0)")
+        lines.append("    r = r + 0.1 * jnp.where(jnp.logical_or(prev.target_held, state.target_held), 0.0, near)")
+        lines.append("    r = r + 0.05 * jnp.clip(jnp.float32(state.target_visible) - jnp.float32(prev.target_visible),"
+                     " 0.0, 1.0)")
+    if kind in ("pickup", "put_near"):
+        lines.append("    # picking the object up")
+        lines.append("    r = r + 1.0 * jnp.clip(jnp.float32(state.target_held) - jnp.float32(prev.target_held),"
+                     " 0.0, 1.0)")
+    if kind == "put_near":
+        lines.append("    # carrying it toward the target")
+        lines.append("    r = r + 0.1 * jnp.float32(state.target_held)"
+                     " * jnp.clip(prev.put_distance - state.put_distance, -1.0, 1.0)")
+    if kind in ("open_door", "unlock_door"):
+        lines.append("    # walking up to the door, and opening doors")
+        lines.append("    r = r + 0.1 * jnp.clip(prev.target_distance - state.target_distance, -1.0, 1.0)")
+        lines.append("    r = r + 0.5 * jnp.clip(jnp.float32(state.doors_open - prev.doors_open), 0.0, 1.0)")
+    if kind == "unlock_door":
+        lines.append("    # picking up a key")
+        lines.append("    r = r + 0.5 * jnp.clip(jnp.float32(state.carrying_type == 5) - "
+                     "jnp.float32(prev.carrying_type == 5), 0.0, 1.0)")
+    lines.append("    # lava ends the episode")
+    lines.append("    r = r - 1.0 * jnp.float32(state.in_lava)")
+    lines.append("    return r")
+    return "\n".join(lines) + "\n"

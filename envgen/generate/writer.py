@@ -1,0 +1,109 @@
+"""Save a generation run as the folder DESIGN.md describes, atomically and reproducibly.
+
+    DIR/envs/<name>.yaml      validated config
+    DIR/rewards/<name>.py     sandbox-checked reward program (pinned by sha256 in run.json)
+    DIR/preview/<name>.png    rendered start state
+    DIR/run.json              goal, provider, model, request hashes, tokens, cost, checks, rejections
+
+Everything is written into a temporary sibling folder first and renamed into place, so a crash leaves
+no half-written run. Content has no timestamps or timings and JSON keys are sorted: the same goal,
+provider, seed and replay cache give the same bytes.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from envgen.generate.pipeline import Candidate, GenerateResult
+from envgen.io import write_json_atomic, write_text_atomic
+
+RUN_FORMAT = 1
+
+
+class OutputExistsError(FileExistsError):
+    """The output folder exists and overwriting was not asked for."""
+
+
+def run_record(result: GenerateResult) -> dict[str, Any]:
+    """The content of run.json (plain data, no wall-clock values)."""
+    from envgen import __version__
+    from envgen.rewards.sandbox import program_hash
+
+    envs = []
+    for c in result.accepted:
+        entry: dict[str, Any] = {
+            "name": c.name,
+            "purpose": getattr(c.spec, "purpose", None),
+            "config": f"envs/{c.name}.yaml",
+            "reward": f"rewards/{c.name}.py",
+            "reward_hash": program_hash(c.reward_code),
+            "round": c.round,
+            "validation": c.validation,
+            "solvability": c.solvability,
+            "preview": f"preview/{c.name}.png" if _has_png(result, c) else None,
+        }
+        if result.family == "crafter":
+            entry["targets"] = list(c.targets)
+        if not _has_png(result, c) and c.name in result.previews:
+            entry["preview_error"] = str(result.previews[c.name])
+        envs.append(entry)
+    rejected = [{"name": c.name, "round": c.round, "stage": c.stage, "problems": c.problems,
+                 "proposal": c.raw} for c in result.rejected]
+    return {
+        "format": RUN_FORMAT,
+        "envgen_version": __version__,
+        "goal": result.goal,
+        "family": result.family,
+        "n": result.n,
+        "seed": result.seed,
+        "max_repairs": result.max_repairs,
+        "provider": result.provider,
+        "model": result.model,
+        "status": result.status,
+        "error": result.error,
+        "repairs": result.repairs,
+        "requests": result.requests,
+        "usage": result.usage(),
+        "rounds": result.rounds,
+        "environments": envs,
+        "rejected": rejected,
+    }
+
+
+def _has_png(result: GenerateResult, c: Candidate) -> bool:
+    value = result.previews.get(c.name)
+    return value is not None and not isinstance(value, str)
+
+
+def write_run(result: GenerateResult, out: str | os.PathLike, overwrite: bool = False) -> Path:
+    """Write ``result`` to the folder ``out`` (atomically: a temporary folder renamed into place)."""
+    from envgen.envs.render_common import save_png
+
+    out = Path(out)
+    if out.exists() and not overwrite and (not out.is_dir() or any(out.iterdir())):
+        raise OutputExistsError(f"{out} already exists; choose another --out or pass --overwrite")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
+    try:
+        for c in result.accepted:
+            write_text_atomic(tmp / "envs" / f"{c.name}.yaml", c.spec.to_yaml())
+            write_text_atomic(tmp / "rewards" / f"{c.name}.py", c.reward_code)
+            if _has_png(result, c):
+                save_png(result.previews[c.name], tmp / "preview" / f"{c.name}.png")
+        write_json_atomic(tmp / "run.json", run_record(result))
+        os.chmod(tmp, 0o755)
+        if out.exists():
+            old = out.with_name(f".{out.name}.old-{os.getpid()}")
+            os.replace(out, old)
+            os.replace(tmp, out)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out

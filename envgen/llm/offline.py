@@ -1,0 +1,71 @@
+"""The offline provider: deterministic, rule-based answers with the same shape an LLM gives.
+
+It reads the goal, family and number of environments from the request (``metadata`` when the pipeline
+sets it, else the ``Goal:`` / ``Family:`` / ``Environments:`` lines of the user prompt), parses the goal
+against the family's ontology (:mod:`envgen.generate.ontology`) and answers with configs ordered
+easier -> harder plus a dense reward program each (:mod:`envgen.generate.rules`). A repair request gets
+the most generous variants. Same request, same answer: no clock, no global randomness.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from envgen.llm.base import LLMRequest, LLMResponse, MalformedOutput, ProviderError, Usage
+from envgen.llm.structured import problem_with
+
+MODEL = "rules-v1"
+
+
+def _field(text: str, name: str) -> str | None:
+    m = re.search(rf"^\s*{name}:\s*(.+?)\s*$", text, re.MULTILINE | re.IGNORECASE)
+    return m.group(1).strip().strip('"') if m else None
+
+
+class OfflineProvider:
+    """Rule-based generator behind the Provider protocol (no key, no network, no cost)."""
+
+    name = "offline"
+
+    def __init__(self, model: str | None = None, **_: Any):
+        # model/base_url/budget are accepted for a uniform factory and ignored: there is one rule set.
+        self.model = model or MODEL
+
+    def complete(self, request: LLMRequest) -> LLMResponse:
+        """Answer ``request`` with environments for the goal it names."""
+        from envgen.generate import rules
+
+        request = request.with_model(request.model or self.model)
+        meta = dict(request.metadata)
+        first_user = next((m.content for m in request.messages if m.role == "user"), "")
+        last_user = next((m.content for m in reversed(request.messages) if m.role == "user"), "")
+        goal = meta.get("goal") or _field(first_user, "Goal")
+        family = meta.get("family") or _field(first_user, "Family")
+        count = meta.get("n") or _field(last_user, "Environments") or _field(first_user, "Environments")
+        if not goal or not family:
+            raise ProviderError("offline provider: the request names no goal/family (expected 'Goal:' and "
+                                "'Family:' lines in the user prompt)")
+        try:
+            n = max(1, int(str(count).split()[0])) if count else 4
+        except ValueError:
+            n = 4
+        repair = meta.get("kind") == "repair" or len(request.messages) > 1
+        seed = request.seed or 0
+        if family == "crafter":
+            envs = rules.crafter_candidates(goal, n, seed, easiest=repair)
+        elif family == "minigrid":
+            envs = rules.minigrid_candidates(goal, n, seed, easiest=repair)
+        else:
+            raise ProviderError(f"offline provider: unknown family {family!r}")
+        parsed = {"environments": envs}
+        malformed = problem_with(parsed, request.output_schema)
+        raw = json.dumps(parsed, sort_keys=True)
+        response = LLMResponse(provider=self.name, model=request.model or self.model,
+                               request_hash=request.request_hash(), parsed=parsed if malformed is None else None,
+                               raw_text=raw, usage=Usage(), cost_usd=0.0, stop_reason="end_turn",
+                               malformed=malformed)
+        if malformed is not None:
+            raise MalformedOutput(malformed, response)
+        return response

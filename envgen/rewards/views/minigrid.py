@@ -1,0 +1,137 @@
+"""The read-only view of a minigrid state that generated reward programs are written against.
+
+A reward program is ``reward(prev, state, action) -> scalar`` where ``prev`` and ``state`` are
+:class:`MinigridView` values before and after the step. Every field is a scalar or a 2-vector, so
+programs stay cheap under ``vmap``. Positions are ``(row, col)``; distances are Manhattan distances in
+cells, ``FAR`` (1000) when the thing does not exist.
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+from flax import struct
+
+from envgen.envs.minigrid import constants as C
+from envgen.envs.minigrid.state import EnvParams, EnvState
+
+FAR = 1000.0
+
+
+@struct.dataclass
+class MinigridView:
+    """Documented, fixed-shape quantities of a minigrid state."""
+
+    time: jax.Array
+    """Steps taken in this episode (int32)."""
+    steps_remaining: jax.Array
+    """max_steps - time (int32)."""
+    agent_pos: jax.Array
+    """Agent position (row, col), int32[2]."""
+    agent_dir: jax.Array
+    """Agent direction: 0 right, 1 down, 2 left, 3 up (int32)."""
+    carrying_type: jax.Array
+    """Type of the carried object: 0 nothing, 5 key, 6 ball, 7 box (int32)."""
+    carrying_color: jax.Array
+    """Colour of the carried object (0 red, 1 green, 2 blue, 3 purple, 4 yellow, 5 grey); 0 if nothing."""
+    front_type: jax.Array
+    """Type of the cell in front: 1 empty, 2 wall, 3 floor, 4 door, 5 key, 6 ball, 7 box, 8 goal, 9 lava."""
+    front_color: jax.Array
+    """Colour of the cell in front (int32)."""
+    front_state: jax.Array
+    """Door state of the cell in front: 0 open, 1 closed, 2 locked (0 for non-doors)."""
+    goal_pos: jax.Array
+    """Position (row, col) of the nearest goal tile, (-1, -1) if none (int32[2])."""
+    goal_distance: jax.Array
+    """Manhattan distance from the agent to the nearest goal tile (float32, FAR if none)."""
+    on_goal: jax.Array
+    """The agent stands on a goal tile (bool; true only on the final step of a reach_goal episode)."""
+    mission_kind: jax.Array
+    """0 reach_goal, 1 go_to, 2 pickup, 3 open_door, 4 unlock_door, 5 put_near (int32)."""
+    target_pos: jax.Array
+    """Nearest object matching the mission's (type, colour), (-1, -1) if none on the grid (int32[2])."""
+    target_distance: jax.Array
+    """Manhattan distance from the agent to that object (0 when it is carried; FAR if absent)."""
+    target_held: jax.Array
+    """The agent carries an object matching the mission's (type, colour) (bool)."""
+    target_visible: jax.Array
+    """A matching object lies within 6 cells ahead and 3 to the side (the view window, ignoring walls)."""
+    put_distance: jax.Array
+    """put_near: Chebyshev distance from the mission object (or the agent, if carried) to the nearest
+    target object (float32, FAR if either is absent; 0 for other missions)."""
+    doors_open: jax.Array
+    """Number of open doors (int32)."""
+    doors_closed: jax.Array
+    """Number of closed, unlocked doors (int32)."""
+    doors_locked: jax.Array
+    """Number of locked doors (int32)."""
+    keys_on_grid: jax.Array
+    """Number of keys lying on the grid (int32)."""
+    in_lava: jax.Array
+    """The agent stands on lava (bool; the episode ends)."""
+    mission_success: jax.Array
+    """The mission was achieved on the step that produced this state (bool)."""
+
+
+def _nearest(mask: jax.Array, pos: jax.Array, chebyshev: bool = False):
+    rows, cols = jnp.meshgrid(jnp.arange(mask.shape[0]), jnp.arange(mask.shape[1]), indexing="ij")
+    dr, dc = jnp.abs(rows - pos[0]), jnp.abs(cols - pos[1])
+    dist = jnp.maximum(dr, dc) if chebyshev else dr + dc
+    dist = jnp.where(mask, dist, 10**6)
+    idx = jnp.argmin(dist.reshape(-1))
+    found = jnp.any(mask)
+    where = jnp.where(found, jnp.stack([idx // mask.shape[1], idx % mask.shape[1]]), -1).astype(jnp.int32)
+    return where, jnp.where(found, dist.reshape(-1)[idx].astype(jnp.float32), FAR)
+
+
+def build_view(state: EnvState, params: EnvParams) -> MinigridView:
+    """Compute the view of a state (pure jnp; works under jit and vmap)."""
+    grid = state.grid.astype(jnp.int32)
+    typ, col, st = grid[..., 0], grid[..., 1], grid[..., 2]
+    pos, d = state.agent_pos, state.agent_dir
+    fwd = jnp.clip(pos + jnp.asarray(C.DIR_TO_VEC)[d], 0, jnp.array(typ.shape) - 1)
+    kind, obj_t, obj_c, tgt_t, tgt_c = (state.mission[i] for i in range(5))
+    goal_pos, goal_dist = _nearest(typ == C.GOAL, pos)
+    match = (typ == obj_t) & (col == obj_c)
+    held = (state.carrying[0] == obj_t) & (state.carrying[1] == obj_c)
+    target_pos, target_dist = _nearest(match, pos)
+    target_dist = jnp.where(held, 0.0, target_dist)
+    # view window test (no occlusion): project onto the forward and right axes
+    fvec = jnp.asarray(C.DIR_TO_VEC)[d]
+    rvec = jnp.stack([fvec[1], -fvec[0]])
+    rows, cols = jnp.meshgrid(jnp.arange(typ.shape[0]), jnp.arange(typ.shape[1]), indexing="ij")
+    rel = jnp.stack([rows - pos[0], cols - pos[1]], -1)
+    ahead, side = rel @ fvec, rel @ rvec
+    in_window = (ahead >= 0) & (ahead <= 6) & (jnp.abs(side) <= 3)
+    visible = jnp.any(match & in_window)
+    obj_pos = jnp.where(held, pos, target_pos)
+    _, put_dist = _nearest((typ == tgt_t) & (col == tgt_c) & ~match, obj_pos, chebyshev=True)
+    put_dist = jnp.where(kind == C.M_PUT_NEAR, jnp.where(held | jnp.any(match), put_dist, FAR), 0.0)
+    door = typ == C.DOOR
+    here = typ[pos[0], pos[1]]
+    return MinigridView(
+        time=state.time.astype(jnp.int32),
+        steps_remaining=(params.max_steps - state.time).astype(jnp.int32),
+        agent_pos=pos.astype(jnp.int32),
+        agent_dir=d.astype(jnp.int32),
+        carrying_type=state.carrying[0].astype(jnp.int32),
+        carrying_color=state.carrying[1].astype(jnp.int32),
+        front_type=typ[fwd[0], fwd[1]],
+        front_color=col[fwd[0], fwd[1]],
+        front_state=st[fwd[0], fwd[1]],
+        goal_pos=goal_pos,
+        goal_distance=goal_dist,
+        on_goal=here == C.GOAL,
+        mission_kind=kind.astype(jnp.int32),
+        target_pos=target_pos,
+        target_distance=target_dist,
+        target_held=held,
+        target_visible=visible | held,
+        put_distance=put_dist.astype(jnp.float32),
+        doors_open=jnp.sum(door & (st == C.OPEN)).astype(jnp.int32),
+        doors_closed=jnp.sum(door & (st == C.CLOSED)).astype(jnp.int32),
+        doors_locked=jnp.sum(door & (st == C.LOCKED)).astype(jnp.int32),
+        keys_on_grid=jnp.sum(typ == C.KEY).astype(jnp.int32),
+        in_lava=here == C.LAVA,
+        mission_success=state.success,
+    )
