@@ -83,17 +83,27 @@ class Environment(gymnax_env.Environment, Generic[TState, TParams, TLevel]):
             params = self.default_params
         key_step, key_reset = jax.random.split(key)
         obs_st, state_st, reward, terminated, info = self.step_env(key_step, state, action, params)
+        obs, state_out, truncated, info = self.auto_reset(key_reset, obs_st, state_st, terminated, info, params)
+        return obs, state_out, reward, terminated, truncated, info
+
+    def auto_reset(self, key: jax.Array, obs_st: Any, state_st: TState, terminated: jax.Array, info: dict,
+                   params: TParams):
+        """Truncation and the branch-free reset after ``step_env``: returns obs, state, truncated, info.
+
+        Wrappers that need the pre-reset transition (e.g. a generated reward reading the final state)
+        call ``step_env`` themselves and then this, so the reset rule lives in one place.
+        """
         truncated = jnp.logical_and(self.is_truncated(state_st, params), jnp.logical_not(terminated))
         done = jnp.logical_or(terminated, truncated)
         if self.reset_mode == "fresh":
-            obs_re, state_re = self.reset_env(key_reset, params)
+            obs_re, state_re = self.reset_env(key, params)
         else:
-            state_re = self.reset_to_level(key_reset, state_st.level, params)
+            state_re = self.reset_to_level(key, state_st.level, params)
             obs_re = self.get_obs(state_re, params)
         state_out = jax.tree.map(lambda r, s: jax.lax.select(done, r, s), state_re, state_st)
         obs = jax.tree.map(lambda r, s: jax.lax.select(done, r, s), obs_re, obs_st)
         info = {**info, "terminated": terminated, "truncated": truncated, "final_observation": obs_st}
-        return obs, state_out, reward, terminated, truncated, info
+        return obs, state_out, truncated, info
 
     def is_truncated(self, state: TState, params: TParams) -> jax.Array:
         """Time limit reached."""

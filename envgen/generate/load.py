@@ -83,19 +83,10 @@ class GeneratedEnv:
         # the dense reward sees the transition before any auto-reset
         dense = self.bank(params.reward_id, self.build_view(state, p), self.build_view(state_st, p),
                           jnp.asarray(action, jnp.int32))
-        truncated = jnp.logical_and(env.is_truncated(state_st, p), jnp.logical_not(terminated))
-        done = jnp.logical_or(terminated, truncated)
-        if env.reset_mode == "fresh":
-            obs_re, state_re = env.reset_env(key_reset, p)
-        else:
-            state_re = env.reset_to_level(key_reset, state_st.level, p)
-            obs_re = env.get_obs(state_re, p)
-        state_out = jax.tree.map(lambda r, s: jax.lax.select(done, r, s), state_re, state_st)
-        obs = jax.tree.map(lambda r, s: jax.lax.select(done, r, s), obs_re, obs_st)
+        obs, state_out, truncated, info = env.auto_reset(key_reset, obs_st, state_st, terminated, info, p)
         task_reward = jnp.asarray(task_reward, jnp.float32)
         reward = {"dense": dense, "task": task_reward, "sum": dense + task_reward}[self.reward_mode]
-        info = {**info, "terminated": terminated, "truncated": truncated, "final_observation": obs_st,
-                "dense_reward": dense, "task_reward": task_reward}
+        info = {**info, "dense_reward": dense, "task_reward": task_reward}
         return obs, state_out, reward, terminated, truncated, info
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 
 class SpecError(ValueError):
@@ -30,6 +30,8 @@ class Spec(BaseModel):
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True, use_attribute_docstrings=True)
     family_name: ClassVar[str] = ""
+    name: str | None = Field(None, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$", description="short file-safe name")
+    purpose: str | None = Field(None, max_length=2000, description="what this environment teaches, in words")
 
     def compile(self, static_params: Any = None) -> Any:
         """Turn the validated config into the family's EnvParams pytree."""

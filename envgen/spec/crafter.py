@@ -115,8 +115,6 @@ class CrafterSpec(Spec):
     """One Crafter environment. Defaults reproduce Crafter; EnvGen's fields are accepted as-is."""
 
     family_name: ClassVar[str] = "crafter"
-    name: str | None = Field(None, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$", description="short file-safe name")
-    purpose: str | None = Field(None, max_length=2000, description="what this environment teaches, in words")
     target_biome: Biome = Field(Biome.natural, description="grassland | mountain | beaches | natural (all)")
     coal_rarity: Rarity | None = Field(None, description="very common | common | rare")
     iron_rarity: Rarity | None = Field(None, description="very common | common | rare")

@@ -190,7 +190,7 @@ class MinigridSpec(Spec):
         """Turn the config into ``EnvParams`` (checks it fits the static maximum grid)."""
         import jax.numpy as jnp
 
-        from envgen.envs.minigrid import constants as C
+        from envgen.envs.minigrid import constants as C  # noqa: N812 (the table module reads best as C.WALL, C.RED)
         from envgen.envs.minigrid.missions import encode_mission
         from envgen.envs.minigrid.state import EnvParams, StaticEnvParams
         from envgen.spec.base import SpecError

@@ -6,7 +6,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from envgen.envs.minigrid import constants as C
+from envgen.envs.minigrid import constants as C  # noqa: N812 (the table module reads best as C.WALL, C.RED)
 from envgen.envs.minigrid.env import MiniGrid
 from envgen.envs.minigrid.state import Level
 from envgen.envs.registry import presets

@@ -10,7 +10,7 @@ import numpy as np
 from gymnax.environments import spaces
 
 from envgen.envs.base import Environment
-from envgen.envs.minigrid import constants as C
+from envgen.envs.minigrid import constants as C  # noqa: N812 (the table module reads best as C.WALL, C.RED)
 from envgen.envs.minigrid import observe, step, worldgen
 from envgen.envs.minigrid.state import EnvParams, EnvState, Level, StaticEnvParams
 

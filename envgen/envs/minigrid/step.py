@@ -9,7 +9,7 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 
-from envgen.envs.minigrid import constants as C
+from envgen.envs.minigrid import constants as C  # noqa: N812 (the table module reads best as C.WALL, C.RED)
 from envgen.envs.minigrid.state import EnvParams, EnvState
 
 DIRS = jnp.asarray(C.DIR_TO_VEC)
@@ -81,7 +81,7 @@ def step_rules(state: EnvState, action: jax.Array, params: EnvParams):
          jnp.stack([box_t, box_c, 0, 0])],
         cell,
     )
-    grid = state.grid.at[fwd[0], fwd[1]].set(new_cell.astype(state.grid.dtype))
+    grid = jnp.asarray(state.grid).at[fwd[0], fwd[1]].set(new_cell.astype(state.grid.dtype))
     carrying = jnp.where(picked, jnp.stack([t, c, inside]),
                          jnp.where(dropped, jnp.zeros(3, jnp.int32), state.carrying))
 

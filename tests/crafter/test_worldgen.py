@@ -1,0 +1,127 @@
+"""World-generation statistics against the crafter package, and the direction of every biome/rarity knob."""
+
+from __future__ import annotations
+
+import json
+
+import jax
+import numpy as np
+import pytest
+from crafter_reference import DATA, MATERIALS, crafter_materials, fractions
+
+from envgen.envs.crafter.constants import FURNACE, PLANT, PLANT_RIPE_AGE, TABLE, M
+from envgen.envs.crafter.tables import IS_WALKABLE
+from envgen.spec.crafter import CrafterSpec
+
+SEEDS = 24
+CONFIGS = {
+    "default": CrafterSpec(),
+    "mountain": CrafterSpec(target_biome="mountain"),
+    "grassland": CrafterSpec(target_biome="grassland"),
+    "beaches": CrafterSpec(target_biome="beaches"),
+    "coal_very_common": CrafterSpec(coal_rarity="very common"),
+    "tree_rare": CrafterSpec(tree_rarity="rare"),
+    "tree_very_common": CrafterSpec(tree_rarity="very_common"),
+    "diamond_very_common": CrafterSpec(diamond_rarity="very common"),
+    "iron_rare": CrafterSpec(iron_rarity="rare"),
+    "extras": CrafterSpec(inventory_settings={"table": True, "furnace": True, "plant": True},
+                          mobs={"spawn_cows": 3, "spawn_zombies": 2, "spawn_skeletons": 1}),
+}
+
+
+@pytest.fixture(scope="module")
+def starts(env):
+    """Start states of SEEDS worlds per config (the session's compiled reset; no new compilation)."""
+    out = {}
+    keys = jax.random.split(jax.random.key(2024), SEEDS)
+    for name, spec in CONFIGS.items():
+        p = spec.compile()
+        out[name] = jax.device_get([env.reset(k, p)[1] for k in keys])
+    return out
+
+
+def mean_fractions(states) -> dict[str, float]:
+    maps = np.stack([np.asarray(s.map) for s in states])
+    return {m: float((maps == M[m]).mean()) for m in MATERIALS}
+
+
+def test_crafter_reference_matches_installed_package():
+    """The stored per-seed fractions really are what the installed crafter package generates."""
+    stored = json.loads(DATA.read_text())
+    for seed in (0, 1):
+        assert fractions(crafter_materials(seed)) == stored[str(seed)]
+
+
+# Relative tolerance per material: common materials within 20%, rare ones (a few tiles per world) wider.
+TOLERANCE = {"water": 0.2, "grass": 0.1, "stone": 0.2, "path": 0.25, "sand": 0.25, "tree": 0.2,
+             "lava": 0.4, "coal": 0.25, "iron": 0.4, "diamond": 0.6}
+
+
+def test_default_fractions_match_crafter(starts):
+    stored = json.loads(DATA.read_text())
+    ref = {m: float(np.mean([v[m] for v in stored.values()])) for m in MATERIALS}
+    ours = mean_fractions(starts["default"])
+    off = {m: (round(ours[m], 4), round(ref[m], 4)) for m in MATERIALS
+           if abs(ours[m] - ref[m]) > TOLERANCE[m] * ref[m]}
+    assert not off, f"ours vs crafter: {off}"
+
+
+@pytest.mark.parametrize("config,material,direction", [
+    ("mountain", "stone", +1), ("mountain", "water", -1), ("mountain", "grass", -1),
+    ("grassland", "water", -1), ("grassland", "stone", -1), ("grassland", "grass", +1),
+    ("beaches", "stone", -1), ("beaches", "sand", +1),
+    ("coal_very_common", "coal", +1), ("tree_rare", "tree", -1), ("tree_very_common", "tree", +1),
+    ("diamond_very_common", "diamond", +1), ("iron_rare", "iron", -1),
+])
+def test_knobs_move_fractions(starts, config, material, direction):
+    base = mean_fractions(starts["default"])[material]
+    moved = mean_fractions(starts[config])[material]
+    assert (moved - base) * direction > 0.15 * base, f"{material}: default {base:.4f}, {config} {moved:.4f}"
+
+
+def test_rarity_knobs_leave_other_materials(starts):
+    """A rarity word changes its own resource; the terrain (water, sand) stays the same world."""
+    a, b = mean_fractions(starts["default"]), mean_fractions(starts["tree_rare"])
+    assert a["water"] == b["water"] and a["sand"] == b["sand"]
+
+
+def test_start_tile_walkable_and_player_centred(starts):
+    for states in starts.values():
+        for s in states:
+            x, y = (int(v) for v in s.player_pos)
+            assert (x, y) == (32, 32)
+            assert IS_WALKABLE[int(s.map[x, y])]
+
+
+def test_preplaced_stations_and_plant_next_to_start(starts):
+    for s in starts["extras"]:
+        m = np.asarray(s.map)
+        area = m[31:34, 31:34]
+        assert (area == TABLE).sum() == 1 and (area == FURNACE).sum() == 1  # craftable on step 1
+        xs, ys = np.nonzero(m == PLANT)
+        assert len(xs) == 1 and abs(xs[0] - 32) + abs(ys[0] - 32) <= 2
+        # Pre-grown: ripe a few steps into the episode.
+        assert 0 < PLANT_RIPE_AGE + int(s.planted_at[xs[0], ys[0]]) <= 10
+    for s in starts["default"]:
+        m = np.asarray(s.map)
+        assert not ((m == TABLE) | (m == FURNACE) | (m == PLANT)).any()
+
+
+def test_forced_spawns_near_start(starts):
+    near = lambda mobs: int(sum(bool(a) and abs(int(p[0]) - 32) <= 5 and abs(int(p[1]) - 32) <= 4
+                                for p, a in zip(mobs.pos, mobs.alive, strict=True)))
+    for s in starts["extras"]:
+        assert near(s.cows) >= 3 and near(s.zombies) >= 2 and near(s.skeletons) >= 1
+        for mobs in (s.cows, s.zombies, s.skeletons):  # mobs stand on walkable, distinct tiles
+            pos = [tuple(p) for p, a in zip(np.asarray(mobs.pos), np.asarray(mobs.alive), strict=True) if a]
+            assert all(IS_WALKABLE[int(s.map[p])] for p in pos)
+        every = [tuple(p) for m in (s.cows, s.zombies, s.skeletons)
+                 for p, a in zip(np.asarray(m.pos), np.asarray(m.alive), strict=True) if a]
+        assert len(every) == len(set(every)) and (32, 32) not in every
+
+
+def test_worldgen_mobs_respect_peaceful(env):
+    p = CrafterSpec(target_biome="mountain", mobs={"peaceful": True, "spawn_zombies": 5}).compile()
+    for k in jax.random.split(jax.random.key(5), 4):
+        _, s = env.reset(k, p)
+        assert not s.zombies.alive.any() and not s.skeletons.alive.any()
