@@ -55,7 +55,7 @@ def command(path: Path) -> None:
         targets = ", ".join(entry.get("targets", []))
         solvable = f"{'yes' if solv.get('ok') else 'no'} ({solv.get('fraction', 0):.0%})" + (
             f"\n{targets}" if targets else "")
-        table.add_row(entry["name"], entry.get("purpose") or "", _settings(entry, config), solvable,
+        table.add_row(entry["name"], _short(entry.get("purpose") or ""), _settings(entry, config), solvable,
                       f"{entry['reward']}\nsha256 {entry['reward_hash'][:12]}")
     console.print(table)
     for entry in run.get("environments", []):
@@ -64,3 +64,8 @@ def command(path: Path) -> None:
     for rej in run.get("rejected", []):
         console.print(f"[red]rejected[/] {rej['name']} (round {rej['round']}, {rej['stage']}): "
                       + "; ".join(rej["problems"])[:400])
+
+
+def _short(text: str, limit: int = 90) -> str:
+    """The first ``limit`` characters of a long purpose (the full text is in the YAML file)."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

@@ -261,3 +261,14 @@ def test_spaces(env, params):
     assert env.action_space(params).n == NUM_ACTIONS == env.num_actions == 17
     assert env.observation_space(params).shape == (1219,)
 
+
+
+def test_pixel_space_matches_other_view_shapes(base_state, params):
+    """The pixel space follows StaticEnvParams (view rows + 2 inventory rows), not a square assumption."""
+    from envgen.envs.crafter import observe
+    from envgen.envs.crafter.state import StaticEnvParams
+
+    static = StaticEnvParams(view_width=9, view_height=5, tile_pixels=7)
+    pix = Crafter(static_params=static, obs_type="pixels")
+    image = jax.eval_shape(lambda s: observe.pixel_obs(s, static), base_state)
+    assert pix.observation_space(params).shape == image.shape == (49, 63, 3)

@@ -187,16 +187,18 @@ def test_skeleton_shoots_at_player(runner, base_state, qparams):
 
 # -- plants ----------------------------------------------------------------------------------------
 def test_plant_ripens_after_300_steps(runner, base_state, qparams):
-    """A sapling placed at step 1 is edible from step 302 on (grown > 300), as in Crafter."""
+    """A sapling placed at step 1 is edible from step 303 on, as in Crafter: it starts growing on the step
+    after it was placed and is ripe once grown > 300 (checked against the crafter package: placed at step
+    2, first eaten at step 304)."""
     state = build_state(base_state, tiles={(-1, 0): "water"}, inventory={"sapling": 1}, facing="right")
     state, _ = runner.run(state, ["place_plant", "do"], qparams)
     assert tile(state, R) == "sapling" and "eat_plant" not in unlocked(state)  # unripe: nothing
     drink_break = ["noop"] * 17 + ["move_left", "do", "move_right"]  # turn to the water, drink, turn back
-    state, _ = runner.run(state, drink_break * 14 + ["noop"] * 18, qparams)
+    state, _ = runner.run(state, drink_break * 14 + ["noop"] * 19, qparams)
     food = vital(state, "food")
-    state, _ = runner.run(state, ["do"], qparams)  # step 301: age 300, not ripe yet
+    state, _ = runner.run(state, ["do"], qparams)  # step 302: grown 300, not ripe yet
     assert vital(state, "food") == food and "eat_plant" not in unlocked(state)
-    state, trace = runner.run(state, ["do"], qparams)  # step 302
+    state, trace = runner.run(state, ["do"], qparams)  # step 303
     assert vital(state, "food") == min(food + 4, 9) and tile(state, R) == "sapling"
     assert unlocked(state) == {"collect_drink", "place_plant", "eat_plant"} and trace[0][0] > 0.9
     # Eating resets its growth: the plant is unripe again.

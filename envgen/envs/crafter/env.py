@@ -46,6 +46,18 @@ class Crafter(Environment[EnvState, EnvParams, Level]):
             raise ValueError(f"obs_type must be 'symbolic' or 'pixels', got {obs_type!r}")
         self.obs_type = obs_type
 
+    # jit treats ``self`` as a static argument: envs that behave the same compare equal, so a second
+    # ``envgen.make("crafter")`` (or a render after training) reuses the compiled step and reset.
+    def _jit_key(self) -> tuple:
+        return (type(self), self.static_params, self.reset_mode, self.obs_type,
+                getattr(self, "_transition_gradients_enabled", False))
+
+    def __hash__(self) -> int:
+        return hash(self._jit_key())
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Crafter) and self._jit_key() == other._jit_key()
+
     @property
     def default_static_params(self) -> StaticEnvParams:
         return StaticEnvParams()
@@ -115,8 +127,9 @@ class Crafter(Environment[EnvState, EnvParams, Level]):
     def observation_space(self, params: EnvParams | None = None):
         s = self.static_params
         if self.obs_type == "pixels":
-            side = s.view_width * s.tile_pixels
-            return spaces.Box(0, 255, (side + 0 * s.view_height, side, 3), jnp.uint8)
+            # The local view (view_height rows) above a 2-row inventory strip, view_width columns.
+            shape = ((s.view_height + 2) * s.tile_pixels, s.view_width * s.tile_pixels, 3)
+            return spaces.Box(0, 255, shape, jnp.uint8)
         return spaces.Box(0.0, 1.0, (observe.symbolic_size(s),), jnp.float32)
 
     # -- rendering for people (host side) ----------------------------------------------------------

@@ -177,8 +177,9 @@ def player_action(key: jax.Array, state: EnvState, action: jax.Array, params: En
     placed = (is_place & ~any_object & jnp.asarray(tbl.PLACE_ALLOWED)[p, target_tile]
               & (inv[p_item] >= p_cost))
     tiles = set_tile(tiles, target, jnp.asarray(tbl.PLACE_TILE)[p], placed)
+    # A new plant starts growing on the next step (Crafter adds it after this step's object list was taken).
     planted_at = jnp.where(placed & (jnp.asarray(tbl.PLACE_TILE)[p] == PLANT),
-                           _set_grid(planted_at, target, state.time), planted_at)
+                           _set_grid(planted_at, target, state.time + 1), planted_at)
     inv = inv.at[p_item].add(-p_cost * placed)
     p_ach = jnp.asarray(tbl.PLACE_ACH)[p]
     ach = ach.at[p_ach].set(ach[p_ach] | placed)
