@@ -42,6 +42,20 @@ class Environment(gymnax_env.Environment, Generic[TState, TParams, TLevel]):
         self.static_params = static_params if static_params is not None else self.default_static_params
         self.reset_mode = reset_mode
 
+    # jit treats ``self`` as a static argument: envs with the same settings compare equal, so a second
+    # ``envgen.make(...)`` (or a render after training) reuses the compiled step and reset.
+    jit_fields: tuple[str, ...] = ("static_params", "reset_mode")
+
+    def _jit_key(self) -> tuple:
+        return (type(self), getattr(self, "_transition_gradients_enabled", False),
+                *(getattr(self, f) for f in self.jit_fields))
+
+    def __hash__(self) -> int:
+        return hash(self._jit_key())
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and self._jit_key() == other._jit_key()
+
     # -- hooks each family implements ------------------------------------------------------------
     @property
     def default_static_params(self) -> Any:

@@ -205,7 +205,9 @@ _MG_STAGES: dict[str, list[dict[str, Any]]] = {
     ],
     "open_door": [
         {"layout": "two_rooms", "size": 5}, {"layout": "two_rooms", "size": 7},
-        {"layout": "two_rooms", "size": 9}, {"layout": "four_rooms", "size": 11},
+        {"layout": "two_rooms", "size": 9},
+        # four_rooms joins its rooms by gaps, not doors, so the hardest stage is a grid of rooms
+        {"layout": "room_grid", "size": 9, "rows": 2, "cols": 2, "room_size": 5},
     ],
     "unlock_door": [
         {"layout": "two_rooms", "size": 5}, {"layout": "two_rooms", "size": 7},
@@ -238,6 +240,8 @@ def minigrid_candidates(goal: str, n: int, seed: int = 0, *, easiest: bool = Fal
                                "max_steps": int(4 * size * size)}
         if layout == "multi_room":
             cfg["layout"].update(min_rooms=2, max_rooms=4)
+        if layout == "room_grid":
+            cfg["layout"].update({k: stage[k] for k in ("rows", "cols", "room_size")})
         distractors = stage.get("distractors", 0)
         if g.kind == "put_near":
             mission.update(target=g.target or "box", target_color=g.target_color or "random")

@@ -3,11 +3,12 @@ knobs of world generation, mobs and rewards, compiled to ``EnvParams``."""
 
 from __future__ import annotations
 
+import difflib
 from enum import StrEnum
 from typing import Any, ClassVar, Literal
 
 import jax.numpy as jnp
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from envgen.envs.crafter.constants import ACHIEVEMENTS, GRASS, INVENTORY_ITEMS, PATH
 from envgen.spec.base import Spec
@@ -144,14 +145,17 @@ class CrafterSpec(Spec):
                 data.setdefault(key, value)
         return data
 
-    @model_validator(mode="after")
-    def _check_achievements(self) -> CrafterSpec:
-        for name, weight in self.achievement_weights.items():
+    @field_validator("achievement_weights")
+    @classmethod
+    def _check_achievements(cls, weights: dict[str, float]) -> dict[str, float]:
+        for name, weight in weights.items():
             if name not in ACHIEVEMENTS:
-                raise ValueError(f"achievement_weights: unknown achievement {name!r}; known: {', '.join(ACHIEVEMENTS)}")
+                close = difflib.get_close_matches(name, ACHIEVEMENTS, n=1)
+                hint = f"did you mean {close[0]!r}? " if close else ""
+                raise ValueError(f"unknown achievement {name!r}; {hint}known: {', '.join(ACHIEVEMENTS)}")
             if not -10.0 <= weight <= 10.0:
-                raise ValueError(f"achievement_weights.{name}: {weight} outside allowed range [-10, 10]")
-        return self
+                raise ValueError(f"{name}: weight {weight} outside allowed range [-10, 10]")
+        return weights
 
     def compile(self, static_params: Any = None):
         """Build the EnvParams pytree of this config."""

@@ -1,13 +1,15 @@
-"""The offline provider over every Crafter achievement: valid, solvable configs and accepted programs."""
+"""The offline provider over every Crafter achievement and every MiniGrid mission type: valid, solvable
+configs and accepted reward programs."""
 
 from __future__ import annotations
 
 import jax
 import pytest
-from test_ontology import CRAFTER_GOALS
+from test_ontology import CRAFTER_GOALS, MINIGRID_GOALS
 
 from envgen.envs.crafter.solvability import check_goal
 from envgen.generate import prompts, rules
+from envgen.generate.pipeline import check_solvable
 from envgen.llm import LLMRequest, get_provider
 from envgen.rewards.sandbox import check_source, load_family, program_hash, validate_programs
 from envgen.spec import spec_from_dict
@@ -67,3 +69,37 @@ def test_offline_is_deterministic_and_seed_varies_only_details():
     a = rules.crafter_candidates("learn to mine diamonds", 4, seed=0)
     assert a == rules.crafter_candidates("learn to mine diamonds", 4, seed=0)
     assert [e["targets"] for e in a] == [e["targets"] for e in rules.crafter_candidates("mine diamonds", 4, 1)]
+
+
+@pytest.fixture(scope="module")
+def minigrid_answers():
+    provider = get_provider("offline")
+    out = {}
+    for kind, (goal, _) in sorted(MINIGRID_GOALS.items()):
+        request = LLMRequest.ask(prompts.system_prompt("minigrid"), prompts.user_prompt(goal, "minigrid", N),
+                                 prompts.output_schema("minigrid"), tool_name=prompts.TOOL_NAME)
+        out[kind] = provider.complete(request).parsed["environments"]
+    return out
+
+
+def test_minigrid_configs_name_the_mission_validate_and_are_solvable(minigrid_answers):
+    failures = []
+    for kind, envs in minigrid_answers.items():
+        assert len(envs) == N
+        for env in envs:
+            spec = spec_from_dict(env["config"], family="minigrid")
+            assert spec.mission.type == kind, (kind, env["config"])
+            report = check_solvable("minigrid", spec, [], seeds=8)
+            if not report["ok"]:
+                failures.append(f"{kind} {spec.name}: {report['diagnosis']}")
+    assert not failures, "\n".join(failures)
+
+
+def test_minigrid_reward_programs_pass_the_sandbox(minigrid_answers):
+    fam = load_family("minigrid")
+    sources = sorted({env["reward_code"] for envs in minigrid_answers.values() for env in envs})
+    assert len(sources) == len(MINIGRID_GOALS)  # one shaping program per mission type
+    for source in sources:
+        check_source(source, fam.spec)
+    reports = validate_programs(sources, "minigrid")
+    assert all(r.ok for r in reports), [r.message for r in reports if not r.ok]

@@ -46,17 +46,7 @@ class Crafter(Environment[EnvState, EnvParams, Level]):
             raise ValueError(f"obs_type must be 'symbolic' or 'pixels', got {obs_type!r}")
         self.obs_type = obs_type
 
-    # jit treats ``self`` as a static argument: envs that behave the same compare equal, so a second
-    # ``envgen.make("crafter")`` (or a render after training) reuses the compiled step and reset.
-    def _jit_key(self) -> tuple:
-        return (type(self), self.static_params, self.reset_mode, self.obs_type,
-                getattr(self, "_transition_gradients_enabled", False))
-
-    def __hash__(self) -> int:
-        return hash(self._jit_key())
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Crafter) and self._jit_key() == other._jit_key()
+    jit_fields = ("static_params", "reset_mode", "obs_type")
 
     @property
     def default_static_params(self) -> StaticEnvParams:

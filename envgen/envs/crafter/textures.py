@@ -109,8 +109,9 @@ def digit_mask(p: int, digit: int) -> np.ndarray:
     glyph = np.array([c == "1" for c in _DIGITS[str(digit)]]).reshape(5, 3)
     scale = max(1, p // 10)
     glyph = np.repeat(np.repeat(glyph, scale, 0), scale, 1)
+    glyph = glyph[-p:, -p:]  # tiny tiles show the lower-right part of the digit
     h, w = glyph.shape
-    out[p - h:, p - w:] = glyph[: p, : p]
+    out[p - h:, p - w:] = glyph
     return out
 
 

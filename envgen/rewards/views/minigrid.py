@@ -135,3 +135,62 @@ def build_view(state: EnvState, params: EnvParams) -> MinigridView:
         in_lava=here == C.LAVA,
         mission_success=state.success,
     )
+
+
+# The sandbox and the prompts look for these names in every view module.
+StateView = MinigridView
+
+
+def _attribute_docs(cls: type) -> dict[str, str]:
+    """Each field's docstring (the string literal under its annotation in the class body)."""
+    import ast
+    import inspect
+
+    body = ast.parse(inspect.getsource(cls)).body[0].body
+    docs = {}
+    for stmt, nxt in zip(body, body[1:], strict=False):
+        if (isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and isinstance(nxt, ast.Expr)
+                and isinstance(nxt.value, ast.Constant) and isinstance(nxt.value.value, str)):
+            docs[stmt.target.id] = " ".join(nxt.value.value.split())
+    return docs
+
+
+FIELD_DOCS: dict[str, str] = _attribute_docs(MinigridView)
+
+# (low, high) of each integer field for sampling; floats are distances, bools are coin flips.
+_INT_RANGES = {"time": (0, 500), "steps_remaining": (0, 500), "agent_dir": (0, 3), "carrying_type": (0, 7),
+               "carrying_color": (0, 5), "front_type": (1, 9), "front_color": (0, 5), "front_state": (0, 2),
+               "mission_kind": (0, 5), "doors_open": (0, 4), "doors_closed": (0, 4), "doors_locked": (0, 4),
+               "keys_on_grid": (0, 3)}
+_POS_FIELDS = ("agent_pos", "goal_pos", "target_pos")
+_DIST_FIELDS = ("goal_distance", "target_distance", "put_distance")
+_BOOL_FIELDS = ("on_goal", "target_held", "target_visible", "in_lava", "mission_success")
+
+
+def sample_views(key: jax.Array, n: int):
+    """``n`` plausible (prev, state, action) triples for the sandbox's smoke rollout.
+
+    Drawn field by field from each field's range (no simulator, so validation stays fast); ``state``
+    moves a step from ``prev`` in distances and positions, and flags and counters change now and then,
+    as they do between consecutive states.
+    """
+    keys = iter(jax.random.split(key, 96))
+    prev, state = {}, {}
+    for name, (lo, hi) in _INT_RANGES.items():
+        a = jax.random.randint(next(keys), (n,), lo, hi + 1)
+        change = jax.random.bernoulli(next(keys), 0.3, (n,))
+        b = jnp.where(change, jnp.clip(a + jax.random.randint(next(keys), (n,), -1, 2), lo, hi), a)
+        prev[name], state[name] = a.astype(jnp.int32), b.astype(jnp.int32)
+    for name in _POS_FIELDS:
+        a = jax.random.randint(next(keys), (n, 2), -1, 25)
+        b = jnp.clip(a + jax.random.randint(next(keys), (n, 2), -1, 2), -1, 24)
+        prev[name], state[name] = a.astype(jnp.int32), b.astype(jnp.int32)
+    for name in _DIST_FIELDS:
+        a = jax.random.randint(next(keys), (n,), 0, 40).astype(jnp.float32)
+        a = jnp.where(jax.random.bernoulli(next(keys), 0.05, (n,)), FAR, a)
+        step = jax.random.randint(next(keys), (n,), -1, 2).astype(jnp.float32)
+        prev[name], state[name] = a, jnp.where(a >= FAR, a, jnp.maximum(a + step, 0.0))
+    for name in _BOOL_FIELDS:
+        prev[name] = jax.random.bernoulli(next(keys), 0.2, (n,))
+        state[name] = prev[name] ^ jax.random.bernoulli(next(keys), 0.2, (n,))
+    return MinigridView(**prev), MinigridView(**state), jax.random.randint(next(keys), (n,), 0, 7)
