@@ -1,7 +1,7 @@
 """Observations: MiniGrid's 7x7 egocentric view with its occlusion rule, and the full symbolic map.
 
-The view is gathered straight from the grid with per-direction offset tables (no pad, crop or
-rotate), then masked with a vectorised ``process_vis``. Layout: ``image[vy, vx, channel]`` with the
+Only the view window is touched: its 49 cells are gathered straight from the grid (no pad, crop or
+rotate of the map), then masked with ``process_vis`` computed on 7-bit row masks. Layout: ``image[vy, vx, channel]`` with the
 agent at the bottom centre facing up, i.e. MiniGrid's ``obs["image"].transpose(1, 0, 2)``.
 """
 
@@ -15,17 +15,24 @@ from envgen.envs.minigrid import constants as C  # noqa: N812 (the table module 
 from envgen.envs.minigrid.state import EnvParams, EnvState
 
 
-def view_offsets(view_size: int = C.VIEW_SIZE) -> np.ndarray:
-    """``int32[4, V, V, 2]``: world (d_row, d_col) of view cell [vy, vx] for each direction."""
-    vy, vx = np.meshgrid(np.arange(view_size), np.arange(view_size), indexing="ij")
-    out = np.zeros((4, view_size, view_size, 2), np.int32)
-    for d in range(4):
-        fwd = C.DIR_TO_VEC[d]
-        right = np.array([fwd[1], -fwd[0]])  # MiniGrid's right_vec (-dy, dx) in (row, col)
-        ahead = view_size - 1 - vy
-        side = vx - view_size // 2
-        out[d] = fwd[None, None] * ahead[..., None] + right[None, None] * side[..., None]
-    return out
+def _spread(seed: jax.Array, clear: jax.Array, size: int) -> jax.Array:
+    """Bits reachable from ``seed`` along a row, light passing out of each ``clear`` bit.
+
+    Bit ``i`` is cell ``i`` of the row. Rightwards, cell ``i + 1`` is lit when cell ``i`` is lit and
+    clear; leftwards, cell ``i - 1``. Each direction is a log-step (Kogge-Stone) closure: after the
+    hop of length ``2**k``, ``pass_k`` marks runs of ``2**k`` clear cells.
+    """
+    full = (1 << size) - 1
+    right, left = seed, seed
+    pass_r, pass_l = clear, clear
+    hop = 1
+    while hop < size:
+        right = right | (((right & pass_r) << hop) & full)
+        left = left | ((left & pass_l) >> hop)
+        pass_r = pass_r & (pass_r >> hop)
+        pass_l = pass_l & ((pass_l << hop) & full)
+        hop *= 2
+    return right | left
 
 
 def visibility(see_through: jax.Array) -> jax.Array:
@@ -36,28 +43,22 @@ def visibility(see_through: jax.Array) -> jax.Array:
     above it. Closing the sideways spread in both directions at once gives the same set as MiniGrid's
     two ordered passes (a cell reached going right then left is reachable going left directly).
 
-    The sideways closure is a lookup in a per-row reachability matrix built from prefix counts of
-    opaque cells, so the only sequential part is one small reduction per row. (An unrolled
-    cell-by-cell spread makes XLA's fusion duplicate work and compile for seconds.)
+    Each row is a ``V``-bit integer, so the whole rule is a few dozen integer operations per view;
+    under ``vmap`` they fuse into one elementwise loop over the batch.
     """
     size = see_through.shape[-1]
-    # cs[j, t] = number of opaque cells among row j's first t cells (a matmul: cumsum compiles slowly)
-    prefix = jnp.asarray(np.arange(size)[:, None] < np.arange(size + 1)[None, :], jnp.float32)
-    cs = ((~see_through).astype(jnp.float32) @ prefix).astype(jnp.int32)  # [V, V+1]
-    k = jnp.arange(size)[:, None]
-    i = jnp.arange(size)[None, :]
-    # reach[j, k, i]: in row j, a visible see-through cell k lights cell i along the row
-    right = (k < i) & (cs[:, None, :size] == cs[:, :size, None])           # sb[k..i-1] all clear
-    left = (k > i) & (cs[:, 1:, None] == cs[:, None, 1:])                   # sb[i+1..k] all clear
-    reach = (k == i) | right | left
-    seed = jnp.arange(size) == size // 2
+    full = (1 << size) - 1
+    weights = jnp.asarray(1 << np.arange(size), jnp.int32)
+    clear = jnp.sum(see_through.astype(jnp.int32) * weights, axis=-1)  # [V] row bit masks
+    seed = jnp.int32(1 << (size // 2))
     rows = [None] * size
     for j in reversed(range(size)):
-        vis = jnp.any(seed[:, None] & reach[j], axis=0)
+        vis = _spread(seed, clear[j], size)
         rows[j] = vis
-        lit = vis & see_through[j]
-        seed = lit | jnp.concatenate([lit[1:], lit[:1] & False]) | jnp.concatenate([lit[:1] & False, lit[:-1]])
-    return jnp.stack(rows)
+        lit = vis & clear[j]
+        seed = (lit | (lit << 1) | (lit >> 1)) & full
+    bits = jnp.stack(rows)
+    return ((bits[:, None] >> jnp.arange(size)[None, :]) & 1).astype(bool)
 
 
 def see_through(typ: jax.Array, st: jax.Array) -> jax.Array:
@@ -66,12 +67,21 @@ def see_through(typ: jax.Array, st: jax.Array) -> jax.Array:
 
 
 def view_cells(grid: jax.Array, pos: jax.Array, direction: jax.Array, view_size: int = C.VIEW_SIZE):
-    """The ``[V, V, 4]`` cells in front of the agent; outside the grid reads as grey wall (as MiniGrid)."""
-    offsets = jnp.asarray(view_offsets(view_size))[direction]
-    world = pos[None, None, :] + offsets
+    """The ``[V, V, 4]`` cells in front of the agent; outside the grid reads as grey wall (as MiniGrid).
+
+    World coordinates come from the direction vector arithmetically (no table lookup) and the cells
+    are read as one gather of whole ``uint8[4]`` cells from the flattened grid.
+    """
     height, width = grid.shape[:2]
-    inside = (world[..., 0] >= 0) & (world[..., 0] < height) & (world[..., 1] >= 0) & (world[..., 1] < width)
-    cells = grid[jnp.clip(world[..., 0], 0, height - 1), jnp.clip(world[..., 1], 0, width - 1)]
+    vy, vx = np.meshgrid(np.arange(view_size), np.arange(view_size), indexing="ij")
+    ahead = jnp.asarray(view_size - 1 - vy, jnp.int32)
+    side = jnp.asarray(vx - view_size // 2, jnp.int32)
+    fwd = jnp.asarray(C.DIR_TO_VEC)[direction]
+    row = pos[0] + fwd[0] * ahead + fwd[1] * side  # right = (fwd_col, -fwd_row) in (row, col)
+    col = pos[1] + fwd[1] * ahead - fwd[0] * side
+    inside = (row >= 0) & (row < height) & (col >= 0) & (col < width)
+    flat = jnp.clip(row, 0, height - 1) * width + jnp.clip(col, 0, width - 1)
+    cells = grid.reshape(height * width, grid.shape[-1])[flat]
     wall = jnp.array([C.WALL, C.GREY, 0, 0], dtype=grid.dtype)
     return jnp.where(inside[..., None], cells, wall)
 
