@@ -1,8 +1,9 @@
 """Observations: MiniGrid's 7x7 egocentric view with its occlusion rule, and the full symbolic map.
 
 Only the view window is touched: its 49 cells are gathered straight from the grid (no pad, crop or
-rotate of the map), then masked with ``process_vis`` computed on 7-bit row masks by table lookup. Layout: ``image[vy, vx, channel]`` with the
-agent at the bottom centre facing up, i.e. MiniGrid's ``obs["image"].transpose(1, 0, 2)``.
+rotate of the map), then masked with ``process_vis`` computed on 7-bit row masks by table lookup.
+Layout: ``image[vy, vx, channel]`` with the agent at the bottom centre facing up, i.e. MiniGrid's
+``obs["image"].transpose(1, 0, 2)``.
 """
 
 from __future__ import annotations

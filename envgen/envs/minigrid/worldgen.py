@@ -21,6 +21,7 @@ import numpy as np
 
 from envgen.envs.minigrid import constants as C  # noqa: N812 (the table module reads best as C.WALL, C.RED)
 from envgen.envs.minigrid.state import EnvParams, Level, StaticEnvParams
+from envgen.envs.reduce import argmax_first
 
 BIG = 10_000
 
@@ -82,14 +83,14 @@ def randint_u(u: jax.Array, lo, hi) -> jax.Array:
 
 def sample_cell(u: jax.Array, mask: jax.Array) -> tuple[jax.Array, jax.Array]:
     """A uniform cell of ``mask`` (``u``: uniforms of the mask's shape) as (row, col), and whether any."""
-    idx = jnp.argmax(jnp.where(mask, u, -1.0).reshape(-1))
+    idx = argmax_first(jnp.where(mask, u, -1.0))
     width = mask.shape[1]
     return jnp.stack([idx // width, idx % width]).astype(jnp.int32), jnp.any(mask)
 
 
 def sample_index(u: jax.Array, mask: jax.Array) -> jax.Array:
     """A uniform index among the true entries of a 1-D mask (0 if none)."""
-    return jnp.argmax(jnp.where(mask, u, -1.0)).astype(jnp.int32)
+    return argmax_first(jnp.where(mask, u, -1.0))
 
 
 def at(rows, cols, pos) -> jax.Array:

@@ -14,6 +14,7 @@ from flax import struct
 
 from envgen.envs.minigrid import constants as C  # noqa: N812 (the table module reads best as C.WALL, C.RED)
 from envgen.envs.minigrid.state import EnvParams, EnvState
+from envgen.envs.reduce import argmax_first
 
 FAR = 1000.0
 
@@ -76,9 +77,8 @@ class MinigridView:
 def _nearest(mask: jax.Array, pos: jax.Array, chebyshev: bool = False):
     rows, cols = jnp.meshgrid(jnp.arange(mask.shape[0]), jnp.arange(mask.shape[1]), indexing="ij")
     dr, dc = jnp.abs(rows - pos[0]), jnp.abs(cols - pos[1])
-    dist = jnp.maximum(dr, dc) if chebyshev else dr + dc
-    dist = jnp.where(mask, dist, 10**6)
-    idx = jnp.argmin(dist.reshape(-1))
+    dist = jnp.where(mask, jnp.maximum(dr, dc) if chebyshev else dr + dc, 10**6)
+    idx = argmax_first(-dist)  # the nearest cell, lowest index on ties (this runs every step)
     found = jnp.any(mask)
     where = jnp.where(found, jnp.stack([idx // mask.shape[1], idx % mask.shape[1]]), -1).astype(jnp.int32)
     return where, jnp.where(found, dist.reshape(-1)[idx].astype(jnp.float32), FAR)
@@ -99,9 +99,9 @@ def build_view(state: EnvState, params: EnvParams) -> MinigridView:
     # view window test (no occlusion): project onto the forward and right axes
     fvec = jnp.asarray(C.DIR_TO_VEC)[d]
     rvec = jnp.stack([fvec[1], -fvec[0]])
-    rows, cols = jnp.meshgrid(jnp.arange(typ.shape[0]), jnp.arange(typ.shape[1]), indexing="ij")
-    rel = jnp.stack([rows - pos[0], cols - pos[1]], -1)
-    ahead, side = rel @ fvec, rel @ rvec
+    dr = jnp.arange(typ.shape[0])[:, None] - pos[0]
+    dc = jnp.arange(typ.shape[1])[None, :] - pos[1]
+    ahead, side = dr * fvec[0] + dc * fvec[1], dr * rvec[0] + dc * rvec[1]
     in_window = (ahead >= 0) & (ahead <= 6) & (jnp.abs(side) <= 3)
     visible = jnp.any(match & in_window)
     obj_pos = jnp.where(held, pos, target_pos)
