@@ -14,7 +14,7 @@ from flax import struct
 
 from envgen.envs.minigrid import constants as C  # noqa: N812 (the table module reads best as C.WALL, C.RED)
 from envgen.envs.minigrid.state import EnvParams, EnvState
-from envgen.envs.reduce import argmax_first
+from envgen.envs.reduce import argmin_first_int
 
 FAR = 1000.0
 
@@ -77,8 +77,8 @@ class MinigridView:
 def _nearest(mask: jax.Array, pos: jax.Array, chebyshev: bool = False):
     rows, cols = jnp.meshgrid(jnp.arange(mask.shape[0]), jnp.arange(mask.shape[1]), indexing="ij")
     dr, dc = jnp.abs(rows - pos[0]), jnp.abs(cols - pos[1])
-    dist = jnp.where(mask, jnp.maximum(dr, dc) if chebyshev else dr + dc, 10**6)
-    idx = argmax_first(-dist)  # the nearest cell, lowest index on ties (this runs every step)
+    dist = jnp.where(mask, jnp.maximum(dr, dc) if chebyshev else dr + dc, 10**6)  # 625 * 10**6 < 2**31
+    idx = argmin_first_int(dist)  # the nearest cell, lowest index on ties (this runs every step)
     found = jnp.any(mask)
     where = jnp.where(found, jnp.stack([idx // mask.shape[1], idx % mask.shape[1]]), -1).astype(jnp.int32)
     return where, jnp.where(found, dist.reshape(-1)[idx].astype(jnp.float32), FAR)
