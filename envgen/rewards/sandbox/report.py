@@ -42,8 +42,7 @@ class SandboxLimits:
     memory_mb: int = 4096  # address space
     n_samples: int = 1024  # sampled (prev, state, action) triples covering every field's range
     rollout_envs: int = 24  # envs per config in the real rollouts (a third per policy)
-    rollout_steps: int = 256  # steps per env (half the envs start late in the episode)
-    rollout_stride: int = 4  # record every k-th transition
+    rollout_steps: int = 128  # steps per env (half the envs start late in the episode)
     bound: float = 100.0  # |reward| must stay within this
     min_spread: float = 1e-6  # max - min below this counts as constant
     max_cost_ratio: float = 25.0  # compile and run time, relative to a program reading every field

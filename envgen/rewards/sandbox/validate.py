@@ -128,9 +128,17 @@ def _validate_in_child(
 
 
 def _compile_cache() -> str | None:
-    """The parent's XLA compile cache folder, shared with the child so its compiles persist too."""
+    """The XLA compile cache folder for the child (the parent's, else envgen's), so its compiles persist.
+
+    The simulator's rollout takes tens of seconds to compile on a small machine; cached, it loads in one.
+    """
+    import os
+
+    if os.environ.get("ENVGEN_NO_COMPILE_CACHE"):
+        return None
     jax = sys.modules.get("jax")
-    return getattr(jax.config, "jax_compilation_cache_dir", None) if jax is not None else None
+    configured = getattr(jax.config, "jax_compilation_cache_dir", None) if jax is not None else None
+    return configured or os.environ.get("ENVGEN_COMPILE_CACHE") or str(verdicts.cache_root() / "xla")
 
 
 def _last_line(text: str) -> str:
