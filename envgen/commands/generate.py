@@ -45,17 +45,21 @@ def _enable_compile_cache() -> None:
 def command(goal, family, n, provider, model, base_url, seed, max_repairs, replay, replay_only, max_cost,
             no_preview, overwrite, out):
     """Turn GOAL (plain text) into N validated, solvable environments with dense reward programs."""
-    from pathlib import Path
-
     from rich.console import Console
+    from rich.markup import escape
 
     from envgen.llm import Budget, ProviderError, default_provider_name, get_provider
+    from envgen.printable import printable
 
     console = Console(stderr=True)
     if replay_only and not replay:
         abort("--replay-only needs --replay DIR")
-    if Path(out).exists() and not overwrite and (not Path(out).is_dir() or any(Path(out).iterdir())):
-        abort(f"{out} already exists; choose another --out or pass --overwrite")
+    from envgen.generate.writer import OutputExistsError, check_output
+
+    try:
+        check_output(out, overwrite)  # before any work: refuse early rather than after minutes of generation
+    except OutputExistsError as err:
+        abort(str(err))
     name = provider or default_provider_name()
     try:
         prov = get_provider(name, model=model, base_url=base_url, budget=Budget(max_cost),
@@ -64,7 +68,7 @@ def command(goal, family, n, provider, model, base_url, seed, max_repairs, repla
         abort(str(err))
     _enable_compile_cache()
     from envgen.generate.pipeline import generate
-    from envgen.generate.writer import OutputExistsError, write_run
+    from envgen.generate.writer import write_run
 
     with console.status(f"generating {n} {family} environment(s) with {name}") as status:
         result = generate(goal, family, n, prov, seed=seed, max_repairs=max_repairs, preview=not no_preview,
@@ -84,6 +88,6 @@ def command(goal, family, n, provider, model, base_url, seed, max_repairs, repla
                   f"{usage['input_tokens']} in / {usage['output_tokens']} out tokens, {cost}")
     console.print("  time: " + ", ".join(f"{k} {v:.1f}s" for k, v in sorted(t.items())))
     if result.error:
-        console.print(f"[red]error[/]: {result.error}")
+        console.print(f"[red]error[/]: {escape(printable(result.error))}")
     if result.status != "ok":
         raise SystemExit(1)

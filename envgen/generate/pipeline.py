@@ -232,50 +232,44 @@ def _split(parsed: dict[str, Any], round_: int, needed: int) -> tuple[list[Candi
 
 
 def _check_all(cands: list[Candidate], family: str, seed: int, seeds: int, timer: _Timer, say: Event) -> None:
-    from envgen.rewards.sandbox import SandboxError, check_source, load_family, validate_programs
-    from envgen.spec import SpecError, spec_from_dict
+    from envgen.rewards.sandbox import load_family, validate_programs
 
     fam = load_family(family)
     t = time.perf_counter()
     for c in cands:
         if c.stage != "pending":
             continue
-        raw = c.raw
-        extra = sorted(set(raw) - {"config", "reward_code", "targets"})
-        if extra:
-            c.fail("answer", [f"unknown keys {extra}; each environment has config, reward_code"
-                              + (", targets" if family == "crafter" else "")])
         try:
-            c.spec = spec_from_dict(raw.get("config"), source=f"{c.name} config", family=family)
-        except SpecError as err:
-            c.fail("config", [f"config.{p}" if not p.startswith("expected") else p for p in err.problems])
-        if family == "crafter":
-            c.targets = _targets(c, raw.get("targets"))
-        code = raw.get("reward_code")
-        if not isinstance(code, str) or not code.strip():
-            c.fail("reward", ["reward_code: required, the source of `def reward(prev, state, action):`"])
-        else:
-            c.reward_code = code if code.endswith("\n") else code + "\n"
-            try:
-                check_source(c.reward_code, fam.spec)
-            except SandboxError as err:
-                c.fail("reward", [f"reward_code {p}" for p in err.problems])
+            _check_answer(c, family, fam)
+        except Exception as err:  # one hostile candidate must not end the run and lose the good ones
+            c.fail("config", [f"this environment could not be checked: {_error_text(err)}"])
     timer.add("spec_ast", t)
     t = time.perf_counter()
     for c in cands:
         if c.spec is not None and c.stage in ("pending", "reward"):
             say(f"solvability: {c.name}")
-            c.solvability = check_solvable(family, c.spec, c.targets, seeds)
+            try:
+                c.solvability = check_solvable(family, c.spec, c.targets, seeds)
+            except Exception as err:
+                c.solvability = {"ok": False, "diagnosis": f"the solvability check failed: {_error_text(err)}"}
             if not c.solvability["ok"]:
                 c.fail("solvability", [c.solvability["diagnosis"]])
     timer.add("solvability", t)
     todo = [c for c in cands if c.stage == "pending"]
     if todo:
         t = time.perf_counter()
-        say(f"sandbox: validating {len(todo)} reward program(s) in a child process")
-        reports = _validate_cached([c.reward_code for c in todo], family, seed, validate_programs)
+        say(f"sandbox: validating {len(todo)} reward program(s) on rollouts of their configs in a child process")
+        try:
+            reports = validate_programs([c.reward_code for c in todo], family, seed=seed,
+                                        configs=[c.spec.to_yaml() for c in todo])
+        except Exception as err:
+            reports = [None] * len(todo)
+            why = f"validation could not run: {_error_text(err)}"
         timer.add("sandbox", t)
         for c, rep in zip(todo, reports, strict=True):
+            if rep is None:
+                c.fail("reward", [why])
+                continue
             c.validation = rep.to_dict()
             if not rep.ok:
                 c.fail("reward", [f"reward_code failed at stage {rep.stage!r}: {rep.message}"])
@@ -284,23 +278,39 @@ def _check_all(cands: list[Candidate], family: str, seed: int, seeds: int, timer
             c.stage = "passed"
 
 
-# (program hash, family, seed) -> report. Validation is deterministic for a given program, family and
-# seed, so a process that sees the same program twice (a re-run, a repair that kept it) spawns no child.
-_REPORTS: dict[tuple[str, str, int], Any] = {}
+def _check_answer(c: Candidate, family: str, fam: Any) -> None:
+    """Config, targets and the reward program's AST check of one candidate (nothing runs)."""
+    from envgen.rewards.sandbox import SandboxError, check_source
+    from envgen.spec import SpecError, spec_from_dict
+
+    raw = c.raw
+    extra = sorted(set(raw) - {"config", "reward_code", "targets"})
+    if extra:
+        c.fail("answer", [f"unknown keys {extra}; each environment has config, reward_code"
+                          + (", targets" if family == "crafter" else "")])
+    try:
+        c.spec = spec_from_dict(raw.get("config"), source=f"{c.name} config", family=family)
+    except SpecError as err:
+        c.fail("config", [f"config.{p}" if not p.startswith("expected") else p for p in err.problems])
+    if family == "crafter":
+        c.targets = _targets(c, raw.get("targets"))
+    code = raw.get("reward_code")
+    if not isinstance(code, str) or not code.strip():
+        c.fail("reward", ["reward_code: required, the source of `def reward(prev, state, action):`"])
+        return
+    # One line ending, so the bytes written are the bytes validated and the bytes read back.
+    code = code.replace("\r\n", "\n").replace("\r", "\n")
+    c.reward_code = code if code.endswith("\n") else code + "\n"
+    try:
+        check_source(c.reward_code, fam.spec)
+    except SandboxError as err:
+        c.fail("reward", [f"reward_code {p}" for p in err.problems])
 
 
-def _validate_cached(sources: list[str], family: str, seed: int, validate: Callable) -> list[Any]:
-    from envgen.rewards.sandbox import program_hash
+def _error_text(err: BaseException) -> str:
+    from envgen.printable import printable
 
-    hashes = [program_hash(s) for s in sources]
-    fresh: dict[str, Any] = {}
-    missing = [s for s, h in zip(sources, hashes, strict=True) if (h, family, seed) not in _REPORTS]
-    if missing:
-        for s, rep in zip(missing, validate(missing, family, seed=seed), strict=True):
-            fresh[program_hash(s)] = rep
-            if rep.stage != "sandbox":  # a crashed or killed child is no verdict on the program
-                _REPORTS[(program_hash(s), family, seed)] = rep
-    return [fresh.get(h) or _REPORTS[(h, family, seed)] for h in hashes]
+    return f"{type(err).__name__}: {printable(str(err) or 'no message')[:200]}"
 
 
 def _targets(c: Candidate, targets: Any) -> list[str]:
