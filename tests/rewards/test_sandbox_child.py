@@ -18,12 +18,15 @@ EMIT = "import json, os, sys\nsys.stdin.readline()\n"
 
 def emit_code(expr: str, read: bool = True) -> str:
     """Child code that prints one protocol event holding ``expr`` (after reading the payload line)."""
-    return (EMIT if read else "import json, os, sys\n") + f"print({process.MARK!r} + json.dumps({{'event': 'probe', 'value': {expr}}}), flush=True)\n"
+    event = f"json.dumps({{'event': 'probe', 'value': {expr}}})"
+    return (EMIT if read else "import json, os, sys\n") + f"print({process.MARK!r} + {event}, flush=True)\n"
 
 
 def probe(expr: str, limits: sb.SandboxLimits | None = None, prefix: str = "") -> object:
     run = sb.run_child(
-        {}, limits or sb.SandboxLimits(timeout_s=60), command=[sys.executable, "-I", "-c", prefix + emit_code(expr, read=not prefix)]
+        {},
+        limits or sb.SandboxLimits(timeout_s=60),
+        command=[sys.executable, "-I", "-c", prefix + emit_code(expr, read=not prefix)],
     )
     assert run.returncode == 0, run.stderr_tail
     (event,) = run.events
