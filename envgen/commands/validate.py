@@ -28,6 +28,7 @@ def command(paths: tuple[Path, ...], family: str | None, no_solvability: bool) -
 
     failed = 0
     specs: dict[Path, Any] = {}
+    families: set[str] = set()  # of the configs given, valid or not: a program beside them is of theirs
     for path in paths:
         if path.suffix not in (".yaml", ".yml"):
             continue
@@ -37,15 +38,19 @@ def command(paths: tuple[Path, ...], family: str | None, no_solvability: bool) -
             failed += 1
             for p in err.problems:
                 click.echo(f"FAIL {path}: {printable(p)}")
+            named = _named_family(path)
+            if named:
+                families.add(named)
             continue
         specs[path] = spec
+        families.add(spec.family_name)
         why = "" if no_solvability else _unsolvable(path, spec)
         if why:
             failed += 1
             click.echo(f"FAIL {path}: not solvable: {printable(why)}")
         else:
             click.echo(f"ok   {path} ({spec.family_name} config)")
-    config_families = sorted({s.family_name for s in specs.values()})
+    config_families = sorted(families)
     for path in paths:
         if path.suffix in (".yaml", ".yml"):
             continue
@@ -98,10 +103,28 @@ def _program_family(path: Path, given: str | None, config_families: list[str]) -
     return None, "cannot tell its family (not in a generated folder, no config given); pass --family"
 
 
+def _named_family(path: Path) -> str | None:
+    """The registered family an invalid config names, if it parses that far."""
+    from envgen.spec import SPEC_CLASSES, SpecError
+    from envgen.spec.base import read_yaml
+
+    try:
+        from envgen.io import read_regular_file
+        from envgen.spec.base import MAX_CONFIG_BYTES
+
+        data = read_yaml(read_regular_file(path, MAX_CONFIG_BYTES), str(path))[0]
+    except (OSError, SpecError):
+        return None
+    family = data.get("family") if isinstance(data, dict) else None
+    return family if isinstance(family, str) and family in SPEC_CLASSES else None
+
+
 def _unsolvable(path: Path, spec: Any) -> str:
     """The family's solvability check of a config; '' when solvable (or no goal is known to check)."""
+    from envgen.commands.generate import _enable_compile_cache
     from envgen.generate.pipeline import check_solvable
 
+    _enable_compile_cache()  # the check compiles world generation: keep it between runs
     targets = _targets_from_run(path) if spec.family_name == "crafter" else []
     if spec.family_name == "crafter" and not targets:
         return ""  # a Crafter config alone names no goal; generated folders record it in run.json
