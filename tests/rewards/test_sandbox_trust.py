@@ -39,7 +39,8 @@ def test_huge_integer_literals_are_rejected_without_a_traceback(toy_family):
 
 @pytest.mark.parametrize("name", ["jnp", "range", "prev", "state", "action"])
 def test_loop_variables_cannot_shadow_what_programs_read(toy_family, name):
-    src = f"def reward(prev, state, action):\n    t = 0.0\n    for {name} in range(2):\n        t = t + 1.0\n    return t\n"
+    src = f"def reward(prev, state, action):\n    t = 0.0\n    for {name} in range(2):\n        t = t + 1.0\n"
+    src += "    return t\n"
     with pytest.raises(sb.SandboxError, match=f"cannot be named '{name}'"):
         sb.check_source(src, toy_family.spec)
 
@@ -79,9 +80,8 @@ def test_samplers_cover_the_values_real_configs_reach():
 
 CRAFTER = {
     "ok": RET + "0.1 * (prev.dist_tree - state.dist_tree) + state.wood - prev.wood\n",
-    # NaN only where the light is exactly 0.25: never on the sampler's old {0, 1} grid
-    "nan_daylight": RET + "jnp.sqrt(jnp.abs(state.daylight - 0.25)) / jnp.abs(state.daylight - 0.25) * 0.0 + 0.01"
-                          " * state.health\n",
+    # finite where daylight is 0 or 1 (all the old sampler drew), NaN for every light level in between
+    "nan_daylight": RET + "jnp.sqrt(state.daylight * state.daylight - state.daylight) + 0.01 * state.health\n",
     # the sampler's achievement_count ignores the flags; on real states it is always their sum
     "sampler_detector": (
         "def reward(prev, state, action):\n"
@@ -98,17 +98,19 @@ CRAFTER = {
 }
 MINIGRID = {
     "ok": RET + "0.1 * (prev.goal_distance - state.goal_distance)\n",
-    # +inf once time passes 500, which a long episode reaches
+    # +inf once time passes 500, which a long episode reaches (the old sampler stopped at 500)
     "late_inf": RET + "jnp.where(state.time > 500, 1.0 / (state.time * 0.0), 0.01 * state.goal_distance)\n",
     "slow": (
-        "def reward(prev, state, action):\n"
-        "    t = 0.0\n"
-        "    for i in range(16):\n"
-        "        for j in range(16):\n"
-        "            for k in range(16):\n"
-        "                t = t + jnp.tanh(jnp.sin(state.goal_distance * (i + 1.0)) * jnp.cos(state.time * (j + k + 1.0))"
-        " + jnp.exp(-state.goal_distance * (k + 1.0)))\n"
-        "    return t * 0.0001\n"
+        'def reward(prev, state, action):\n'
+        '    t = 0.0\n'
+        '    for i in range(16):\n'
+        '        for j in range(16):\n'
+        '            a = jnp.sin(state.goal_distance * (i + 1.0)) * jnp.cos(state.time * (j + 1.0))\n'
+        '            b = jnp.exp(-state.target_distance * (i + j + 1.0))\n'
+        '            b = b + jnp.log1p(jnp.abs(prev.put_distance * (j - i)))\n'
+        '            c = jnp.tanh(a * b + jnp.sqrt(jnp.abs(a - b) + 1.0)) * jnp.arctan2(a, b + 2.0)\n'
+        '            t = t + jnp.where(c > 0.1, c, jnp.sin(c * b)) + jnp.hypot(a, c)\n'
+        '    return t * 0.0001\n'
     ),
 }
 
