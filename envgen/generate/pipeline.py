@@ -13,6 +13,7 @@ run.json under ``rejected`` and never written as an environment.
 from __future__ import annotations
 
 import dataclasses
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -244,6 +245,14 @@ def _check_all(cands: list[Candidate], family: str, seed: int, seeds: int, timer
         except Exception as err:  # one hostile candidate must not end the run and lose the good ones
             c.fail("config", [f"this environment could not be checked: {_error_text(err)}"])
     timer.add("spec_ast", t)
+    # The sandbox child (its own process: rollouts of each config) runs while this process checks
+    # solvability; programs of candidates that then fail solvability were validated for nothing, cheaply.
+    todo = [c for c in cands if c.stage == "pending"]
+    sandbox = None
+    if todo:
+        say(f"sandbox: validating {len(todo)} reward program(s) on rollouts of their configs in a child process")
+        sandbox = _Background(validate_programs, [c.reward_code for c in todo], family, seed=seed,
+                              configs=[c.spec.to_yaml() for c in todo])
     t = time.perf_counter()
     for c in cands:
         if c.spec is not None and c.stage in ("pending", "reward"):
@@ -255,18 +264,17 @@ def _check_all(cands: list[Candidate], family: str, seed: int, seeds: int, timer
             if not c.solvability["ok"]:
                 c.fail("solvability", [c.solvability["diagnosis"]])
     timer.add("solvability", t)
-    todo = [c for c in cands if c.stage == "pending"]
-    if todo:
+    if sandbox is not None:
         t = time.perf_counter()
-        say(f"sandbox: validating {len(todo)} reward program(s) on rollouts of their configs in a child process")
         try:
-            reports = validate_programs([c.reward_code for c in todo], family, seed=seed,
-                                        configs=[c.spec.to_yaml() for c in todo])
+            reports = sandbox.result()
         except Exception as err:
             reports = [None] * len(todo)
             why = f"validation could not run: {_error_text(err)}"
-        timer.add("sandbox", t)
+        timer.add("sandbox", t)  # the wait beyond solvability
         for c, rep in zip(todo, reports, strict=True):
+            if c.stage != "pending":
+                continue
             if rep is None:
                 c.fail("reward", [why])
                 continue
@@ -276,6 +284,29 @@ def _check_all(cands: list[Candidate], family: str, seed: int, seeds: int, timer
     for c in cands:
         if c.stage == "pending":
             c.stage = "passed"
+
+
+class _Background:
+    """A call on a daemon thread: it never keeps the process alive (Ctrl-C ends envgen at once, and the
+    validation child, bound to its parent, goes with it)."""
+
+    def __init__(self, fn: Callable, *args: Any, **kwargs: Any):
+        self._out: dict[str, Any] = {}
+        self._thread = threading.Thread(target=self._run, args=(fn, args, kwargs), daemon=True)
+        self._thread.start()
+
+    def _run(self, fn: Callable, args: tuple, kwargs: dict) -> None:
+        try:
+            self._out["value"] = fn(*args, **kwargs)
+        except BaseException as err:  # handed to the caller of result()
+            self._out["error"] = err
+
+    def result(self) -> Any:
+        """Wait for the call; return its value or raise its exception."""
+        self._thread.join()
+        if "error" in self._out:
+            raise self._out["error"]
+        return self._out["value"]
 
 
 def _check_answer(c: Candidate, family: str, fam: Any) -> None:
