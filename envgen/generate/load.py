@@ -98,6 +98,7 @@ class GeneratedEnv:
 
 MAX_RUN_JSON_BYTES = 8 << 20
 MAX_PROGRAM_BYTES = 64 * 1024  # the sandbox accepts at most 20,000 characters
+MAX_ENVIRONMENTS = 256  # `envgen generate --n` makes at most 64
 
 
 def read_run(path: str | os.PathLike) -> dict[str, Any]:
@@ -138,6 +139,8 @@ def run_entries(run: dict[str, Any], where: str | os.PathLike) -> list[dict[str,
         return []
     if not isinstance(envs, list):
         raise LoadError(f"{where}: run.json 'environments' must be a list")
+    if len(envs) > MAX_ENVIRONMENTS:
+        raise LoadError(f"{where}: run.json lists {len(envs)} environments; at most {MAX_ENVIRONMENTS} are loaded")
     for i, entry in enumerate(envs):
         if not isinstance(entry, dict) or not isinstance(entry.get("name"), str) or not entry["name"]:
             raise LoadError(f"{where}: run.json environments[{i}] must be an object with a 'name'")
@@ -228,9 +231,9 @@ def load_programs(path: str | os.PathLike, run: dict[str, Any] | None = None) ->
 def _verdicts(root: Path, family: str, entries: list, configs: list[str], sources: list[str]) -> list[Any]:
     from envgen.rewards.sandbox import validate_programs
 
-    reports = validate_programs(sources, family, configs=configs)
+    reports = validate_programs(sources, family, configs=configs, fail_fast=True)
     for entry, report in zip(entries, reports, strict=True):
-        if not report.ok:
+        if not report.ok and report.stage != "skipped":
             raise LoadError(f"{root / entry['reward']}: reward program failed validation at stage "
                             f"{report.stage!r}: {report.message}")
     return reports

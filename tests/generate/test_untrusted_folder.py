@@ -166,3 +166,10 @@ def test_show_refuses_a_hostile_family_and_paths_without_echoing_contents(tmp_pa
     edit_run(folder, lambda run: run["environments"][0].update(config="../secret.yaml"))
     res = CliRunner().invoke(main, ["show", str(folder)], env={"COLUMNS": "400"})
     assert "hunter2" not in res.output and "leaves the folder" in res.output
+
+
+def test_a_folder_cannot_list_unboundedly_many_environments(tmp_path):
+    folder = make_folder(tmp_path / "x", {"a": GOOD})
+    edit_run(folder, lambda run: run.update(environments=run["environments"] * 1000))
+    with pytest.raises(LoadError, match="1000 environments; at most 256"):
+        envgen.load(folder)

@@ -124,3 +124,19 @@ def test_a_child_that_cannot_start_fails_every_program_with_its_error(toy_family
 def test_unknown_or_unfit_family_is_a_clear_error(family):
     with pytest.raises(ValueError, match="unknown family"):
         sb.load_family(family)
+
+
+def test_fail_fast_stops_at_the_first_failure_and_caches_no_verdict_for_the_rest(toy_family, monkeypatch):
+    sources = [f"def reward(prev, state, action):\n    return state.health * {k}.0\n" for k in (1, 2, 3)]
+    seen = []
+
+    def first_fails(payload, limits, command=None):
+        seen.append(payload["fail_fast"])
+        bad = ValidationReport(program_hash(payload["programs"][0]), "toyfamily", False, "rollout", "NaN")
+        return sb.ChildRun([{"event": "ready"}, {"event": "result", "index": 0, "report": bad.to_dict()}],
+                           0, False, "", 1)
+
+    monkeypatch.setenv("ENVGEN_NO_VERDICT_CACHE", "1")  # a fake verdict must not reach the session cache
+    monkeypatch.setattr(validate, "run_child", first_fails)
+    reports = sb.validate_programs(sources, toy_family, fail_fast=True)
+    assert [r.stage for r in reports] == ["rollout", "skipped", "skipped"] and seen == [True]

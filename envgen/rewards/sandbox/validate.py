@@ -33,12 +33,14 @@ def validate_programs(
     limits: SandboxLimits | None = None,
     seed: int = 0,
     configs: Sequence[str | None] | None = None,
+    fail_fast: bool = False,
 ) -> list[ValidationReport]:
     """Validate many programs for ``family``; returns one report per source, in order.
 
     ``configs`` (YAML texts, one per source, or None) pairs each program with the config it will run
     in: the program is then also run on real rollouts of that config. Without one, only sampled
-    states are used (the toy family and reward files checked on their own).
+    states are used (the toy family and reward files checked on their own). With ``fail_fast`` the
+    programs after the first failure are not validated (stage "skipped"): for callers that need all.
     """
     limits = limits or SandboxLimits()
     fam = load_family(family)
@@ -63,7 +65,12 @@ def validate_programs(
         else:
             pending.append((job, source))
     while pending:
-        done = _validate_in_child(pending, texts, fam, limits, seed)
+        if fail_fast and any(not r.ok for r in reports.values()):
+            for job, _ in pending:
+                reports[job] = ValidationReport(job[0], fam.name, False, "skipped", "not validated: another "
+                                                "program failed first", config_hash=job[1])
+            break
+        done = _validate_in_child(pending, texts, fam, limits, seed, fail_fast)
         for job, report in done.items():
             reports[job] = report
             verdicts.store(_key(job, fam, seed, limits), report)
@@ -83,7 +90,8 @@ def _key(job: Job, fam: Family, seed: int, limits: SandboxLimits) -> str:
 
 
 def _validate_in_child(
-    pending: list[tuple[Job, str]], texts: dict[str, str], fam: Family, limits: SandboxLimits, seed: int
+    pending: list[tuple[Job, str]], texts: dict[str, str], fam: Family, limits: SandboxLimits, seed: int,
+    fail_fast: bool = False,
 ) -> dict[Job, ValidationReport]:
     import dataclasses
 
@@ -100,6 +108,7 @@ def _validate_in_child(
         "configs": {h: texts[h] for h in sorted(used)},
         "seed": seed,
         "compile_cache": _compile_cache(),
+        "fail_fast": fail_fast,
         **{f.name: getattr(limits, f.name) for f in dataclasses.fields(limits)},
     }
     run = run_child(payload, limits)
@@ -111,8 +120,8 @@ def _validate_in_child(
         elif ev.get("event") == "result" and isinstance(ev.get("index"), int) and 0 <= ev["index"] < len(pending):
             job = pending[ev["index"]][0]
             out[job] = dataclasses.replace(ValidationReport.from_dict(ev["report"]), config_hash=job[1])
-    if len(out) == len(pending):
-        return out
+    if len(out) == len(pending) or (fail_fast and any(not r.ok for r in out.values())):
+        return out  # with fail_fast the child stops after a failure; the caller skips the rest
     why = (
         f"validation did not finish within {limits.timeout_s:g} s and was killed"
         if run.timed_out

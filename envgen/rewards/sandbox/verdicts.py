@@ -51,7 +51,7 @@ def lookup(key: str, program_hash: str) -> ValidationReport | None:
 
 def store(key: str, report: ValidationReport) -> None:
     """Keep a verdict; a cache that cannot be written only costs a later re-validation."""
-    if os.environ.get("ENVGEN_NO_VERDICT_CACHE") or report.stage == "sandbox":  # a crash is no verdict
+    if os.environ.get("ENVGEN_NO_VERDICT_CACHE") or report.stage in ("sandbox", "skipped"):  # no verdict
         return
     from envgen.io import write_json_atomic
 
