@@ -154,7 +154,8 @@ class TaskEnv:
     def step(self, key: jax.Array, state: TaskState, action: Any, task: Task):
         """Step the running episode; when it ends, restart on ``task`` (the next-level slot).
 
-        ``info`` adds ``task_reward``, ``dense_reward``, ``shaping``, ``reward_sanitised`` (bool) and, on
+        ``info`` adds ``task_reward``, ``dense_reward``, ``shaping``, ``earned`` (the weighted task reward
+        and event bonuses), ``reward_sanitised`` (bool) and, on
         the step an episode ends, ``episode_return``/``episode_task_return`` (0 elsewhere), to the
         family's own info and gymnax's ``final_observation``.
         """
@@ -170,6 +171,9 @@ class TaskEnv:
         if self.bank is not None:
             program = self.bank(terms.program, self._view(state.env, params), self._view(env_st, params), action)
         dense, shaping, sanitised = dense_reward(terms, task_reward, state.phi, phi_next, events, terminated, program)
+        # what the task pays for its own progress (the sparse reward and event bonuses), so the rest of
+        # the dense reward (shaping, programs) can be audited for farming
+        earned = terms.task_weight * task_reward + jnp.dot(terms.bonus, events)
 
         start = env.reset_to_level(key_reset, task.level, task.params)
         obs, env_out, truncated, info = env.auto_reset(key_reset, obs_st, env_st, terminated, info, params,
@@ -184,7 +188,7 @@ class TaskEnv:
         state_out = TaskState(env=env_out, params=pick(task.params, params), reward=pick(task.reward, terms),
                               phi=jnp.where(done, potential(task.reward, task.features), phi_next),
                               returns=jnp.where(done, zero, returns), task_returns=jnp.where(done, zero, task_returns))
-        info = {**info, "task_reward": task_reward, "dense_reward": dense, "shaping": shaping,
+        info = {**info, "task_reward": task_reward, "dense_reward": dense, "shaping": shaping, "earned": earned,
                 "reward_sanitised": sanitised, "episode_return": jnp.where(done, returns, zero),
                 "episode_task_return": jnp.where(done, task_returns, zero)}
         reward = dense if self.reward_mode == "dense" else task_reward
