@@ -135,8 +135,8 @@ def test_validation_reads_no_verdict_from_the_folder_and_keeps_its_own_in_the_us
     assert all(stat.S_IMODE(p.stat().st_mode) & 0o044 for p in entries)  # readable like any cache file
     # the good program alone loads, from the cached verdict (no second validation needed)
     good = make_folder(tmp_path / "y", {"good": GOOD})
-    env, params = envgen.load(good)
-    assert env.num_envs == 1 and params.reward_id.shape == (1,)
+    env, tasks = envgen.load(good)
+    assert env.names == ["good"] and tasks.reward.program.shape == (1,)
 
 
 def test_crlf_program_bytes_round_trip(tmp_path):
