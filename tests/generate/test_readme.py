@@ -39,7 +39,12 @@ def test_the_readme_has_the_commands_this_test_runs():
 
 @pytest.mark.slow
 def test_readme_commands_and_python_run_as_written(tmp_path):
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+    import jax
+
+    # The suite's XLA cache, so the commands reuse what other tests compiled (same simulators).
+    cache = jax.config.jax_compilation_cache_dir or ""
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+           "ENVGEN_COMPILE_CACHE": cache, "JAX_COMPILATION_CACHE_DIR": cache}
     for cmd in shell_commands():
         res = subprocess.run(["bash", "-c", cmd], cwd=tmp_path, env=env, capture_output=True, text=True,
                              timeout=900)
