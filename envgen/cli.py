@@ -44,6 +44,16 @@ def main() -> None:
     JAX batch, and teach an agent with an adaptive curriculum."""
 
 
+def console(stderr: bool = False):
+    """A rich console that never wraps lines when the output is a file or a pipe (paths stay whole)."""
+    import sys
+
+    from rich.console import Console
+
+    stream = sys.stderr if stderr else sys.stdout
+    return Console(stderr=stderr, soft_wrap=not stream.isatty())
+
+
 def abort(message: str, code: int = 1) -> None:
     """Print a user-facing error (no traceback) and exit non-zero."""
     click.echo(f"error: {message}", err=True)

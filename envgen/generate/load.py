@@ -133,6 +133,16 @@ def load_programs(path: str | os.PathLike, run: dict[str, Any] | None = None) ->
     return family, sources, reports
 
 
+def _why_failed(run: dict[str, Any]) -> str:
+    """The first reason a run record gives for accepting nothing (provider error, or a check's diagnosis)."""
+    if run.get("error"):
+        return str(run["error"])
+    for f in [f for r in reversed(run.get("rounds") or []) for f in r.get("failures", [])]:
+        if f.get("problems"):
+            return f"{f.get('name')} failed the {f.get('stage')} check: {f['problems'][0]}"
+    return "no reason recorded in run.json"
+
+
 def load(path: str | os.PathLike, reward_mode: RewardMode = "dense", **env_kwargs: Any):
     """Load a generated folder: ``(env, params)`` with every config batched (see module docstring)."""
     import importlib
@@ -146,8 +156,8 @@ def load(path: str | os.PathLike, reward_mode: RewardMode = "dense", **env_kwarg
     run = read_run(root)
     envs = run.get("environments") or []
     if not envs:
-        raise LoadError(f"{root}: the run accepted no environments (status {run.get('status')!r}); "
-                        "see run.json 'rejected' for why")
+        raise LoadError(f"{root}: the run accepted no environments (status {run.get('status')!r}): "
+                        f"{_why_failed(run)}")
     family, sources, reports = load_programs(root, run)
     bank = RewardBank.from_validated(family, sources, reports)
     env = env_class(family)(**env_kwargs)

@@ -24,8 +24,8 @@ class ReplayMissError(ProviderError):
     def __init__(self, request_hash: str, cache_dir: Path):
         self.request_hash = request_hash
         super().__init__(
-            f"no recorded response for request {request_hash} in {cache_dir} (replay-only mode); "
-            "record it first with mode 'record' or 'auto'"
+            f"no recorded response for request {request_hash} in {cache_dir} (--replay-only); run once "
+            "without --replay-only to record it (the prompt, goal, n, seed or model differ from the recording)"
         )
 
 
