@@ -13,6 +13,7 @@ run.json under ``rejected`` and never written as an environment.
 from __future__ import annotations
 
 import dataclasses
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -38,6 +39,7 @@ class Candidate:
     problems: list[str] = dataclasses.field(default_factory=list)
     validation: dict[str, Any] | None = None
     solvability: dict[str, Any] | None = None
+    level: Any = None  # the first world the solvability check sampled (drawn as the preview)
 
     @property
     def ok(self) -> bool:
@@ -261,21 +263,38 @@ def _check_all(cands: list[Candidate], family: str, seed: int, seeds: int, timer
             except SandboxError as err:
                 c.fail("reward", [f"reward_code {p}" for p in err.problems])
     timer.add("spec_ast", t)
-    t = time.perf_counter()
-    for c in cands:
-        if c.spec is not None and c.stage in ("pending", "reward"):
-            say(f"solvability: {c.name}")
-            c.solvability = check_solvable(family, c.spec, c.targets, seeds)
-            if not c.solvability["ok"]:
-                c.fail("solvability", [c.solvability["diagnosis"]])
-    timer.add("solvability", t)
+    # The sandbox child (its own JAX start-up and compiles) runs while this process checks solvability.
     todo = [c for c in cands if c.stage == "pending"]
-    if todo:
+    sandbox: dict[str, Any] = {}
+
+    def validate() -> None:
         t = time.perf_counter()
+        try:
+            sandbox["reports"] = _validate_cached([c.reward_code for c in todo], family, seed, validate_programs)
+        except BaseException as err:  # re-raised in the calling thread
+            sandbox["error"] = err
+        sandbox["seconds"] = time.perf_counter() - t
+
+    worker = threading.Thread(target=validate, daemon=True) if todo else None
+    if worker is not None:
         say(f"sandbox: validating {len(todo)} reward program(s) in a child process")
-        reports = _validate_cached([c.reward_code for c in todo], family, seed, validate_programs)
-        timer.add("sandbox", t)
-        for c, rep in zip(todo, reports, strict=True):
+        worker.start()
+    t = time.perf_counter()
+    check = [c for c in cands if c.spec is not None and c.stage in ("pending", "reward")]
+    if check:
+        say(f"solvability: checking {len(check)} config(s)")
+        reports, levels = check_solvable_batch(family, [c.spec for c in check], [c.targets for c in check], seeds)
+        for c, rep, level in zip(check, reports, levels, strict=True):
+            c.solvability, c.level = rep, level
+            if not rep["ok"]:
+                c.fail("solvability", [rep["diagnosis"]])
+    timer.add("solvability", t)
+    if worker is not None:
+        worker.join()
+        if "error" in sandbox:
+            raise sandbox["error"]
+        timer.t["sandbox"] = timer.t.get("sandbox", 0.0) + sandbox["seconds"]
+        for c, rep in zip(todo, sandbox["reports"], strict=True):
             c.validation = rep.to_dict()
             if not rep.ok:
                 c.fail("reward", [f"reward_code failed at stage {rep.stage!r}: {rep.message}"])
@@ -315,85 +334,170 @@ def _targets(c: Candidate, targets: Any) -> list[str]:
     return [t for t in targets if t in ACHIEVEMENTS]
 
 
+# Candidates are checked in fixed-size chunks so the compiled check has one shape per process (a repair
+# round with fewer candidates pads up instead of compiling again).
+CHECK_CHUNK = 4
+
+
 def check_solvable(family: str, spec: Any, targets: list[str], seeds: int = 8, seed: int = 0) -> dict[str, Any]:
     """The family's solvability check of one config: ``{"ok", "fraction", "diagnosis", "seeds"}``."""
+    return check_solvable_batch(family, [spec], [targets], seeds, seed)[0][0]
+
+
+def check_solvable_batch(family: str, specs: list[Any], targets: list[list[str]], seeds: int = 8,
+                         seed: int = 0) -> tuple[list[dict[str, Any]], list[Any]]:
+    """Solvability reports of many configs from one compiled, vmapped survey, plus each config's first
+    sampled level (the world the preview shows), so world generation compiles once per run."""
+    import jax
+    import numpy as np
+
+    reports: list[dict[str, Any]] = []
+    levels: list[Any] = []
+    keys = jax.random.split(jax.random.key(seed), seeds)
+    for lo in range(0, len(specs), CHECK_CHUNK):
+        chunk = [s.compile() for s in specs[lo:lo + CHECK_CHUNK]]
+        padded = chunk + [chunk[-1]] * (CHECK_CHUNK - len(chunk))
+        params = jax.tree.map(lambda *xs: np.stack(xs), *jax.device_get(padded))
+        out = jax.device_get(_survey(family, seeds)(keys, params))
+        for i, (p, tg) in enumerate(zip(chunk, targets[lo:lo + CHECK_CHUNK], strict=False)):
+            row = jax.tree.map(lambda x, i=i: x[i], out)
+            reports.append(_crafter_report(row, jax.device_get(p), tg, seeds) if family == "crafter"
+                           else _minigrid_report(row, p, seeds))
+            levels.append(row["level"] if family == "crafter" else jax.tree.map(lambda x: x[0], row["level"]))
+    return reports, levels
+
+
+_SURVEYS: dict[tuple[str, int], Any] = {}
+
+
+def _survey(family: str, seeds: int) -> Any:
+    """jit(vmap over configs of vmap over seeds): what the solvability check needs, and the first level."""
     import jax
 
-    params = spec.compile()
+    if (family, seeds) in _SURVEYS:
+        return _SURVEYS[(family, seeds)]
+    from envgen.envs.registry import env_class
+
+    env = env_class(family)()
     if family == "crafter":
-        from envgen.envs.crafter.solvability import check_goal
+        from envgen.envs.crafter.solvability import reachable_counts
 
-        if not targets:
-            return {"ok": False, "fraction": 0.0, "seeds": seeds, "targets": [],
-                    "diagnosis": "no valid targets to check"}
-        rep = check_goal(params, targets, seeds=seeds, key=jax.random.key(seed))
-        return {"ok": bool(rep.ok), "fraction": float(rep.fraction), "seeds": seeds, "targets": list(targets),
-                "diagnosis": rep.diagnosis()}
-    return _minigrid_solvable(params, seeds, seed)
+        def one(key, params):
+            level = env.generate_level(key, params)
+            return {"counts": reachable_counts(level.map, level.player_pos), "cows": level.cows.alive.sum(),
+                    "level": level}
+    else:
+        from envgen.envs.minigrid.solvability import is_solvable
+
+        def one(key, params):
+            level = env.generate_level(key, params)
+            return {"ok": is_solvable(level, params), "level": level}
+
+    def per_config(keys, params):
+        out = jax.vmap(one, in_axes=(0, None))(keys, params)
+        if family == "crafter":  # the tech-tree walk needs counts only; keep the first level for the preview
+            out["level"] = jax.tree.map(lambda x: x[0], out["level"])
+        return out
+
+    _SURVEYS[(family, seeds)] = jax.jit(jax.vmap(per_config, in_axes=(None, 0)))
+    return _SURVEYS[(family, seeds)]
 
 
-def _minigrid_solvable(params: Any, seeds: int, seed: int) -> dict[str, Any]:
+def _crafter_report(row: dict[str, Any], host_params: Any, targets: list[str], seeds: int) -> dict[str, Any]:
+    from collections import Counter
+
+    from envgen.envs.crafter.solvability import _COUNTED, SolvabilityReport, _TechTree
+
+    if not targets:
+        return {"ok": False, "fraction": 0.0, "seeds": seeds, "targets": [], "diagnosis": "no valid targets to check"}
+    reasons: Counter[str] = Counter()
+    good = 0
+    for s in range(seeds):  # the same walk as envgen.envs.crafter.solvability.check_goal, per sampled world
+        tree = _TechTree({n: int(row["counts"][s, i]) for i, n in enumerate(_COUNTED)}, host_params,
+                         int(row["cows"][s]))
+        fails = [f"{g}: {why}" for g in targets if (why := tree.achievement(g)) is not None]
+        good += not fails
+        reasons.update(fails)
+    fraction = good / seeds
+    rep = SolvabilityReport(ok=fraction >= 0.75, fraction=fraction,
+                            reasons=[f"{r} (in {n}/{seeds} worlds)" for r, n in reasons.most_common()])
+    return {"ok": bool(rep.ok), "fraction": float(rep.fraction), "seeds": seeds, "targets": list(targets),
+            "diagnosis": rep.diagnosis()}
+
+
+def _minigrid_report(row: dict[str, Any], params: Any, seeds: int) -> dict[str, Any]:
     import jax
     import numpy as np
 
     from envgen.envs.minigrid import solvability as mg_solvability
 
-    levels = _minigrid_levels(params, seeds, seed)
-    ok = np.asarray(_minigrid_ok()(levels, params))
+    ok = np.asarray(row["ok"])
     fraction = float(ok.mean())
     reasons = []
     for i in np.flatnonzero(~ok)[:3]:
-        level = jax.tree.map(lambda x, i=i: x[i], levels)
+        level = jax.tree.map(lambda x, i=i: x[i], row["level"])
         reasons.append(mg_solvability.diagnose(level, params))
     diag = (f"mission solvable in {fraction:.0%} of sampled levels" if ok.all() else
             f"mission solvable in only {fraction:.0%} of sampled levels; " + "; ".join(dict.fromkeys(reasons)))
     return {"ok": bool(fraction >= 0.75), "fraction": fraction, "seeds": seeds, "diagnosis": diag}
 
 
-_MG_CACHE: dict[str, Any] = {}
-
-
-def _minigrid_levels(params: Any, seeds: int, seed: int) -> Any:
-    import jax
-
-    if "levels" not in _MG_CACHE:
-        from envgen.envs.registry import env_class
-
-        env = env_class("minigrid")()
-        _MG_CACHE["levels"] = jax.jit(lambda keys, p: jax.vmap(env.generate_level, in_axes=(0, None))(keys, p))
-    return _MG_CACHE["levels"](jax.random.split(jax.random.key(seed), seeds), params)
-
-
-def _minigrid_ok() -> Any:
-    import jax
-
-    if "ok" not in _MG_CACHE:
-        from envgen.envs.minigrid.solvability import is_solvable
-
-        _MG_CACHE["ok"] = jax.jit(jax.vmap(is_solvable, in_axes=(0, None)))
-    return _MG_CACHE["ok"]
-
-
-_RESET_CACHE: dict[str, Any] = {}
-
-
 def render_previews(family: str, cands: list[Candidate], seed: int) -> dict[str, Any]:
-    """A start-state frame (full map beside the agent's view) per accepted environment."""
+    """A start-state frame (full map beside the agent's view) per accepted environment.
+
+    The world is the first one the solvability check sampled (kept on the candidate), so no second
+    world-generation compile is needed; candidates without one get a level generated here.
+    """
     import jax
 
     from envgen.envs.registry import env_class
     from envgen.envs.render_common import render_frame
 
-    if family not in _RESET_CACHE:
-        env = env_class(family)()
-        _RESET_CACHE[family] = (env, jax.jit(env.reset))
-    env, reset = _RESET_CACHE[family]
+    env = env_class(family)()
+    missing = [c for c in cands if c.level is None]
+    if missing:
+        _, levels = check_solvable_batch(family, [c.spec for c in missing], [c.targets for c in missing],
+                                         seed=seed)
+        for c, level in zip(missing, levels, strict=True):
+            c.level = level
+    reset, view = _preview_fns(family)
     out = {}
     for c in cands:
         params = c.spec.compile()
-        _, state = reset(jax.random.key(seed), params)
         try:
-            out[c.name] = render_frame(env, state, params)
+            state = reset(jax.random.key(seed), c.level, params)
+            out[c.name] = render_frame(env, state, params, view=view(state, params))
         except Exception as err:  # a family without a renderer yet: report, do not fail the run
             out[c.name] = f"preview unavailable: {type(err).__name__}: {err}"
     return out
+
+
+_PREVIEW: dict[str, Any] = {}
+
+
+def _preview_fns(family: str) -> tuple[Callable, Callable]:
+    """(jitted reset_to_level, agent-view image): two small compiles; drawn op by op they cost ten times
+    as much on a cold start."""
+    import jax
+    import numpy as np
+
+    if family not in _PREVIEW:
+        from envgen.envs.registry import env_class
+
+        env = env_class(family)()
+        if family == "crafter":
+            from envgen.envs.crafter.observe import pixel_obs
+
+            pixels = jax.jit(pixel_obs, static_argnums=1)
+
+            def view(state, params):
+                return np.asarray(pixels(state, env.static_params))
+        else:
+            from envgen.envs.minigrid.render import render_view
+
+            obs = jax.jit(env.get_obs)
+
+            def view(state, params):
+                return render_view(np.asarray(obs(state, params)["image"]))
+        _PREVIEW[family] = (jax.jit(env.reset_to_level), view)
+    return _PREVIEW[family]
