@@ -39,6 +39,8 @@ def _enable_compile_cache() -> None:
               help="record/replay cache folder: answers are read from it, and recorded on a miss")
 @click.option("--replay-only", is_flag=True, help="with --replay: fail instead of calling the provider on a miss")
 @click.option("--max-cost", type=click.FloatRange(0.0), default=None, help="spend cap in USD for this run")
+@click.option("--thinking-budget", type=click.IntRange(1024, 64000), default=None,
+              help="anthropic: extended thinking with this many tokens while designing rewards")
 @click.option("--allow-fallback", is_flag=True,
               help="offline: when the goal names nothing the family has, build its starter environments "
                    "instead of failing")
@@ -46,7 +48,7 @@ def _enable_compile_cache() -> None:
 @click.option("--overwrite", is_flag=True, help="replace an existing --out folder")
 @click.option("--out", "out", type=click.Path(file_okay=False), required=True, help="output folder")
 def command(goal, family, n, provider, model, base_url, seed, max_repairs, replay, replay_only, max_cost,
-            allow_fallback, no_preview, overwrite, out):
+            thinking_budget, allow_fallback, no_preview, overwrite, out):
     """Turn GOAL (plain text) into N validated, solvable environments with dense reward programs."""
     from pathlib import Path
 
@@ -73,7 +75,7 @@ def command(goal, family, n, provider, model, base_url, seed, max_repairs, repla
 
     with err.status(f"generating {n} {family} environment(s) with {name}") as status:
         result = generate(goal, family, n, prov, seed=seed, max_repairs=max_repairs, preview=not no_preview,
-                          on_event=lambda msg: status.update(msg), model=model)
+                          on_event=lambda msg: status.update(msg), model=model, thinking_budget=thinking_budget)
     try:
         path = write_run(result, out, overwrite=overwrite)
     except OutputExistsError as e:

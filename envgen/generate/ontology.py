@@ -170,14 +170,15 @@ class GoalNotUnderstood(ValueError):  # noqa: N818 - the name says what happened
 
 # Words that carry no task of their own ("learn to ...", "the agent should ..."): never reported as
 # not understood.
-FILLER = frozenset("""a an the to of and or in on at by for with from into onto as is are be being been it its
+_FILLER_TEXT = """a an the to of and or in on at by for with from into onto as is are be being been it its
     this that these those there here then than so very some any all more most much many few lot lots
     learn learning teach teaching train training agent player you your yourself me my i we our us they
     them their should must can could will would may might need needs want wants try trying able how
     get gets getting make makes making do does doing go goes going use using up out over down about
     good well quickly fast efficiently first finally also just only eventually without while when
     once after before until own new one two three way ways s t please
-    behind inside room level grid world area where what which who""".split())
+    behind inside room level grid world area where what which who"""
+FILLER = frozenset(_FILLER_TEXT.split())
 
 _MAT = {"wood": r"wood(?:en)?|timber|planks?|logs?|lumber", "stone": r"stone|rocks?|cobble(?:stone)?",
         "iron": r"iron|metal|steel"}
@@ -377,7 +378,8 @@ MINIGRID_MISSION_VERBS: dict[str, list[str]] = {
                     r"\b(?:door|gate) (?:is|was|stays|remains) locked\b",
                     r"\bwhat (?:opens|unlocks|fits) (?:it|the (?:door|gate|lock))\b", r"\bthe right key\b"],
     "open_door": [r"\bopen(?:s|ing)?\b(?:(?!\block).)*\b(?:doors?|gates?|doorways?)\b",
-                  r"\b(?:go|walk|pass|get|move|step)(?:es|ing)? (?:through|past) (?:the |a )?(?:\w+ )?(?:doors?|gates?)\b",
+                  r"\b(?:go|walk|pass|get|move|step)(?:es|ing)? (?:through|past) (?:the |a )?(?:\w+ )?"
+                  r"(?:doors?|gates?)\b",
                   r"\btoggle (?:the |a )?(?:\w+ )?(?:doors?|gates?)\b",
                   r"\b(?:go|walk|pass|get|move|step)(?:es|ing)? (?:through|past) (?:it|them)\b"],
     "reach_goal": [rf"\b{_GO} {_THING}{_GOAL}\b", rf"\b(?:reach|get to|arrive at|escape|exit)\b.*\b{_GOAL}\b",
@@ -504,7 +506,8 @@ def _step(text: str) -> MinigridGoal | None:
 
 
 _SPLIT = (r"[;.!?]|\bthen\b|\bafter (?:that|this|which)\b|\bafterwards?\b|\band finally\b|\bfinally\b"
-          r"|\bonce (?:that s |that is |it s |it is )?(?:done|open)\b|\bbefore\b|,|\band (?=(?:then )?(?:open|unlock|pick"
+          r"|\bonce (?:that s |that is |it s |it is )?(?:done|open)\b|\bbefore\b|,"
+          r"|\band (?=(?:then )?(?:open|unlock|pick"
           r"|fetch|grab|get|go|walk|reach|put|place|bring|take|find|visit|approach|head|move|carry|drop|toggle|enter"
           r"|collect|retrieve|use)\b)")
 
@@ -577,7 +580,8 @@ def read_minigrid_goal(goal: str, seed: int = 0) -> MinigridPlan:
         steps.append(MinigridGoal("reach_goal"))  # "a locked door stands between you and the exit"
         said.append("(the goal lies behind the door)")
     steps = _resolve_colors(steps, situation, seed)
-    understood[:0] = [(phrase, f"step {i + 1}: {step.text()}") for i, (phrase, step) in enumerate(zip(said, steps))]
+    understood[:0] = [(phrase, f"step {i + 1}: {step.text()}")
+                      for i, (phrase, step) in enumerate(zip(said, steps, strict=True))]
     reading = GoalReading("minigrid", goal, tuple(understood) if steps else (),
                           _leftover(_strip_known(whole_text)) if steps else _leftover(whole_text))
     if not steps:

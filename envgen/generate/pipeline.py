@@ -84,7 +84,8 @@ class GenerateResult:
 
     @property
     def repairs(self) -> int:
-        return max(0, len(self.rounds) - 1)
+        """Repair rounds taken (over all parts of a split request)."""
+        return sum(1 for r in self.rounds if r["round"] > 0)
 
     def usage(self) -> dict[str, Any]:
         totals = {"calls": len(self.requests), "input_tokens": 0, "output_tokens": 0, "cache_read_tokens": 0,
@@ -108,10 +109,29 @@ class _Timer:
         self.t[key] = self.t.get(key, 0.0) + time.perf_counter() - since
 
 
+# Environments asked for in one request: each is a config plus a reward program (about 1-2k tokens), so
+# a larger --n is split into several requests that each fit max_tokens.
+MAX_PER_REQUEST = 8
+
+
+def split_counts(n: int, per_request: int = MAX_PER_REQUEST) -> list[tuple[int, int]]:
+    """(offset, count) of each request when ``n`` environments are asked for ``per_request`` at a time."""
+    parts = -(-n // per_request)
+    sizes = [n // parts + (1 if i < n % parts else 0) for i in range(parts)]
+    return [(sum(sizes[:i]), size) for i, size in enumerate(sizes)]
+
+
 def generate(goal: str, family: str, n: int, provider: Provider, *, seed: int = 0, max_repairs: int = 3,
              solvability_seeds: int = 8, preview: bool = True, on_event: Event | None = None,
-             model: str | None = None, max_tokens: int = 16000) -> GenerateResult:
-    """Run the generation loop for ``goal`` and return what it produced (nothing is written here)."""
+             model: str | None = None, max_tokens: int = 16000, thinking_budget: int | None = None,
+             per_request: int = MAX_PER_REQUEST) -> GenerateResult:
+    """Run the generation loop for ``goal`` and return what it produced (nothing is written here).
+
+    More than ``per_request`` environments are asked for in several requests (parts of the
+    easier-to-harder range), each with its own repair conversation. An environment identical to one
+    already accepted (same config apart from name and purpose, same reward program) is rejected as a
+    duplicate, so it is never counted twice.
+    """
     if family not in prompts.FAMILIES:
         raise ValueError(f"unknown family {family!r}; known: {', '.join(prompts.FAMILIES)}")
     if n < 1:
@@ -120,21 +140,48 @@ def generate(goal: str, family: str, n: int, provider: Provider, *, seed: int = 
     timer = _Timer()
     t0 = time.perf_counter()
     t = time.perf_counter()
-    system = prompts.system_prompt(family)
+    tools = getattr(provider, "uses_tools", True)
+    system = prompts.system_prompt(family, tools)
     schema = prompts.output_schema(family)
     timer.add("prompt", t)
-    messages: list[Message] = [Message(role="user", content=prompts.user_prompt(goal, family, n))]
     result = GenerateResult(goal, family, n, seed, provider.name, model or provider.model, max_repairs, [], [],
                             [], [])
-    taken: set[str] = set()
-    for round_ in range(max_repairs + 1):
-        needed = n - len(result.accepted)
-        request = LLMRequest(system=system, messages=tuple(messages), output_schema=schema,
-                             tool_name=prompts.TOOL_NAME, tool_description=prompts.TOOL_DESCRIPTION, model=model,
-                             max_tokens=max_tokens, seed=seed,
-                             metadata={"goal": goal, "family": family, "n": str(needed),
-                                       "kind": "generate" if round_ == 0 else "repair"})
-        say(f"round {round_}: asking {provider.name} for {needed} environment(s)")
+    seen: dict[str, str] = {}  # fingerprint -> accepted name
+    parts = split_counts(n, per_request)
+    for offset, count in parts:
+        part = (offset, n) if len(parts) > 1 else None
+        messages = [Message(role="user", content=prompts.user_prompt(goal, family, count, part))]
+        base = LLMRequest(system=system, messages=tuple(messages), output_schema=schema,
+                          tool_name=prompts.TOOL_NAME, tool_description=prompts.TOOL_DESCRIPTION, model=model,
+                          max_tokens=max_tokens, seed=seed, thinking_budget=thinking_budget)
+        if not _run_part(base, goal, family, count, part, provider, result, seen, solvability_seeds, seed,
+                         tools, timer, say):
+            break  # a provider error: later parts would fail the same way
+    result.accepted = result.accepted[:n]
+    if preview and result.accepted:
+        t = time.perf_counter()
+        say("rendering previews")
+        result.previews = render_previews(family, result.accepted, seed)
+        timer.add("preview", t)
+    timer.add("total", t0)
+    result.timings = timer.t
+    return result
+
+
+def _run_part(base: LLMRequest, goal: str, family: str, count: int, part: tuple[int, int] | None,
+              provider: Provider, result: GenerateResult, seen: dict[str, str], solvability_seeds: int,
+              seed: int, tools: bool, timer: _Timer, say: Event) -> bool:
+    """The round loop (ask, check, repair) for ``count`` environments; False after a provider error."""
+    messages = list(base.messages)
+    accepted_here = 0
+    where = f" (environments {part[0] + 1}-{part[0] + count} of {part[1]})" if part else ""
+    for round_ in range(result.max_repairs + 1):
+        needed = count - accepted_here
+        meta = {"goal": goal, "family": family, "n": str(needed), "kind": "generate" if round_ == 0 else "repair"}
+        if part:
+            meta.update(offset=str(part[0] + accepted_here), total=str(part[1]))
+        request = base.model_copy(update={"messages": tuple(messages), "metadata": meta})
+        say(f"round {round_}{where}: asking {provider.name} for {needed} environment(s)")
         t = time.perf_counter()
         response: LLMResponse | None = None
         failures: list[dict[str, Any]] = []
@@ -149,7 +196,7 @@ def generate(goal: str, family: str, n: int, provider: Provider, *, seed: int = 
             timer.add("provider", t)
             result.error = f"{type(err).__name__}: {err}"
             say(f"provider error: {err}")
-            break
+            return False
         timer.add("provider", t)
         result.requests.append(_request_record(round_, request, response))
         candidates: list[Candidate] = []
@@ -158,37 +205,48 @@ def generate(goal: str, family: str, n: int, provider: Provider, *, seed: int = 
             if answer_problems:
                 failures.append({"name": "answer", "stage": "answer", "problems": answer_problems})
         _check_all(candidates, family, seed, solvability_seeds, timer, say)
+        taken = {c.name for c in result.accepted}
         for c in candidates:
+            if c.ok:
+                fp = _fingerprint(c)
+                if fp in seen:
+                    c.stage = "pending"
+                    c.fail("answer", [f"duplicate of the accepted environment {seen[fp]!r} (same config and "
+                                      "reward program); design a different one"])
             if c.ok:
                 c.name = _unique(c.name, taken)
                 if c.spec is not None:
                     c.spec.name = c.name
                 taken.add(c.name)
+                seen[_fingerprint(c)] = c.name
                 result.accepted.append(c)
+                accepted_here += 1
             else:
                 result.rejected.append(c)
                 failures.append(c.failure())
-        result.rounds.append({"round": round_, "accepted": [c.name for c in candidates if c.ok],
-                              "failures": failures})
-        say(f"round {round_}: {sum(c.ok for c in candidates)} accepted, {len(failures)} failed")
-        if len(result.accepted) >= n:
-            break
-        if round_ == max_repairs:
-            break
+        record: dict[str, Any] = {"round": round_, "accepted": [c.name for c in candidates if c.ok],
+                                  "failures": failures}
+        if part:
+            record["part"] = {"offset": part[0], "count": count}
+        result.rounds.append(record)
+        say(f"round {round_}{where}: {sum(c.ok for c in candidates)} accepted, {len(failures)} failed")
+        if accepted_here >= count or round_ == result.max_repairs:
+            return True
         raw = response.raw_text if response is not None and response.raw_text else "(no usable answer)"
-        missing = n - len(result.accepted)
         messages += [Message(role="assistant", content=raw),
-                     Message(role="user", content=prompts.repair_prompt(failures, missing,
-                                                                         [c.name for c in result.accepted]))]
-    result.accepted = result.accepted[:n]
-    if preview and result.accepted:
-        t = time.perf_counter()
-        say("rendering previews")
-        result.previews = render_previews(family, result.accepted, seed)
-        timer.add("preview", t)
-    timer.add("total", t0)
-    result.timings = timer.t
-    return result
+                     Message(role="user", content=prompts.repair_prompt(failures, count - accepted_here,
+                                                                         [c.name for c in result.accepted], tools))]
+    return True
+
+
+def _fingerprint(c: Candidate) -> str:
+    """What makes two environments the same: the config without its name and purpose, and the program."""
+    import hashlib
+    import json
+
+    config = c.spec.model_dump(mode="json", exclude={"name", "purpose"}) if c.spec is not None else c.raw
+    blob = json.dumps({"config": config, "reward": c.reward_code, "targets": sorted(c.targets)}, sort_keys=True)
+    return hashlib.sha256(blob.encode()).hexdigest()
 
 
 def _request_record(round_: int, request: LLMRequest, response: LLMResponse | None) -> dict[str, Any]:

@@ -31,11 +31,11 @@ def _stage_difficulties(n: int) -> list[float]:
     return [0.5] if n == 1 else [i / (n - 1) for i in range(n)]
 
 
-def crafter_candidates(goal: str, n: int, seed: int = 0, *, easiest: bool = False,
+def crafter_candidates(goal: str, n: int, seed: int = 0, *, easier: bool = False,
                        fallback: bool = False) -> list[dict[str, Any]]:
     """``n`` Crafter environments for ``goal``: ``{"config", "reward_code", "targets"}`` dicts.
 
-    ``easiest=True`` (used for repairs) gives every variant the most generous start. Raises
+    ``easier=True`` (used for repairs) halves every variant's difficulty: more generous, still distinct. Raises
     :class:`~envgen.generate.ontology.GoalNotUnderstood` when the goal names nothing Crafter has, unless
     ``fallback`` (then the first tech-tree steps are taught).
     """
@@ -49,8 +49,8 @@ def crafter_candidates(goal: str, n: int, seed: int = 0, *, easiest: bool = Fals
     base = slug(" ".join(t.split("_", 1)[1] for t in targets[:2]) if len(targets) <= 2 else goal)
     out = []
     for i, d in enumerate(_stage_difficulties(n)):
-        if easiest:
-            d = 0.0
+        if easier:
+            d = d / 2
         granted = chain[: round(len(chain) * (1.0 - d))]
         config = _crafter_config(targets, chain, granted, d, seed + i)
         config["name"] = f"{base}-{i + 1}-{_stage_word(d)}"[:64]
@@ -226,7 +226,7 @@ _MG_STAGES: dict[str, list[dict[str, Any]]] = {
 }
 
 
-def minigrid_candidates(goal: str, n: int, seed: int = 0, *, easiest: bool = False,
+def minigrid_candidates(goal: str, n: int, seed: int = 0, *, easier: bool = False,
                         fallback: bool = False) -> list[dict[str, Any]]:
     """``n`` MiniGrid environments for ``goal``: ``{"config", "reward_code"}`` dicts, easier -> harder.
 
@@ -250,7 +250,7 @@ def minigrid_candidates(goal: str, n: int, seed: int = 0, *, easiest: bool = Fal
         jobs += [(plan.whole, d, "") for d in _stage_difficulties(n)]
     out = []
     for i, (g, d, tag) in enumerate(jobs):
-        cfg = _minigrid_config(g, 0.0 if easiest else d, seed)
+        cfg = _minigrid_config(g, d / 2 if easier else d, seed)
         layout, size = cfg["layout"]["type"], cfg["layout"].get("width", cfg["layout"].get("room_size"))
         name = "-".join(x for x in (tag, slug(g.kind.replace("_", " ")), str(i + 1), layout.replace("_", "-"),
                                     str(size)) if x)

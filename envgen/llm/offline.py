@@ -4,7 +4,7 @@ It reads the goal, family and number of environments from the request (``metadat
 sets it, else the ``Goal:`` / ``Family:`` / ``Environments:`` lines of the user prompt), parses the goal
 against the family's ontology (:mod:`envgen.generate.ontology`) and answers with configs ordered
 easier -> harder plus a dense reward program each (:mod:`envgen.generate.rules`). A repair request gets
-the most generous variants. Same request, same answer: no clock, no global randomness.
+easier variants (half the difficulty). Same request, same answer: no clock, no global randomness.
 """
 
 from __future__ import annotations
@@ -62,8 +62,11 @@ class OfflineProvider:
         makers = {"crafter": rules.crafter_candidates, "minigrid": rules.minigrid_candidates}
         if family not in makers:
             raise ProviderError(f"offline provider: unknown family {family!r}")
+        # one part of a split request: design the whole range and answer with this part of it
+        offset, total = int(meta.get("offset", 0)), int(meta.get("total", 0))
         try:
-            envs = makers[family](goal, n, seed, easiest=repair, fallback=self.allow_fallback)
+            envs = makers[family](goal, max(total, offset + n), seed, easier=repair, fallback=self.allow_fallback)
+            envs = envs[offset:offset + n]
         except GoalNotUnderstood as err:
             raise GoalNotUnderstoodError(str(err)) from None
         parsed = {"environments": envs}

@@ -55,6 +55,8 @@ class ReplayProvider:
         self.mode = mode
         self.name = name or (inner.name if inner is not None else "replay")
         self.model = model or inner.model  # type: ignore[union-attr]
+        # the prompts differ for providers without tools, so a replay must build the same ones
+        self.uses_tools = getattr(inner, "uses_tools", True)
         self.hits = 0
         self.recorded = 0
 

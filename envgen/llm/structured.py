@@ -46,7 +46,7 @@ def extract_json_object(text: str) -> Any:
         try:
             decoder.raw_decode(text, first)
         except json.JSONDecodeError as err:
-            if err.pos >= len(text.rstrip()) - 1:
+            if err.msg.startswith("Unterminated") or err.pos >= len(text.rstrip()) - 1:
                 raise ValueError(f"the answer's JSON object is cut off: it ends after {len(text)} characters "
                                  f"before the object closes (it began: {snippet!r}); write a shorter answer") from None
             raise ValueError(f"the answer's JSON is invalid at character {err.pos}: {err.msg} "
