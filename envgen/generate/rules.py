@@ -73,7 +73,7 @@ def _crafter_config(targets: list[str], chain: list[str], granted: list[str], d:
     cfg: dict[str, Any] = {}
     if inv:
         cfg["inventory_settings"] = inv
-    if d >= 0.95:
+    if d >= 1.0:
         return cfg  # the last stage is Crafter's own world (apart from the head start, which is none)
     # resource rarities: very common while easy, common in the middle, Crafter's default at the end
     word = "very common" if d < 0.4 else "common"
@@ -112,8 +112,9 @@ def _crafter_config(targets: list[str], chain: list[str], granted: list[str], d:
         cfg.setdefault("inventory_settings", {})["plant"] = True
     if "collect_sapling" in remaining and d < 0.5:
         cfg["sapling_prob"] = 0.3
-    # shorter episodes while the task is short; Crafter's 10000 steps at the end
-    cfg["max_steps"] = 1024 if d < 0.5 else 4096
+    # shorter episodes while the task is short, Crafter's 10000 steps at the end; continuous in d, so no
+    # two stages of a run are the same config
+    cfg["max_steps"] = int(1024 + 3072 * d)
     if seed % 2 and d >= 0.4:
         cfg["daylight_cycle"] = bool(d >= 0.6)
     return cfg
@@ -125,7 +126,7 @@ def _crafter_purpose(goal: str, targets, granted, chain, d, fallback) -> str:
             if granted else "Starts from nothing")
     left = [a for a in chain if a not in granted]
     steps = f"; the agent still has to {', '.join(a.replace('_', ' ') for a in left)} first" if left else ""
-    world = ("in Crafter's default world" if d >= 0.95 else
+    world = ("in Crafter's default world" if d >= 1.0 else
              "with the needed materials very common near the start" if d < 0.4 else "with common materials")
     note = " (no achievement named in the goal; teaching the first tech-tree steps)" if fallback else ""
     return f"Teaches {names} for the goal '{goal[:200]}'{note}. {head}{steps}, {world}."
@@ -281,8 +282,10 @@ def _minigrid_config(g: onto.MinigridGoal, d: float, seed: int) -> dict[str, Any
         mission.update(object=g.obj or "ball", color=g.color or "random", spawn=True)
     if g.kind in ("open_door", "unlock_door"):
         mission.update(object="door", color=g.color or "random")
+    # more time while easy (8 x cells), MiniGrid's usual 4 x cells at the end; continuous in d, so no two
+    # stages of a run are the same config
     cfg: dict[str, Any] = {"layout": {"type": layout, "width": size, "height": size}, "mission": mission,
-                           "max_steps": int(4 * size * size)}
+                           "max_steps": int(4 * size * size * (2.0 - d))}
     if layout == "multi_room":
         cfg["layout"].update(min_rooms=2, max_rooms=4)
     if layout == "room_grid":
