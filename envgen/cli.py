@@ -45,13 +45,16 @@ def main() -> None:
 
 
 def console(stderr: bool = False):
-    """A rich console that never wraps lines when the output is a file or a pipe (paths stay whole)."""
+    """A rich console that does not wrap at 80 columns when the output is a file or a pipe (paths stay whole)."""
     import sys
 
     from rich.console import Console
 
     stream = sys.stderr if stderr else sys.stdout
-    return Console(stderr=stderr, soft_wrap=not stream.isatty())
+    if stream.isatty():
+        return Console(stderr=stderr)
+    # off a terminal rich assumes 80 columns; tables get room and text lines are never broken
+    return Console(stderr=stderr, soft_wrap=True, width=200)
 
 
 def abort(message: str, code: int = 1) -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from envgen.cli import abort
+from envgen.cli import console as make_console
 
 
 def _settings(entry: dict, config: dict) -> str:
@@ -28,7 +29,6 @@ def _settings(entry: dict, config: dict) -> str:
 def command(path: Path) -> None:
     """Summarise the generated folder PATH: environments, settings, checks, reward hashes, previews."""
     import yaml
-    from rich.console import Console
     from rich.table import Table
 
     from envgen.generate.load import LoadError, read_run
@@ -37,7 +37,7 @@ def command(path: Path) -> None:
         run = read_run(path)
     except LoadError as err:
         abort(str(err))
-    console = Console()
+    console = make_console()
     usage = run.get("usage", {})
     console.print(f"[bold]{run.get('goal')}[/]  ({run.get('family')}, provider {run.get('provider')} / "
                   f"{run.get('model')}, seed {run.get('seed')}) status [bold]{run.get('status')}[/], "
