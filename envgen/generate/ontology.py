@@ -56,7 +56,8 @@ CRAFTER_SYNONYMS: dict[str, list[str]] = {
        for m, w in _MATERIAL_WORDS.items()},
 }
 # Phrases naming every achievement, or survival in general.
-CRAFTER_ALL = r"\b(?:all|every|each) achievements?\b|\beverything\b|\bfull tech tree\b|\bwhole game\b"
+CRAFTER_ALL = (r"\b(?:all|every|each) achievements?\b|\beverything\b|\bfull tech tree\b|\bwhole game\b"
+               r"|\b(?:beat|win|complete|finish|master) (?:the )?(?:whole )?(?:game|crafter)\b")
 CRAFTER_SURVIVE = r"\bsurviv(?:e|al|ing)\b|\bstay alive\b"
 SURVIVAL_SET = ("collect_drink", "eat_cow", "wake_up", "defeat_zombie")
 FALLBACK_SET = ("collect_wood", "place_table", "make_wood_pickaxe")
@@ -183,12 +184,13 @@ FILLER = frozenset(_FILLER_TEXT.split())
 _MAT = {"wood": r"wood(?:en)?|timber|planks?|logs?|lumber", "stone": r"stone|rocks?|cobble(?:stone)?",
         "iron": r"iron|metal|steel"}
 _ANY_MAT = "|".join(_MAT.values())
-_TOOLS_WORD = r"pick ?axes?|picks?|swords?|blades?|weapons?|tools?"
+_TOOLS_WORD = r"pick ?axes?|picks?|axes?|swords?|blades?|weapons?|tools?"
 _SUPER = (r"(?:best|strongest|most powerful|most advanced|ultimate|top(?: tier)?|highest(?: tier| level)?"
           r"|deadliest|sharpest|finest|greatest|end ?game|mightiest|toughest|best possible|strongest possible"
           r"|most effective|most durable|top of the line|hardest hitting|most damaging)")
 _WEAK = r"(?:weakest|simplest|most basic|basic|starter|cheapest|beginner|primitive|crude|first|easiest)"
-_BETTER = r"(?:better|upgraded?|improved|second(?: tier)?|mid(?: tier)?|intermediate|next)"
+_BETTER = (r"(?:better|stronger|upgraded?|improved|second(?: tier)?|mid(?: tier)?|intermediate|next|"
+           r"upgrade(?:d)?(?: your| the| its| to(?: a| the)?)?)")
 
 
 def _material(word: str) -> str:
@@ -220,7 +222,8 @@ CRAFTER_PHRASES: list[tuple[str, tuple[str, ...] | Callable[[re.Match], tuple[st
     (rf"\b{_WEAK} (?:possible )?(?:weapons?|swords?|blades?)\b", ("make_wood_sword",)),
     (rf"\b{_WEAK} (?:possible )?(?:pick ?axes?|picks?|tools?)\b", ("make_wood_pickaxe",)),
     (rf"\b{_BETTER} (?:weapons?|swords?|blades?)\b", ("make_stone_sword",)),
-    (rf"\b{_BETTER} (?:pick ?axes?|picks?|tools?)\b", ("make_stone_pickaxe",)),
+    (rf"\b{_BETTER} (?:pick ?axes?|picks?|axes?|tool)\b", ("make_stone_pickaxe",)),
+    (rf"\b{_BETTER} (?:tools|gear|equipment)\b", ("make_stone_pickaxe", "make_stone_sword")),
     (r"\b(?:iron|metal) age\b", ("make_iron_pickaxe", "make_iron_sword")),
     (r"\bstone age\b", ("make_stone_pickaxe", "make_stone_sword")),
     # a material named apart from the tool: "a sword out of stone", "use iron to craft a pickaxe"
@@ -240,7 +243,9 @@ CRAFTER_PHRASES: list[tuple[str, tuple[str, ...] | Callable[[re.Match], tuple[st
      ("place_plant", "eat_plant")),
     (r"\b(?:never|not|don t|do not|without|avoid|stop) (?:go(?:ing)? |get(?:ting)? |be(?:ing)? |feel(?:ing)? )?"
      r"(?:hungry|starv\w*)\b|\bfeed (?:yourself|itself|the agent|himself|herself)\b|\bsomething to eat\b|"
-     r"\bsatisfy (?:your |its )?hunger\b|\bhungry\b|\bstarv\w*\b|\bhunt(?:ing)? for food\b",
+     r"\bsatisfy (?:your |its )?hunger\b|\bhungry\b|\bstarv\w*\b|\bhunt(?:ing)? for food\b|"
+     r"\b(?:stay|keep|be|remain) (?:well )?fed\b|\b(?:full|fill (?:your |its )?) ?belly\b|\bbelly full\b|"
+     r"\b(?:hunt|kill|catch) (?:some |the |an? )?(?:animals?|livestock|cattle|prey)\b|\blivestock\b|\bcattle\b",
      ("eat_cow",)),
     (r"\bquench\w* (?:your |its )?thirst\b|\bstay hydrated\b|\bsomething to drink\b|\bthirsty\b|"
      r"\bdehydrat\w*\b|\bparched\b", ("collect_drink",)),
@@ -250,7 +255,8 @@ CRAFTER_PHRASES: list[tuple[str, tuple[str, ...] | Callable[[re.Match], tuple[st
      r"(?: (?:from|against) (?:the )?(?:monsters?|enemies|attackers|mobs|night))?|\bfend off (?:the )?"
      r"(?:monsters?|enemies|attackers|mobs)\b|\bself defen[cs]e\b|\benemies\b|\bmobs?\b",
      ("defeat_zombie",)),
-    (r"\bcross(?:ing)? (?:the |a |over )?(?:river|lake|water|sea|ocean|lava|stream|pond)\b|\bbridge\b|"
+    (r"\bcross(?:ing)? (?:the |a |over )?(?:river|lake|water|sea|ocean|lava|stream|pond)\b|"
+     r"\bbridge(?: (?:over|across) (?:the |a )?(?:river|lake|water|sea|stream|pond|lava))?\b|"
      r"\bbuild (?:a |an |some |your own )?(?:shelter|house|home|hut|walls?|fort|fortress|bunker|barrier|"
      r"safe room)\b|\bwall (?:yourself |itself )?(?:in|off)\b|\bshelter\b", ("place_stone",)),
     (r"\bset up (?:a |an |your )?(?:camp|base|workshop|crafting station|work ?station)\b|\bwork ?station\b",
@@ -263,11 +269,15 @@ CRAFTER_PHRASES: list[tuple[str, tuple[str, ...] | Callable[[re.Match], tuple[st
      ("defeat_skeleton",)),
     (r"\b(?:dig|tunnel|mine) (?:down|deep|into the mountains?|through (?:the )?(?:mountains?|rock))\b|"
      r"\bgo underground\b|\bquarry\b", ("collect_stone",)),
+    (r"\b(?:collect|gather|get|mine|harvest|stockpile|hoard|farm) (?:some |the |all |basic |raw |more )*"
+     r"(?:resources|materials|supplies|minerals|ores)\b", ("collect_wood", "collect_stone")),
     # a tool named without a material is the first one of its kind
     (r"\b(?:tools)\b", ("make_wood_pickaxe", "make_wood_sword")),
     (r"\b(?:weapons?|swords?|blades?)\b", ("make_wood_sword",)),
-    (r"\b(?:pick ?axes?|picks?|tool)\b", ("make_wood_pickaxe",)),
+    (r"\b(?:pick ?axes?|picks?|axes?|tool)\b", ("make_wood_pickaxe",)),
 ]
+# Read only when nothing more specific was: crafting in general is the first steps of the tech tree.
+CRAFTER_GENERAL = [(r"\bcraft(?:s|ing|ed)?\b|\bmake (?:things|stuff|items)\b", ("place_table", "make_wood_pickaxe"))]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -328,6 +338,9 @@ def read_crafter_goal(goal: str) -> tuple[list[str], GoalReading]:
             if re.search(pattern, text):
                 take(pattern, (name,))
                 break
+    if not found:
+        for pattern, meaning in CRAFTER_GENERAL:
+            take(pattern, meaning)
     if re.search(CRAFTER_SURVIVE, text):
         if not found:
             found.update(SURVIVAL_SET)
@@ -373,10 +386,16 @@ _PUT = r"(?:put|place|move|bring|carry|drop|push|leave|set|deliver|take)"
 _NEAR = r"(?:next to|near|beside|by|close to|adjacent to|alongside|against)"
 # Mission kind -> patterns (checked in this order: the most specific first).
 MINIGRID_MISSION_VERBS: dict[str, list[str]] = {
-    "put_near": [rf"\b{_PUT}\b.*\b{_OBJ}\b.*\b{_NEAR}\b.*\b{_OBJ}\b"],
+    "put_near": [rf"\b{_PUT}\b.*\b{_OBJ}\b.*\b{_NEAR}\b.*\b{_OBJ}\b",
+                 rf"\b(?:bring|carry|take|move|deliver|push|drag)\b.*\b{_OBJ}\b.* (?:over |back |all the way )?to "
+                 rf"{_THING}(?:keys?|balls?|box(?:es)?)\b"],
     "unlock_door": [r"\bunlock(?:s|ing|ed)?\b", r"\blocked (?:door|gate)\b", r"\bopen\w* (?:a |the )?locked\b",
                     r"\b(?:door|gate) (?:is|was|stays|remains) locked\b",
-                    r"\bwhat (?:opens|unlocks|fits) (?:it|the (?:door|gate|lock))\b", r"\bthe right key\b"],
+                    r"\bwhat (?:opens|unlocks|fits) (?:it|the (?:door|gate|lock))\b", r"\bthe right key\b",
+                    r"\b(?:use|using) (?:the |a |your |its )?(?:\w+ )?key\b.*\b(?:door|gate|lock)\b",
+                    r"\b(?:use|using|try) (?:it|them|that) (?:on|to open|with|for|in) (?:the |a )?(?:\w+ )?"
+                    r"(?:door|gate|lock)\b",
+                    r"\b(?:open|opens|opening)\b.*\b(?:door|gate)\b.*\bwith (?:the |a |its )?(?:\w+ )?key\b"],
     "open_door": [r"\bopen(?:s|ing)?\b(?:(?!\block).)*\b(?:doors?|gates?|doorways?)\b",
                   r"\b(?:go|walk|pass|get|move|step)(?:es|ing)? (?:through|past) (?:the |a )?(?:\w+ )?"
                   r"(?:doors?|gates?)\b",
@@ -385,7 +404,7 @@ MINIGRID_MISSION_VERBS: dict[str, list[str]] = {
     "reach_goal": [rf"\b{_GO} {_THING}{_GOAL}\b", rf"\b(?:reach|get to|arrive at|escape|exit)\b.*\b{_GOAL}\b",
                    r"\bfind (?:your|its|the|a) way out\b", r"\bescape\b", r"\bget out\b"],
     "go_to": [rf"\b{_GO} {_THING}{_OBJ}\b"],
-    "pickup": [rf"\b{_PICK} {_THING}{_OBJ}\b", r"\bpick\w* (?:\w+ ){1,4}up\b",
+    "pickup": [rf"\b{_PICK} (?:me |us |up |back )?{_THING}{_OBJ}\b", r"\bpick\w* (?:\w+ ){1,4}up\b",
                rf"\b{_PICK} (?:it|them|that one)\b"],
 }
 # Words that describe a situation rather than an action; they shape the level of every step.
@@ -393,7 +412,8 @@ MINIGRID_SITUATIONS = {
     "locked": r"\blocked\b|\bunlock\w*\b|\bwhat (?:opens|unlocks) (?:it|the)\b",
     "key_in_box": r"\bkeys? (?:is |are )?(?:hidden |kept |stored )?(?:in|inside|within) (?:a |the )?(?:\w+ )?box\b"
                   r"|\bbox(?:es)? (?:that )?(?:holds?|contains?|hides?|has) (?:a |the )?key\b",
-    "closed": r"\b(?:door|gate) (?:is|was|stays|remains) (?:closed|shut)\b|\b(?:closed|shut) (?:door|gate)\b",
+    "closed": r"\b(?:door|gate) (?:is|was|stays|remains) (?:closed|shut)\b|\b(?:closed|shut) (?:door|gate)\b"
+              r"|\bbehind (?:a |the )?(?:\w+ )?(?:door|gate)\b|\b(?:other|next) room\b",
     "blocker": r"\b(?:block(?:s|ed|ing)?|obstruct\w*) (?:the )?(?:door|gate|way|path|doorway)\b"
                r"|\bin front of the (?:door|gate)\b|\b(?:door|gate|way) is (?:blocked|obstructed)\b",
 }
@@ -477,8 +497,13 @@ def _mentions(text: str) -> list[tuple[int, str, str | None]]:
     return sorted(out)
 
 
-def _layout(text: str) -> str | None:
-    return next((name.strip() for name, pat in MINIGRID_LAYOUT_WORDS.items() if re.search(pat, text)), None)
+def _layout(text: str) -> tuple[str, str] | None:
+    """(layout name, the words that named it), or None."""
+    for name, pat in MINIGRID_LAYOUT_WORDS.items():
+        m = re.search(pat, text)
+        if m:
+            return name.strip(), m[0]
+    return None
 
 
 def _step(text: str) -> MinigridGoal | None:
@@ -561,10 +586,10 @@ def read_minigrid_goal(goal: str, seed: int = 0) -> MinigridPlan:
     situation = {name for name, pat in MINIGRID_SITUATIONS.items() if re.search(pat, whole_text)}
     for name in sorted(situation):
         understood.append((re.search(MINIGRID_SITUATIONS[name], whole_text)[0], name.replace("_", " ")))
-    layout = _layout(whole_text)
-    if layout:
-        understood.append((re.search(next(p for n, p in MINIGRID_LAYOUT_WORDS.items() if n.strip() == layout),
-                                     whole_text)[0], f"{layout} layout"))
+    named_layout = _layout(whole_text)
+    layout = named_layout[0] if named_layout else None
+    if named_layout:
+        understood.append((named_layout[1], f"{layout} layout"))
     if not steps:
         things = [(o, c) for _, o, c in _mentions(whole_text) if o != "goal"]
         if "locked" in situation or "key_in_box" in situation:
@@ -576,7 +601,7 @@ def read_minigrid_goal(goal: str, seed: int = 0) -> MinigridPlan:
         said = ["(no action named)"] * len(steps)
     goal_at = [p for p, o, _ in _mentions(whole_text) if o == "goal"]
     door_at = [p for p, o, _ in _mentions(whole_text) if o == "door"]
-    if steps and steps[-1].kind in ("open_door", "unlock_door") and goal_at and door_at and goal_at[-1] > door_at[0]:
+    if steps and steps[-1].kind in ("open_door", "unlock_door") and goal_at and door_at:
         steps.append(MinigridGoal("reach_goal"))  # "a locked door stands between you and the exit"
         said.append("(the goal lies behind the door)")
     steps = _resolve_colors(steps, situation, seed)

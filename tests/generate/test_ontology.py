@@ -88,6 +88,8 @@ SUPERLATIVES = {
     "make the simplest weapon": ["make_wood_sword"],
     "build a better pickaxe": ["make_stone_pickaxe"],
     "equip yourself with the best gear": ["make_iron_pickaxe", "make_iron_sword"],
+    "upgrade your pickaxe": ["make_stone_pickaxe"],
+    "get stronger tools": ["make_stone_pickaxe", "make_stone_sword"],
 }
 SEPARATED_MATERIAL = {
     "make a sword out of stone": ["make_stone_sword"],
@@ -109,6 +111,10 @@ OUTCOMES = {
     "smelt ore in a forge": ["collect_iron", "place_furnace"],
     "protect yourself from monsters": ["defeat_zombie"],
     "find treasure": ["collect_diamond"],
+    "keep your belly full": ["eat_cow"],
+    "hunt animals": ["eat_cow"],
+    "gather materials": ["collect_stone", "collect_wood"],
+    "beat the game": list(ACHIEVEMENTS),
 }
 SITUATIONS = {
     "you are starving": ["eat_cow"],
@@ -151,6 +157,8 @@ MOVEMENT = {
     "find your way out": ("reach_goal", None, None),
     "grab the yellow key": ("pickup", "key", "yellow"),
     "pick the blue box up": ("pickup", "box", "blue"),
+    "bring me the green ball": ("pickup", "ball", "green"),
+    "carry the red box to the key": ("put_near", "box", "red"),
 }
 
 
@@ -166,6 +174,9 @@ MINIGRID_SITUATIONS = {
     "a locked door stands between you and the exit": ("reach_goal", "locked"),
     "there is a ball behind a locked door, get it": ("pickup", "locked"),
     "the gate is closed; go through it and reach the goal": ("reach_goal", "closed"),
+    "a key lies somewhere; use it on the door": ("unlock_door", None),
+    "the exit is behind a locked blue door": ("reach_goal", "locked"),
+    "the ball is in the next room behind a door": ("go_to", "closed"),
 }
 
 
