@@ -421,7 +421,7 @@ def check_solvable_batch(family: str, specs: list[Any], targets: list[list[str]]
             row = jax.tree.map(lambda x, i=i: x[i], out)
             reports.append(_crafter_report(row, jax.device_get(p), tg, seeds) if family == "crafter"
                            else _minigrid_report(row, p, seeds))
-            levels.append(row["level"] if family == "crafter" else jax.tree.map(lambda x: x[0], row["level"]))
+            levels.append(row["level"])
     return reports, levels
 
 
@@ -429,8 +429,10 @@ _SURVEYS: dict[tuple[str, int], Any] = {}
 
 
 def _survey(family: str, seeds: int) -> Any:
-    """jit(vmap over configs of vmap over seeds): what the solvability check needs, and the first level."""
+    """jit over (configs x seeds) through the family's batched ``generate_levels``: what the solvability
+    check needs per level, and the first level of each config (for the preview)."""
     import jax
+    import jax.numpy as jnp
 
     if (family, seeds) in _SURVEYS:
         return _SURVEYS[(family, seeds)]
@@ -440,24 +442,24 @@ def _survey(family: str, seeds: int) -> Any:
     if family == "crafter":
         from envgen.envs.crafter.solvability import reachable_counts
 
-        def one(key, params):
-            level = env.generate_level(key, params)
-            return {"counts": reachable_counts(level.map, level.player_pos), "cows": level.cows.alive.sum(),
-                    "level": level}
+        def measure(levels, params):
+            return {"counts": jax.vmap(reachable_counts)(levels.map, levels.player_pos),
+                    "cows": levels.cows.alive.sum(axis=-1)}
     else:
         from envgen.envs.minigrid.solvability import is_solvable
 
-        def one(key, params):
-            level = env.generate_level(key, params)
-            return {"ok": is_solvable(level, params), "level": level}
+        def measure(levels, params):
+            return {"ok": jax.vmap(is_solvable)(levels, params), "all_levels": levels}
 
-    def per_config(keys, params):
-        out = jax.vmap(one, in_axes=(0, None))(keys, params)
-        if family == "crafter":  # the tech-tree walk needs counts only; keep the first level for the preview
-            out["level"] = jax.tree.map(lambda x: x[0], out["level"])
+    def survey(keys, params):
+        n_cfg = jax.tree.leaves(params)[0].shape[0]
+        flat = jax.tree.map(lambda x: jnp.repeat(x, seeds, axis=0), params)  # config c, seed s -> c*seeds+s
+        levels = env.generate_levels(keys[jnp.tile(jnp.arange(seeds), n_cfg)], flat)
+        out = jax.tree.map(lambda x: x.reshape((n_cfg, seeds) + x.shape[1:]), measure(levels, flat))
+        out["level"] = jax.tree.map(lambda x: x.reshape((n_cfg, seeds) + x.shape[1:])[:, 0], levels)
         return out
 
-    _SURVEYS[(family, seeds)] = jax.jit(jax.vmap(per_config, in_axes=(None, 0)))
+    _SURVEYS[(family, seeds)] = jax.jit(survey)
     return _SURVEYS[(family, seeds)]
 
 
@@ -493,7 +495,7 @@ def _minigrid_report(row: dict[str, Any], params: Any, seeds: int) -> dict[str, 
     fraction = float(ok.mean())
     reasons = []
     for i in np.flatnonzero(~ok)[:3]:
-        level = jax.tree.map(lambda x, i=i: x[i], row["level"])
+        level = jax.tree.map(lambda x, i=i: x[i], row["all_levels"])
         reasons.append(mg_solvability.diagnose(level, params))
     diag = (f"mission solvable in {fraction:.0%} of sampled levels" if ok.all() else
             f"mission solvable in only {fraction:.0%} of sampled levels; " + "; ".join(dict.fromkeys(reasons)))
