@@ -14,6 +14,7 @@ import argparse
 import os
 import platform
 import re
+import resource
 import subprocess
 import sys
 import tempfile
@@ -31,14 +32,16 @@ def run_once(family: str, n: int, cache: Path, out: Path) -> dict:
     env.pop("ENVGEN_NO_COMPILE_CACHE", None)
     cmd = [sys.executable, "-c", "from envgen.cli import main; main()", "generate", GOALS[family],
            "--family", family, "--n", str(n), "--provider", "offline", "--overwrite", "--out", str(out)]
-    t = time.perf_counter()
+    t, before = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
-    wall = time.perf_counter() - t
+    wall, after = time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN)
+    # CPU seconds of the command and its sandbox child: on a shared machine a steadier figure than wall time
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     text = proc.stdout + proc.stderr
     times = {k: float(v) for k, v in re.findall(r"(\w+) ([\d.]+)s", text.split("time:")[-1])} if "time:" in text \
         else {}
     status = re.search(r"^(ok|partial|failed):", text, re.M)
-    return {"wall": wall, "rc": proc.returncode, "status": status[1] if status else f"rc {proc.returncode}",
+    return {"wall": wall, "cpu": cpu, "rc": proc.returncode, "status": status[1] if status else f"rc {proc.returncode}",
             **times}
 
 
@@ -51,19 +54,21 @@ def bench(family: str, n: int) -> dict:
 
 
 def section(rows: list[dict], n: int) -> str:
-    cpu = f"{os.cpu_count()} CPU cores, {platform.machine()}, Python {platform.python_version()}"
+    load = os.getloadavg()[0]
+    cpu = (f"{os.cpu_count()} CPU cores, {platform.machine()}, Python {platform.python_version()}, load average "
+           f"{load:.1f} at the end")
     lines = ["## generate", "",
              f"`envgen generate GOAL --n {n} --provider offline` from the shell, {cpu}. Wall seconds of the whole "
              "command; cold = empty XLA compile cache (a newcomer's first run), warm = the same command again. "
              "In brackets: the pipeline's own split (the sandbox child runs while the parent checks solvability, "
              "so the parts overlap).", "",
-             "| family | goal | cold | warm | cold: solvability / sandbox / preview |",
-             "|---|---|---|---|---|"]
+             "| family | goal | cold | warm | CPU s cold / warm | cold: solvability / sandbox / preview |",
+             "|---|---|---|---|---|---|"]
     for r in rows:
         c, w = r["cold"], r["warm"]
         split = " / ".join(f"{c.get(k, 0.0):.1f}" for k in PARTS[:3])
         lines.append(f"| {r['family']} | {GOALS[r['family']]} | {c['wall']:.1f} ({c['status']}) | "
-                     f"{w['wall']:.1f} ({w['status']}) | {split} |")
+                     f"{w['wall']:.1f} ({w['status']}) | {c['cpu']:.1f} / {w['cpu']:.1f} | {split} |")
     lines += ["", f"Command: `python benchmarks/bench_generate.py --n {n}`. Targets: cold <= 20 s, warm <= 5 s "
               "for crafter.", ""]
     return "\n".join(lines)

@@ -139,3 +139,22 @@ def test_replay_miss_says_how_to_record(tmp_path):
     p = ReplayProvider(None, tmp_path, "replay", name="anthropic", model="m")
     with pytest.raises(ReplayMissError, match="without --replay-only to record it"):
         p.complete(LLMRequest.ask("s", "u", {"type": "object"}))
+
+
+def test_the_fallback_is_explicit_and_said_in_each_purpose():
+    from envgen.generate import ontology as onto
+    from envgen.generate import prompts
+    from envgen.llm import LLMRequest, ProviderError, get_provider
+
+    with pytest.raises(onto.GoalNotUnderstood, match="bake cake"):
+        rules.crafter_candidates("bake a cake", 2)
+    envs = rules.crafter_candidates("bake a cake", 2, fallback=True)
+    assert all(e["targets"] == list(onto.FALLBACK_SET) and "no achievement named" in e["config"]["purpose"]
+               for e in envs)
+    assert [e["config"]["mission"]["type"] for e in rules.minigrid_candidates("asdf", 2, fallback=True)] == \
+        ["reach_goal", "reach_goal"]
+    request = LLMRequest.ask("system", prompts.user_prompt("asdf", "minigrid", 2), {"type": "object"},
+                             metadata={"goal": "asdf", "family": "minigrid", "n": "2"})
+    with pytest.raises(ProviderError, match="cannot read the goal 'asdf'"):
+        get_provider("offline").complete(request)
+    assert get_provider("offline", allow_fallback=True).complete(request).parsed["environments"]
