@@ -71,7 +71,7 @@ def section(rows: list[dict], n: int) -> str:
                      f"{w['wall']:.1f} ({w['status']}) | {c['cpu']:.1f} / {w['cpu']:.1f} | {split} |")
     lines += ["", f"Command: `python benchmarks/bench_generate.py --n {n}`. Targets: cold <= 20 s, warm <= 5 s "
               "for crafter.", ""]
-    return "\n".join(lines)
+    return "\n".join(lines) + "\n"
 
 
 def write_section(text: str) -> None:
