@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from envgen.cli import abort
+from envgen.cli import console as make_console
 
 
 def _settings(config: dict) -> str:
@@ -43,7 +44,6 @@ def _number(value: Any) -> float:
 @click.argument("path", type=click.Path(exists=True, file_okay=False, path_type=Path))
 def command(path: Path) -> None:
     """Summarise the generated folder PATH: environments, settings, checks, reward hashes, previews."""
-    from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
@@ -56,7 +56,7 @@ def command(path: Path) -> None:
         entries = run_entries(run, path)
     except LoadError as err:
         abort(_text(err, 2000))
-    console = Console(highlight=False)
+    console = make_console()
     usage = run.get("usage") if isinstance(run.get("usage"), dict) else {}
     console.print(Text(
         f"{_text(run.get('goal'))}  ({_text(run.get('family'), 40)}, provider {_text(run.get('provider'), 40)} / "

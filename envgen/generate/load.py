@@ -177,6 +177,16 @@ def _verdicts(root: Path, family: str, entries: list, configs: list[str], source
     return reports
 
 
+def _why_failed(run: dict[str, Any]) -> str:
+    """The first reason a run record gives for accepting nothing (provider error, or a check's diagnosis)."""
+    if run.get("error"):
+        return str(run["error"])
+    for f in [f for r in reversed(run.get("rounds") or []) for f in r.get("failures", [])]:
+        if f.get("problems"):
+            return f"{f.get('name')} failed the {f.get('stage')} check: {f['problems'][0]}"
+    return "no reason recorded in run.json"
+
+
 def load(path: str | os.PathLike, reward_mode: RewardMode = "dense", key: jax.Array | None = None,
          **env_kwargs: Any):
     """Load a generated folder: ``(env, tasks)`` with every config batched (see module docstring).
@@ -196,8 +206,8 @@ def load(path: str | os.PathLike, reward_mode: RewardMode = "dense", key: jax.Ar
     run = read_run(root)
     envs = run_entries(run, root)
     if not envs:
-        raise LoadError(f"{root}: the run accepted no environments (status {printable(run.get('status'))!r}); "
-                        "see run.json 'rejected' for why")
+        raise LoadError(f"{root}: the run accepted no environments (status {printable(run.get('status'))!r}): "
+                        f"{printable(_why_failed(run))}")
     family, entries, configs, sources = read_environments(root, run)
     reports = _verdicts(root, family, entries, configs, sources)
     bank = RewardBank.from_validated(family, sources, reports)
@@ -211,8 +221,11 @@ def load(path: str | os.PathLike, reward_mode: RewardMode = "dense", key: jax.Ar
         except SpecError as err:
             raise LoadError(str(err)) from None
         params.append(spec.compile(env.env.static_params))
-        rewards.append(base.replace(task_weight=jnp.float32(1.0 if reward_mode == "sum" else 0.0),
-                                    program=jnp.int32(bank.index(program_hash(source)))))
+        # a config's reward: section (terms) adds to its program; without one the program is the reward
+        terms = spec.compile_reward() if spec.reward is not None else base.replace(task_weight=jnp.float32(0.0))
+        if reward_mode == "sum":
+            terms = terms.replace(task_weight=jnp.float32(1.0))
+        rewards.append(terms.replace(program=jnp.int32(bank.index(program_hash(source)))))
     stack = lambda xs: jax.tree.map(lambda *leaves: jnp.stack(leaves), *xs)  # noqa: E731
     key = jax.random.key(0) if key is None else key
     tasks = env.make_tasks(jax.random.split(key, len(envs)), stack(params), stack(rewards))
