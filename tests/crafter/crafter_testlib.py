@@ -14,9 +14,20 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from envgen.envs.crafter.constants import ACH, ACTIONS, DIRECTIONS, GRASS, INVENTORY_ITEMS, VITALS, M
+from envgen.envs.crafter.constants import (
+    ACH,
+    ACTIONS,
+    DIRECTIONS,
+    GRASS,
+    INVENTORY_ITEMS,
+    PLANT,
+    PLANT_RIPE_AGE,
+    RIPE_PLANT,
+    VITALS,
+    M,
+)
 from envgen.envs.crafter.env import Crafter
-from envgen.envs.crafter.state import Arrows, EnvParams, EnvState, Mobs
+from envgen.envs.crafter.state import Arrows, EnvParams, EnvState, Mobs, Plants
 
 CENTER = (32, 32)
 DIR_INDEX = {tuple(d): i for i, d in enumerate(DIRECTIONS.tolist())}
@@ -60,16 +71,21 @@ def build_state(base: EnvState, tiles: dict | None = None, *, fill: int = GRASS,
     """A state on a uniform map with ``tiles`` placed relative to the player.
 
     ``tiles`` maps (dx, dy) offsets to material names; mobs are lists of ((dx, dy), health); arrows are
-    lists of ((dx, dy), (dirx, diry)); ``planted`` maps offsets to the plant's age at ``time``.
+    lists of ((dx, dy), (dirx, diry)); ``planted`` maps offsets to plants and their ages (steps grown).
+    Every chunk counts as having held an object, so balancing (when not quiet) may act anywhere.
     """
     n = base.map.shape[0]
     grid = np.full((n, n), fill, np.uint8)
     px, py = pos
     for (dx, dy), name in (tiles or {}).items():
         grid[px + dx, py + dy] = M[name]
-    planted_at = np.zeros((n, n), np.int32)
-    for (dx, dy), age in (planted or {}).items():
-        planted_at[px + dx, py + dy] = time - age
+    n_plants = base.plants.alive.shape[0]
+    p_pos = np.zeros((n_plants, 2), np.int32)
+    p_grown = np.zeros((n_plants,), np.int32)
+    p_alive = np.zeros((n_plants,), bool)
+    for i, ((dx, dy), age) in enumerate((planted or {}).items()):
+        p_pos[i], p_grown[i], p_alive[i] = (px + dx, py + dy), min(age, PLANT_RIPE_AGE + 1), True
+        grid[px + dx, py + dy] = RIPE_PLANT if age > PLANT_RIPE_AGE else PLANT
     inv = np.zeros(len(INVENTORY_ITEMS), np.int32)
     for name, value in (inventory or {}).items():
         inv[INVENTORY_ITEMS.index(name)] = value
@@ -84,7 +100,10 @@ def build_state(base: EnvState, tiles: dict | None = None, *, fill: int = GRASS,
     for i, ((dx, dy), direction) in enumerate(arrows):
         a_pos[i], a_dir[i], a_alive[i] = (px + dx, py + dy), direction, True
     return base.replace(
-        map=jnp.asarray(grid), planted_at=jnp.asarray(planted_at),
+        map=jnp.asarray(grid),
+        plants=Plants(pos=jnp.asarray(p_pos), grown=jnp.asarray(p_grown), alive=jnp.asarray(p_alive),
+                      damaged=jnp.zeros((n_plants,), bool)),
+        chunks_seen=jnp.ones_like(base.chunks_seen),
         player_pos=jnp.asarray(pos, jnp.int32), player_dir=jnp.asarray(FACING[facing], jnp.int32),
         vitals=jnp.asarray(vit), inventory=jnp.asarray(inv),
         hunger=jnp.zeros((), jnp.float32), thirst=jnp.zeros((), jnp.float32),

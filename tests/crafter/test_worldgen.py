@@ -101,7 +101,9 @@ def test_preplaced_stations_and_plant_next_to_start(starts):
         xs, ys = np.nonzero(m == PLANT)
         assert len(xs) == 1 and abs(xs[0] - 32) + abs(ys[0] - 32) <= 2
         # Pre-grown: ripe a few steps into the episode.
-        assert 0 < PLANT_RIPE_AGE + int(s.planted_at[xs[0], ys[0]]) <= 10
+        slot = np.flatnonzero(np.asarray(s.plants.alive))
+        assert len(slot) == 1 and tuple(np.asarray(s.plants.pos)[slot[0]]) == (xs[0], ys[0])
+        assert 0 < PLANT_RIPE_AGE + 1 - int(s.plants.grown[slot[0]]) <= 10
     for s in starts["default"]:
         m = np.asarray(s.map)
         assert not ((m == TABLE) | (m == FURNACE) | (m == PLANT)).any()
