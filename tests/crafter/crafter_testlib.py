@@ -60,8 +60,9 @@ def _mobs(template: Mobs, entries: Sequence[tuple[tuple[int, int], int]]) -> Mob
     alive = np.zeros((n,), bool)
     for i, (p, h) in enumerate(entries):
         pos[i], health[i], alive[i] = p, h, True
+    # Created in list order (they update in that order, oldest first).
     return Mobs(pos=jnp.asarray(pos), health=jnp.asarray(health), alive=jnp.asarray(alive),
-                cooldown=jnp.zeros((n,), jnp.int32))
+                cooldown=jnp.zeros((n,), jnp.int32), born=jnp.arange(n, dtype=jnp.int32) - n)
 
 
 def build_state(base: EnvState, tiles: dict | None = None, *, fill: int = GRASS,
@@ -112,7 +113,8 @@ def build_state(base: EnvState, tiles: dict | None = None, *, fill: int = GRASS,
         achievements=jnp.zeros_like(base.achievements),
         zombies=_mobs(base.zombies, rel(zombies)), cows=_mobs(base.cows, rel(cows)),
         skeletons=_mobs(base.skeletons, rel(skeletons)),
-        arrows=Arrows(pos=jnp.asarray(a_pos), direction=jnp.asarray(a_dir), alive=jnp.asarray(a_alive)),
+        arrows=Arrows(pos=jnp.asarray(a_pos), direction=jnp.asarray(a_dir), alive=jnp.asarray(a_alive),
+                      born=jnp.arange(n_arrows, dtype=jnp.int32) - n_arrows),
         time=jnp.asarray(time, jnp.int32),
     )
 

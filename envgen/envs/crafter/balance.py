@@ -61,6 +61,7 @@ def _balance_one(key, state: EnvState, mobs: Mobs, chunk, region, start, in_chun
         pos=mobs.pos.at[slot].set(jnp.where(spawn, pos, mobs.pos[slot])),
         health=mobs.health.at[slot].set(jnp.where(spawn, health, mobs.health[slot])),
         cooldown=mobs.cooldown.at[slot].set(jnp.where(spawn, 0, mobs.cooldown[slot])),
+        born=mobs.born.at[slot].set(jnp.where(spawn, state.time, mobs.born[slot])),
         alive=mobs.alive.at[slot].set(mobs.alive[slot] | spawn))
     want_despawn = enabled & ~want_spawn & (count > jnp.floor(tmax_v)) & (u[1] < despawn_prob)
     k = jnp.floor(jax.random.uniform(k_pick) * count).astype(jnp.int32)

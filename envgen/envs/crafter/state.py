@@ -37,11 +37,12 @@ class Mobs:
     health: jax.Array  # (N,) int32
     alive: jax.Array  # (N,) bool
     cooldown: jax.Array  # (N,) int32: zombie attack cooldown / skeleton reload
+    born: jax.Array  # (N,) int32 creation order: a kind's members update oldest first, as in Crafter
 
     @classmethod
     def empty(cls, n: int) -> Mobs:
         return cls(jnp.zeros((n, 2), jnp.int32), jnp.zeros((n,), jnp.int32), jnp.zeros((n,), bool),
-                   jnp.zeros((n,), jnp.int32))
+                   jnp.zeros((n,), jnp.int32), jnp.zeros((n,), jnp.int32))
 
 
 @struct.dataclass
@@ -49,10 +50,12 @@ class Arrows:
     pos: jax.Array  # (N, 2) int32
     direction: jax.Array  # (N, 2) int32
     alive: jax.Array  # (N,) bool
+    born: jax.Array  # (N,) int32 creation order (arrows update oldest first)
 
     @classmethod
     def empty(cls, n: int) -> Arrows:
-        return cls(jnp.zeros((n, 2), jnp.int32), jnp.zeros((n, 2), jnp.int32), jnp.zeros((n,), bool))
+        return cls(jnp.zeros((n, 2), jnp.int32), jnp.zeros((n, 2), jnp.int32), jnp.zeros((n,), bool),
+                   jnp.zeros((n,), jnp.int32))
 
 
 @struct.dataclass

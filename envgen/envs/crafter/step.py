@@ -297,6 +297,11 @@ def _hurt_player(state: EnvState, amount: jax.Array) -> EnvState:
     return state.replace(vitals=vitals)
 
 
+def creation_order(group: Mobs | Arrows) -> jax.Array:
+    """Slot indices oldest first (free slots last): Crafter updates objects in the order they were made."""
+    return jnp.argsort(jnp.where(group.alive, group.born, jnp.iinfo(jnp.int32).max))
+
+
 def _begin_update(mobs: Mobs, i, player_pos: jax.Array):
     """Start mob ``i``'s update: (mobs, updating, removed).
 
@@ -311,8 +316,10 @@ def _begin_update(mobs: Mobs, i, player_pos: jax.Array):
 def update_zombies(draws: Draws, state: EnvState, params: EnvParams) -> EnvState:
     """Zombies chase the player within 8 tiles (90%) and hit when adjacent, then cool down 5 steps."""
     u, rand_dir = draws.zombie_u, draws.zombie_dir
+    order = creation_order(state.zombies)
 
-    def body(i, st: EnvState) -> EnvState:
+    def body(k, st: EnvState) -> EnvState:
+        i = order[k]
         z, active, removed = _begin_update(st.zombies, i, st.player_pos)
         st = st.replace(zombies=z)
         pos = z.pos[i]
@@ -334,8 +341,10 @@ def update_zombies(draws: Draws, state: EnvState, params: EnvParams) -> EnvState
 
 def update_cows(draws: Draws, state: EnvState) -> EnvState:
     """Cows wander: half of the time they try a random step."""
+    order = creation_order(state.cows)
 
-    def body(i, st: EnvState) -> EnvState:
+    def body(k, st: EnvState) -> EnvState:
+        i = order[k]
         c, active, removed = _begin_update(st.cows, i, st.player_pos)
         st = st.replace(cows=c)
         new_pos, _ = try_move(st, c.pos[i], DIRS[draws.cow_dir[i]], active & (draws.cow_u[i] < 0.5), removed)
@@ -347,8 +356,11 @@ def update_cows(draws: Draws, state: EnvState) -> EnvState:
 def update_skeletons(draws: Draws, state: EnvState) -> EnvState:
     """Skeletons keep their distance, shoot arrows within 5 tiles, approach within 8."""
     u, rand_dir = draws.skeleton_u, draws.skeleton_dir
+    order = creation_order(state.skeletons)
+    n = state.skeletons.alive.shape[0]
 
-    def body(i, st: EnvState) -> EnvState:
+    def body(k, st: EnvState) -> EnvState:
+        i = order[k]
         s, active, removed = _begin_update(st.skeletons, i, st.player_pos)
         st = st.replace(skeletons=s)
         pos = s.pos[i]
@@ -374,7 +386,8 @@ def update_skeletons(draws: Draws, state: EnvState) -> EnvState:
         arrows = arrows.replace(
             pos=arrows.pos.at[slot].set(jnp.where(can_shoot, arrow_pos, arrows.pos[slot])),
             direction=arrows.direction.at[slot].set(jnp.where(can_shoot, aim, arrows.direction[slot])),
-            alive=arrows.alive.at[slot].set(arrows.alive[slot] | can_shoot))
+            alive=arrows.alive.at[slot].set(arrows.alive[slot] | can_shoot),
+            born=arrows.born.at[slot].set(jnp.where(can_shoot, st.time * n + k, arrows.born[slot])))
         reload = jnp.where(can_shoot, 4, reload)
         s = s.replace(pos=s.pos.at[i].set(pos2), cooldown=s.cooldown.at[i].set(reload))
         return st.replace(skeletons=s, arrows=arrows)
@@ -389,8 +402,10 @@ def update_arrows(state: EnvState, params: EnvParams, existed: jax.Array) -> Env
     next. A mob or plant brought to 0 health stays until its own next update.
     """
     n = state.arrows.alive.shape[0]
+    order = creation_order(state.arrows)
 
-    def body(i, st: EnvState) -> EnvState:
+    def body(k, st: EnvState) -> EnvState:
+        i = order[k]
         a = st.arrows
         active = a.alive[i] & existed[i] & (l1(a.pos[i], st.player_pos) < UPDATE_DISTANCE)
         target = a.pos[i] + a.direction[i]

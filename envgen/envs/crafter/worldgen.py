@@ -79,7 +79,7 @@ def _pick_tiles(key: jax.Array, candidates: jax.Array, count, k: int, prefer_nea
     return pos, valid
 
 
-def _spawn(mobs: Mobs, pos, valid, health) -> Mobs:
+def _spawn(mobs: Mobs, pos, valid, health, n: int) -> Mobs:
     """Fill free slots with mobs at ``pos`` where ``valid`` (in order)."""
     free = ~mobs.alive
     slot_rank = jnp.cumsum(free) - 1  # rank of each free slot
@@ -93,6 +93,8 @@ def _spawn(mobs: Mobs, pos, valid, health) -> Mobs:
         health=jnp.where(has, health, mobs.health),
         alive=mobs.alive | has,
         cooldown=jnp.where(has, 0, mobs.cooldown),
+        # Crafter creates world-generation objects column by column, before any spawned during play.
+        born=jnp.where(has, pos[src, 0] * n + pos[src, 1] - n * n, mobs.born),
     )
 
 
@@ -155,10 +157,10 @@ def generate_level(key: jax.Array, params: EnvParams, static: StaticEnvParams) -
         cap = mobs.alive.shape[0]
         k_forced, k_world = jax.random.split(keys[5 + i])
         pos_f, ok_f = _pick_tiles(k_forced, window & ~taken, forced, cap)
-        mobs = _spawn(mobs, pos_f, ok_f, health)
+        mobs = _spawn(mobs, pos_f, ok_f, health, n)
         taken = taken.at[pos_f[:, 0], pos_f[:, 1]].set(taken[pos_f[:, 0], pos_f[:, 1]] | ok_f)
         pos_w, ok_w = _pick_tiles(k_world, cand & block & ~taken, cap, cap, prefer_near=near * 100.0)
-        mobs = _spawn(mobs, pos_w, ok_w, health)
+        mobs = _spawn(mobs, pos_w, ok_w, health, n)
         taken = taken.at[pos_w[:, 0], pos_w[:, 1]].set(taken[pos_w[:, 0], pos_w[:, 1]] | ok_w)
         if i == 0:
             cows = mobs
