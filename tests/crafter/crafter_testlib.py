@@ -8,6 +8,7 @@ unless a test places them, and "quiet" params in which chunk balancing never spa
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 
 import jax
@@ -169,3 +170,31 @@ def tile(state: EnvState, offset: tuple[int, int], pos: tuple[int, int] = CENTER
     return MATERIALS[int(state.map[pos[0] + offset[0], pos[1] + offset[1]])]
 
 
+
+
+@functools.cache
+def _rules_step():
+    from envgen.envs.crafter.transition import apply_rules
+
+    return jax.jit(apply_rules)
+
+
+def step_with_draws(state: EnvState, action: str, params: EnvParams, draws) -> EnvState:
+    """One step of the world rules with chosen random numbers (chunk balancing keeps a fixed key)."""
+    a = jnp.asarray(ACTIONS.index(action), jnp.int32)
+    return _rules_step()(draws, jax.random.key(0), state, a, params)
+
+
+def fixed_draws(state: EnvState, u: float = 0.99, direction: int = 0, sapling: float = 0.99, **per_kind):
+    """Draws where every mob uniform is ``u`` and every random direction ``direction`` (0.99: nobody
+    moves or shoots by chance); ``per_kind`` overrides a field, e.g. ``skeleton_u=0.0``."""
+    from envgen.envs.crafter.step import Draws
+
+    full = lambda n, cols=None: np.full((n,) if cols is None else (n, cols), u, np.float32)
+    nz, ns, nc = (m.alive.shape[0] for m in (state.zombies, state.skeletons, state.cows))
+    fields = dict(sapling=np.float32(sapling), zombie_u=full(nz, 2), zombie_dir=np.full(nz, direction, np.int32),
+                  skeleton_u=full(ns, 5), skeleton_dir=np.full(ns, direction, np.int32),
+                  cow_u=full(nc), cow_dir=np.full(nc, direction, np.int32))
+    for name, value in per_kind.items():
+        fields[name] = np.full_like(fields[name], value)
+    return Draws(**fields)

@@ -10,13 +10,11 @@ grass when wood is collected, so our side runs with ``trees_deplete=True``.
 from __future__ import annotations
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 import pytest
-from crafter_testlib import CENTER, build_state, quiet, unlocked
+from crafter_testlib import CENTER, build_state, quiet, step_with_draws, unlocked
 
 from envgen.envs.crafter.constants import (
-    ACTIONS,
     DIRECTIONS,
     INVENTORY_ITEMS,
     MATERIALS,
@@ -260,9 +258,6 @@ ACTION_WEIGHTS = {"move_left": 3, "move_right": 3, "move_up": 3, "move_down": 3,
 def test_creatures_in_lockstep_with_crafter(base_state, qparams):
     from crafter import constants
 
-    from envgen.envs.crafter.transition import apply_rules
-
-    step = jax.jit(apply_rules)
     names = list(ACTION_WEIGHTS)
     weights = np.array(list(ACTION_WEIGHTS.values()), float)
     inventory = {"sapling": 9, "stone": 9, "wood_sword": 1}
@@ -287,7 +282,7 @@ def test_creatures_in_lockstep_with_crafter(base_state, qparams):
             draws = _share_draws(cenv, state, rng)
             before = crafter_objects(cenv)
             _, _, c_done, info = cenv.step(constants.actions.index(action))
-            state = step(draws, jax.random.key(0), state, jnp.asarray(ACTIONS.index(action)), qparams)
+            state = step_with_draws(state, action, qparams, draws)
             where = f"seed {seed}, step {t} ({action})"
             ours = {**{k: int(state.vitals[i]) for i, k in enumerate(VITALS)},
                     **{k: int(state.inventory[i]) for i, k in enumerate(INVENTORY_ITEMS)}}

@@ -127,3 +127,21 @@ def test_worldgen_mobs_respect_peaceful(env):
     for k in jax.random.split(jax.random.key(5), 4):
         _, s = env.reset(k, p)
         assert not s.zombies.alive.any() and not s.skeletons.alive.any()
+
+
+def test_worldgen_mobs_lie_in_the_simulated_block_and_mark_their_chunks(starts):
+    """Mobs go where the player can meet them (the 3x3 chunk block envgen simulates), and every chunk
+    that held a mob or the player counts as having held an object, so only those get balanced."""
+    zombies, unseen = [], 0
+    for s in starts["default"]:
+        seen = np.asarray(s.chunks_seen)
+        assert seen[2, 2]  # the player's chunk
+        for mobs in (s.zombies, s.cows, s.skeletons):
+            for p in np.asarray(mobs.pos)[np.asarray(mobs.alive)]:
+                cx, cy = (int(v) for v in p // 12)
+                assert abs(cx - 2) <= 1 and abs(cy - 2) <= 1 and seen[cx, cy]
+        zombies.append(int(np.asarray(s.zombies.alive).sum()))
+        unseen += int((~seen).sum())
+    # Crafter: about 3.5 zombies in that block at the start (tests/crafter/measure_creatures.py).
+    assert 2.5 <= np.mean(zombies) <= 5.0
+    assert unseen > 0  # some chunks (water, bare stone) never held an object
