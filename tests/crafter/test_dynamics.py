@@ -374,3 +374,14 @@ def test_balancing_spawns_only_in_chunks_that_held_an_object(base_state, params)
 
     assert len(spawn_chunks(everywhere)) >= 4
     assert spawn_chunks(only_start) == {(2, 2)}
+
+
+def test_first_balancing_at_step_10(base_state, params):
+    # Zombies certain to spawn (dense even by day): as in Crafter, nothing is balanced before step 10.
+    eager = quiet(params, zombie_spawn_prob=1.0, zombie_density=10.0)
+    state = build_state(base_state)
+    for _ in range(9):
+        state = step_with_draws(state, "noop", eager, fixed_draws(state))
+    assert not bool(state.zombies.alive.any())
+    state = step_with_draws(state, "noop", eager, fixed_draws(state))
+    assert bool(state.zombies.alive.any())

@@ -2,9 +2,9 @@
 
 Crafter rebalances every 12x12 chunk that ever held an object every 10 steps, while only objects within
 18 tiles of the player move. Here the chunks around the player (the 3x3 block containing the player's
-chunk) are balanced, one chunk per step in turn, so each is still balanced once every 10 steps, and only
-if it ever held an object (``chunks_seen``); mobs that leave that block are removed (in Crafter they
-would stand frozen until the player returns).
+chunk) are balanced, one chunk per step in turn from step 10 on, so each is still balanced once every
+10 steps, and only if it ever held an object (``chunks_seen``); mobs that leave that block are removed
+(in Crafter they would stand frozen until the player returns).
 """
 
 from __future__ import annotations
@@ -78,7 +78,8 @@ def balance_chunks(key: jax.Array, state: EnvState, params: EnvParams) -> EnvSta
     chunk = _chunk_of(state.player_pos) + _OFFSETS[jnp.minimum(slot, 8)]
     inside = jnp.all((chunk >= 0) & (chunk < n_chunks))
     seen = state.chunks_seen[jnp.clip(chunk[0], 0, n_chunks - 1), jnp.clip(chunk[1], 0, n_chunks - 1)]
-    enabled = (slot < 9) & inside & seen
+    # Crafter first balances at step 10 (then every 10 steps); chunk k here at steps 10 + k, 20 + k, ...
+    enabled = (slot < 9) & inside & seen & (state.time >= 10)
     start = jnp.clip(chunk * CHUNK, 0, n - CHUNK)
     region = jax.lax.dynamic_slice(state.map, (start[0], start[1]), (CHUNK, CHUNK))
     coords = start[:, None] + jnp.arange(CHUNK)[None, :]
