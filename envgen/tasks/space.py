@@ -30,6 +30,10 @@ from pydantic import BaseModel
 from envgen.spec import Spec, SpecError, spec_class
 
 TABLE_MAX_VALUES = 64  # integer fields with at most this many values are tabulated value by value
+# Integer and categorical coordinates are quantised to 2^14 steps and mapped with integer arithmetic,
+# so the host (to_spec) and jit (to_params) agree exactly, with no float32 rounding at cell borders.
+QUANT_BITS = 14
+QUANT = 1 << QUANT_BITS
 SKIP_FIELDS = frozenset({"name", "purpose", "reward"})
 
 
@@ -49,12 +53,16 @@ class Dim:
         return len(self.values)
 
     def value(self, u: float) -> Any:
-        """The config value a coordinate stands for (host side)."""
-        u = float(np.clip(u, 0.0, 1.0))
+        """The config value a coordinate stands for (host side; the same integer arithmetic as jit)."""
+        u32 = np.float32(np.clip(np.float32(u), 0.0, 1.0))
+        if self.kind == "float":
+            lo, hi = self.values
+            return float(lo + float(u32) * (hi - lo))
+        q = int(np.floor(u32 * np.float32(QUANT)))
         if self.kind == "choice":
-            return self.values[min(int(np.floor(u * self.size)), self.size - 1)]
+            return self.values[min(q * self.size >> QUANT_BITS, self.size - 1)]
         lo, hi = self.values
-        return lo + u * (hi - lo) if self.kind == "float" else int(round(lo + u * (hi - lo)))
+        return int(lo + ((q * (hi - lo) + QUANT // 2) >> QUANT_BITS))
 
     def coordinate(self, value: Any) -> float:
         """The coordinate of a config value (the centre of its cell for a choice)."""
@@ -276,14 +284,15 @@ class ParamSpace:
         u = self.clip(jnp.asarray(u, jnp.float32))
         for j, dim in enumerate(self.dims):
             table = jnp.asarray(dim.table, jnp.float32)
+            q = jnp.floor(u[j] * QUANT).astype(jnp.int32)
             if dim.kind == "choice":
-                values = table[jnp.minimum(jnp.floor(u[j] * dim.size).astype(jnp.int32), dim.size - 1)]
+                values = table[jnp.minimum((q * dim.size) >> QUANT_BITS, dim.size - 1)]
+            elif dim.kind == "int":
+                lo, hi = dim.values
+                step = (q * (hi - lo) + QUANT // 2) >> QUANT_BITS
+                values = table[0] + step.astype(jnp.float32) / (hi - lo) * (table[1] - table[0])
             else:
-                t = u[j]
-                if dim.kind == "int":
-                    lo, hi = dim.values
-                    t = (jnp.round(lo + t * (hi - lo)) - lo) / (hi - lo)
-                values = table[0] + t * (table[1] - table[0])
+                values = table[0] + u[j] * (table[1] - table[0])
             for n, (leaf, idx) in enumerate(dim.leaves):
                 value = values[n] if jnp.issubdtype(flat[leaf].dtype, jnp.floating) else jnp.round(values[n])
                 flat[leaf] = flat[leaf].at[idx].set(value.astype(flat[leaf].dtype))
@@ -299,7 +308,13 @@ class ParamSpace:
                 span = table[1] - table[0]
                 safe = jnp.where(span == 0, 1.0, span)
                 t = jnp.where(span == 0, 0.0, (current - table[0]) / safe)
-                coords.append(jnp.clip(jnp.max(jnp.where(span == 0, -jnp.inf, t)), 0.0, 1.0))
+                t = jnp.clip(jnp.max(jnp.where(span == 0, -jnp.inf, t)), 0.0, 1.0)
+                if dim.kind == "int":  # the quantised coordinate whose integer step gives this value
+                    lo, hi = dim.values
+                    step = jnp.round(t * (hi - lo)).astype(jnp.int32)
+                    q = (step * QUANT + (hi - lo) // 2) // (hi - lo)
+                    t = (q.astype(jnp.float32) + 0.5) / QUANT
+                coords.append(jnp.clip(t, 0.0, 1.0))
             else:
                 row = jnp.argmin(jnp.sum(jnp.abs(table - current[None]), axis=1))
                 coords.append((row + 0.5) / dim.size)
