@@ -120,7 +120,7 @@ class ALPGMMTeacher(Teacher):
     def sample(self, state: ALPGMMState, key: jax.Array) -> tuple[ALPGMMState, Task]:
         k_u, k_level = jax.random.split(key)
         u = self.sample_vectors(state, k_u, state.last_u.shape[0])
-        tasks = _make_tasks(self.env, self.space, k_level, u, self.reward)
+        tasks = tasks_from_vectors(self.env, self.space, k_level, u, self.reward)
         return state.replace(last_u=u), tasks
 
     def update(self, state: ALPGMMState, tasks: Task, stats: TaskStats) -> ALPGMMState:
@@ -189,7 +189,3 @@ class ALPGMMTeacher(Teacher):
                 "mean_alp": float(np.mean(np.asarray(state.hist_alp)[:stored])) if stored else 0.0,
                 "component_alp": [round(float(a), 4) for a in alp]}
 
-
-@partial(jax.jit, static_argnums=(0, 1))
-def _make_tasks(env: Any, space: ParamSpace, key: jax.Array, u: jax.Array, reward: Any) -> Task:
-    return tasks_from_vectors(env, space, key, u, reward)

@@ -58,8 +58,9 @@ class TaskStats(struct.PyTreeNode):
 class Teacher:
     """Base class of every teacher (see the module docstring for the protocol).
 
-    ``jittable`` teachers run ``sample``/``update`` under ``jit`` (``self`` is static); the others run
-    on the host. ``refresh_levels`` tells the loop whether each chunk's tasks may get fresh levels for
+    ``sample`` and ``update`` are called between chunks. Their state logic is jitted (``self`` static);
+    level generation goes through the env's jitted ``make_tasks`` (:func:`fresh_levels`). ``jittable``
+    is false for the teachers whose update runs on the host (ALP-GMM's fits, the LLM). ``refresh_levels`` tells the loop whether each chunk's tasks may get fresh levels for
     later episodes in the chunk (PLR and ACCEL replay exact levels, so they say no).
     """
 
@@ -89,6 +90,17 @@ class Teacher:
 
     def __eq__(self, other: object) -> bool:
         return self is other
+
+
+def fresh_levels(env: Any, key: jax.Array, tasks: Task) -> Task:
+    """The same tasks on newly generated levels.
+
+    Teachers call the env's own jitted ``make_tasks`` rather than tracing level generation into their
+    own jitted functions: world generation is the expensive compile, and this way every teacher (and the
+    loop) shares one compiled program per batch size.
+    """
+    n = jax.tree.leaves(tasks.reward)[0].shape[0]
+    return env.make_tasks(jax.random.split(key, n), tasks.params, tasks.reward)
 
 
 def broadcast_tree(tree: Any, n: int) -> Any:

@@ -9,6 +9,7 @@ per task: every replayed level is mutated, not only the first (the dcd issue #11
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import jax
@@ -18,18 +19,24 @@ from envgen.envs.minigrid import constants as C  # noqa: N812 (the table module 
 from envgen.envs.minigrid.solvability import is_solvable
 from envgen.tasks.space import ParamSpace
 from envgen.tasks.task import Task
+from envgen.teachers.base import fresh_levels
+
+
+@partial(jax.jit, static_argnames=("space", "step"))
+def _step_params(space: ParamSpace, key: jax.Array, params: Any, step: float) -> Any:
+    n = jax.tree.leaves(params)[0].shape[0]
+    k_dim, k_size = jax.random.split(key)
+    u = jax.vmap(space.from_params)(params)
+    dims = jax.random.randint(k_dim, (n,), 0, space.ndim)
+    delta = jax.random.uniform(k_size, (n,), minval=-step, maxval=step)
+    u = space.clip(u + jax.nn.one_hot(dims, space.ndim) * delta[:, None])
+    return jax.vmap(lambda v, p: space.to_params(v, p))(u, params)
 
 
 def param_mutation(env: Any, space: ParamSpace, key: jax.Array, tasks: Task, step: float = 0.1) -> Task:
     """Each task's vector moved by ``±step`` (uniform size) along one random dimension, on a new level."""
-    n = jax.tree.leaves(tasks.reward)[0].shape[0]
-    k_dim, k_size, k_level = jax.random.split(key, 3)
-    u = jax.vmap(space.from_params)(tasks.params)
-    dims = jax.random.randint(k_dim, (n,), 0, space.ndim)
-    delta = jax.random.uniform(k_size, (n,), minval=-step, maxval=step)
-    u = space.clip(u + jax.nn.one_hot(dims, space.ndim) * delta[:, None])
-    params = jax.vmap(lambda v, p: space.to_params(v, p))(u, tasks.params)
-    return env.make_tasks(jax.random.split(k_level, n), params, tasks.reward)
+    k_params, k_level = jax.random.split(key)
+    return fresh_levels(env, k_level, tasks.replace(params=_step_params(space, k_params, tasks.params, step)))
 
 
 def _edit_grid(key: jax.Array, level: Any, params: Any, num_edits: int) -> Any:
@@ -52,6 +59,7 @@ def _edit_grid(key: jax.Array, level: Any, params: Any, num_edits: int) -> Any:
     return jax.tree.map(lambda new, old: jnp.where(keep, new, old), edited, level)
 
 
+@partial(jax.jit, static_argnames=("env", "num_edits"))
 def minigrid_level_edits(env: Any, key: jax.Array, tasks: Task, num_edits: int = 5) -> Task:
     """``num_edits`` wall/empty flips on each task's own level; start observation and features recomputed."""
     n = jax.tree.leaves(tasks.reward)[0].shape[0]

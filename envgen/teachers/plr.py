@@ -30,7 +30,7 @@ from envgen.tasks.sampling import tasks_from_vectors
 from envgen.tasks.space import ParamSpace
 from envgen.tasks.task import Task, index_tasks
 from envgen.teachers import level_buffer as lb
-from envgen.teachers.base import Teacher, TaskStats, cycle_tasks
+from envgen.teachers.base import Teacher, TaskStats, cycle_tasks, fresh_levels
 from envgen.teachers.mutations import mutate
 
 NEW, REPLAY, MUTATE = 0, 1, 2
@@ -107,10 +107,10 @@ class PLRTeacher(Teacher):
         k_u, k_level = jax.random.split(key)
         if self.space is not None:
             return tasks_from_vectors(self.env, self.space, k_level, self.space.sample(k_u, (n,)), self.reward)
-        return self.env.refresh(k_level, cycle_tasks(self.targets, n))
+        return fresh_levels(self.env, k_level, cycle_tasks(self.targets, n))
 
     def init(self, key: jax.Array, n: int) -> PLRState:
-        buf = lb.buffer_init(jax.jit(self._placeholder)(), self.config.capacity)
+        buf = lb.buffer_init(self._placeholder(), self.config.capacity)
         return PLRState(buffer=buf, kind=jnp.array(NEW, jnp.int32), idx=jnp.zeros((n,), jnp.int32),
                         chunks=jnp.zeros((), jnp.int32), kinds_seen=jnp.zeros((3,), jnp.int32))
 
@@ -123,30 +123,35 @@ class PLRTeacher(Teacher):
         return (not self.config.robust) or int(state.kind) == REPLAY
 
     @partial(jax.jit, static_argnames=("self",))
-    def sample(self, state: PLRState, key: jax.Array) -> tuple[PLRState, Task]:
-        cfg, buf, n = self.config, state.buffer, state.idx.shape[0]
-        k_decide, k_branch = jax.random.split(key)
+    def _decide(self, state: PLRState, key: jax.Array) -> jax.Array:
+        cfg, buf = self.config, state.buffer
         filled = buf.size >= jnp.ceil(cfg.min_fill * cfg.capacity).astype(jnp.int32)
-        replay = filled & (buf.size > 0) & (jax.random.uniform(k_decide) < cfg.replay_prob)
+        replay = filled & (buf.size > 0) & (jax.random.uniform(key) < cfg.replay_prob)
         kind = jnp.where(replay, REPLAY, NEW)
-        if cfg.accel:
+        if cfg.accel:  # ACCEL mutates what it just replayed
             kind = jnp.where(state.kind == REPLAY, MUTATE, kind)
+        return kind.astype(jnp.int32)
 
-        def on_new(b):
-            return b, state.idx, self._new(k_branch, n)
+    @partial(jax.jit, static_argnames=("self",))
+    def _replay(self, state: PLRState, key: jax.Array) -> tuple[PLRState, Task]:
+        cfg = self.config
+        buf, idx = lb.sample_replay(state.buffer, key, state.idx.shape[0], cfg.temperature, cfg.staleness_coef)
+        return state.replace(buffer=buf, idx=idx), index_tasks(buf.tasks, idx)
 
-        def on_replay(b):
-            b, idx = lb.sample_replay(b, k_branch, n, cfg.temperature, cfg.staleness_coef)
-            return b, idx, index_tasks(b.tasks, idx)
-
-        def on_mutate(b):
-            parents = index_tasks(b.tasks, state.idx)
-            return b, state.idx, mutate(self.env, self.space, k_branch, parents, cfg.mutation, cfg.num_edits,
-                                        cfg.param_step)
-
-        branches = [on_new, on_replay] + ([on_mutate] if cfg.accel else [])
-        buf, idx, tasks = jax.lax.switch(kind, branches, buf)
-        state = state.replace(buffer=buf, kind=kind.astype(jnp.int32), idx=idx, chunks=state.chunks + 1,
+    def sample(self, state: PLRState, key: jax.Array) -> tuple[PLRState, Task]:
+        cfg, n = self.config, state.idx.shape[0]
+        k_decide, k_branch = jax.random.split(key)
+        # the kind is read on the host (one scalar between chunks): each branch then runs its own
+        # compiled code, and level generation is the env's shared make_tasks
+        kind = int(self._decide(state, k_decide))
+        if kind == REPLAY:
+            state, tasks = self._replay(state, k_branch)
+        elif kind == MUTATE:
+            parents = index_tasks(state.buffer.tasks, state.idx)
+            tasks = mutate(self.env, self.space, k_branch, parents, cfg.mutation, cfg.num_edits, cfg.param_step)
+        else:
+            tasks = self._new(k_branch, n)
+        state = state.replace(kind=jnp.asarray(kind, jnp.int32), chunks=state.chunks + 1,
                               kinds_seen=state.kinds_seen.at[kind].add(1))
         return state, tasks
 

@@ -16,7 +16,7 @@ import jax.numpy as jnp
 from flax import struct
 
 from envgen.tasks.task import Task, index_tasks
-from envgen.teachers.base import Teacher, TaskStats
+from envgen.teachers.base import Teacher, TaskStats, fresh_levels
 
 
 class SequenceState(struct.PyTreeNode):
@@ -60,13 +60,15 @@ class SequenceTeacher(Teacher):
                              chunks=jnp.zeros((), jnp.int32))
 
     @partial(jax.jit, static_argnames=("self",))
+    def _pick(self, state: SequenceState, key: jax.Array) -> SequenceState:
+        current = (self.stage_of == state.stage).astype(jnp.float32)
+        ids = jax.random.choice(key, self.stage_of.shape[0], state.task_ids.shape, p=current / current.sum())
+        return state.replace(task_ids=ids, chunks=state.chunks + 1)
+
     def sample(self, state: SequenceState, key: jax.Array) -> tuple[SequenceState, Task]:
         k_pick, k_level = jax.random.split(key)
-        n = state.task_ids.shape[0]
-        current = (self.stage_of == state.stage).astype(jnp.float32)
-        ids = jax.random.choice(k_pick, self.stage_of.shape[0], (n,), p=current / current.sum())
-        tasks = self.env.refresh(k_level, index_tasks(self.tasks, ids))
-        return state.replace(task_ids=ids, chunks=state.chunks + 1), tasks
+        state = self._pick(state, k_pick)
+        return state, fresh_levels(self.env, k_level, index_tasks(self.tasks, state.task_ids))
 
     @partial(jax.jit, static_argnames=("self",))
     def update(self, state: SequenceState, tasks: Task, stats: TaskStats) -> SequenceState:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Any
 
 import jax
@@ -12,7 +11,7 @@ from flax import struct
 from envgen.tasks.sampling import tasks_from_vectors
 from envgen.tasks.space import ParamSpace
 from envgen.tasks.task import Task
-from envgen.teachers.base import Teacher, TaskStats, cycle_tasks
+from envgen.teachers.base import Teacher, TaskStats, cycle_tasks, fresh_levels
 
 
 class CountState(struct.PyTreeNode):
@@ -39,11 +38,10 @@ class FixedTeacher(Teacher):
     def init(self, key: jax.Array, n: int) -> CountState:
         return CountState(chunks=jnp.zeros((), jnp.int32), last_u=jnp.zeros((n, 0), jnp.float32))
 
-    @partial(jax.jit, static_argnames=("self",))
     def sample(self, state: CountState, key: jax.Array) -> tuple[CountState, Task]:
         tasks = cycle_tasks(self.targets, state.last_u.shape[0])
         if self.refresh:
-            tasks = self.env.refresh(key, tasks)
+            tasks = fresh_levels(self.env, key, tasks)
         return state.replace(chunks=state.chunks + 1), tasks
 
     def summary(self, state: CountState) -> dict[str, Any]:
@@ -63,7 +61,6 @@ class RandomTeacher(Teacher):
     def init(self, key: jax.Array, n: int) -> CountState:
         return CountState(chunks=jnp.zeros((), jnp.int32), last_u=jnp.zeros((n, self.space.ndim), jnp.float32))
 
-    @partial(jax.jit, static_argnames=("self",))
     def sample(self, state: CountState, key: jax.Array) -> tuple[CountState, Task]:
         k_u, k_level = jax.random.split(key)
         u = self.space.sample(k_u, (state.last_u.shape[0],))

@@ -8,6 +8,10 @@ import pytest
 import envgen
 from envgen.envs.task_env import TaskEnv
 from envgen.tasks.space import ParamSpace
+from envgen.tasks.task import index_tasks
+from envgen.teachers.base import broadcast_tree
+
+N = 4  # env slots in every teacher test: one batch size, one compiled level generator
 
 
 @pytest.fixture(scope="session")
@@ -24,7 +28,10 @@ def box_space() -> ParamSpace:
 
 @pytest.fixture(scope="session")
 def empty_targets(minigrid_env):
-    """Two target tasks: Empty-5x5 and Empty-8x8."""
-    params = [envgen.make(name)[1] for name in ("minigrid/Empty-5x5", "minigrid/Empty-8x8")]
+    """Two target tasks: Empty-5x5 and Empty-8x8 (made in a batch of N like every other call here, so
+    level generation compiles once for the whole folder)."""
+    params = [envgen.make(name)[1] for name in ("minigrid/Empty-5x5", "minigrid/Empty-8x8")] * (N // 2)
     stacked = jax.tree.map(lambda *xs: jax.numpy.stack(xs), *params)
-    return minigrid_env.make_tasks(jax.random.split(jax.random.key(0), 2), stacked)
+    reward = broadcast_tree(minigrid_env.default_reward(), N)  # explicit, as teachers pass it: one signature
+    tasks = minigrid_env.make_tasks(jax.random.split(jax.random.key(0), N), stacked, reward)
+    return index_tasks(tasks, slice(0, 2))
