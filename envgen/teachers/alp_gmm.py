@@ -28,7 +28,7 @@ from flax import struct
 from envgen.tasks.sampling import tasks_from_vectors
 from envgen.tasks.space import ParamSpace
 from envgen.tasks.task import Task
-from envgen.teachers.base import Teacher, TaskStats
+from envgen.teachers.base import TaskStats, Teacher
 
 MIN_POINTS_FOR_ALP = 5  # TeachMyAgent computes no progress until more than 5 points are stored
 

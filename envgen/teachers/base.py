@@ -60,8 +60,9 @@ class Teacher:
 
     ``sample`` and ``update`` are called between chunks. Their state logic is jitted (``self`` static);
     level generation goes through the env's jitted ``make_tasks`` (:func:`fresh_levels`). ``jittable``
-    is false for the teachers whose update runs on the host (ALP-GMM's fits, the LLM). ``refresh_levels`` tells the loop whether each chunk's tasks may get fresh levels for
-    later episodes in the chunk (PLR and ACCEL replay exact levels, so they say no).
+    is false for the teachers whose update runs on the host (ALP-GMM's fits, the LLM).
+    ``refresh_levels`` tells the loop whether each chunk's tasks may get fresh levels for later
+    episodes in the chunk (PLR and ACCEL replay exact levels, so they say no).
     """
 
     name = "teacher"

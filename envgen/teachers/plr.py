@@ -30,7 +30,7 @@ from envgen.tasks.sampling import tasks_from_vectors
 from envgen.tasks.space import ParamSpace
 from envgen.tasks.task import Task, index_tasks
 from envgen.teachers import level_buffer as lb
-from envgen.teachers.base import Teacher, TaskStats, cycle_tasks, fresh_levels
+from envgen.teachers.base import TaskStats, Teacher, cycle_tasks, fresh_levels
 from envgen.teachers.mutations import mutate
 
 NEW, REPLAY, MUTATE = 0, 1, 2

@@ -16,7 +16,7 @@ import jax.numpy as jnp
 from flax import struct
 
 from envgen.tasks.task import Task, index_tasks
-from envgen.teachers.base import Teacher, TaskStats, fresh_levels
+from envgen.teachers.base import TaskStats, Teacher, fresh_levels
 
 
 class SequenceState(struct.PyTreeNode):

@@ -11,7 +11,7 @@ from flax import struct
 from envgen.tasks.sampling import tasks_from_vectors
 from envgen.tasks.space import ParamSpace
 from envgen.tasks.task import Task
-from envgen.teachers.base import Teacher, TaskStats, cycle_tasks, fresh_levels
+from envgen.teachers.base import TaskStats, Teacher, cycle_tasks, fresh_levels
 
 
 class CountState(struct.PyTreeNode):
