@@ -16,6 +16,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "validate": ("envgen.commands.validate", "Check config files or reward programs."),
     "show": ("envgen.commands.show", "Summarise a generated environment folder."),
     "list": ("envgen.commands.list_envs", "List environment families and shipped presets."),
+    "curriculum": ("envgen.commands.curriculum", "Run a curriculum (teacher + student) and plot it."),
 }
 
 
