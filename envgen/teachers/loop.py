@@ -146,6 +146,7 @@ class CurriculumRun:
         tree = {"chunk": template.chunk, "key": template.key, "teacher": template.teacher,
                 "student": template.student, "log_lines": template.log_lines}
         data = serialization.from_bytes(tree, (self.out / CHECKPOINT).read_bytes())
+        data = jax.tree.map(jnp.asarray, data)  # msgpack gives numpy arrays; the teachers use .at
         host_path = self.out / "teacher_host.json"
         if host_path.is_file() and hasattr(self.teacher, "load_host_state"):
             self.teacher.load_host_state(json.loads(host_path.read_text()))
