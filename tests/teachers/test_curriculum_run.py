@@ -94,3 +94,31 @@ def test_shipped_example_curricula_are_valid():
     files = sorted((resource_dir("curricula")).glob("*.yaml"))
     assert {load_curriculum(f).family for f in files} == {"minigrid", "crafter"}
     assert np.all([load_curriculum(f).budget.chunks > 0 for f in files])
+
+
+CRAFTER = """
+name: tiny-crafter-llm
+family: crafter
+goal: Collect wood, place a table and make a wood pickaxe.
+targets: [short.yaml]
+teacher: {kind: llm, every: 1, envs_per_call: 2, llm_share: 0.5}
+student: {kind: random, num_envs: 4, steps: 24}
+budget: {chunks: 1}
+evaluation: {every: 1, steps: 24, seeds: 1}
+checkpoint_every: 1
+"""
+
+
+def test_crafter_llm_run_rewrites_the_llm_share_from_achievement_rates(tmp_path):
+    # short episodes, so a random student finishes some in every chunk and the teacher gets rates
+    write(tmp_path, "family: crafter\nname: short\nmax_steps: 10\n", "short.yaml")
+    path = write(tmp_path, CRAFTER)
+    run_cli("run", path, "--out", tmp_path / "run", "--quiet")
+    log = [json.loads(x) for x in (tmp_path / "run" / "log.jsonl").read_text().splitlines()]
+    assert [r["teacher"]["cycle"] for r in log] == [1]
+    assert len(log[0]["achievements"]) == 22 and log[0]["teacher"]["weakest"]
+    saved = log[0]["configs"]  # the generator may reject one of the two; the accepted are saved
+    assert 1 <= len(saved) <= 2 and all((tmp_path / "run" / c["file"]).is_file() for c in saved)
+    host = json.loads((tmp_path / "run" / "teacher_host.json").read_text())
+    assert [c["name"] for c in host["previous"]] == [c["name"] for c in saved]
+    assert log[0]["eval"]["tasks"] == ["short"]
