@@ -16,6 +16,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "validate": ("envgen.commands.validate", "Check config files or reward programs."),
     "show": ("envgen.commands.show", "Summarise a generated environment folder."),
     "list": ("envgen.commands.list_envs", "List environment families and shipped presets."),
+    "train": ("envgen.commands.train", "Train the PPO student on a preset, config or generated folder."),
+    "plot": ("envgen.commands.plot", "Draw a training run's learning curves to a PNG."),
 }
 
 
