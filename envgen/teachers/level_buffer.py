@@ -133,11 +133,12 @@ def insert_batch(buf: LevelBuffer, tasks: Any, scores: jax.Array, max_returns: j
     return jax.lax.scan(one, buf, (tasks, scores, max_returns))
 
 
-def update_scores(buf: LevelBuffer, idx: jax.Array, scores: jax.Array, max_returns: jax.Array,
-                  valid: jax.Array) -> LevelBuffer:
-    """New scores for replayed entries (``valid`` false: the slot finished no episode, keep the old score)."""
-    scores = jnp.where(valid, scores, buf.scores[idx])
-    best = jnp.where(valid, jnp.maximum(buf.max_returns[idx], max_returns), buf.max_returns[idx])
-    # a level replayed in two slots gets one of its scores; .max keeps the choice deterministic
+def update_scores(buf: LevelBuffer, idx: jax.Array, scores: jax.Array, max_returns: jax.Array) -> LevelBuffer:
+    """New scores for replayed entries; ``max_returns`` raise each entry's best return (-inf: no episode ended).
+
+    The score is the rollout's regret estimate and needs no finished episode (positive value loss is
+    defined on any stretch of experience), so it always replaces the old one.
+    """
+    # a level replayed in two slots gets the larger of its scores: deterministic under scatter
     return buf.replace(scores=buf.scores.at[idx].set(-jnp.inf).at[idx].max(scores),
-                       max_returns=buf.max_returns.at[idx].max(best))
+                       max_returns=buf.max_returns.at[idx].max(max_returns))

@@ -8,8 +8,8 @@ every generated config is saved as ``RUN/configs/<hash>.yaml``. Checkpoints (``R
 written atomically) hold the teacher state, the student state, the PRNG key and the chunk count, plus
 the log length, so a run killed at any point resumes to the same result as an uninterrupted one.
 
-The ``random`` student is a uniform-random policy (no learning): the reference every curriculum is
-compared against, and the student this loop runs until the PPO student (issue 9) is plugged in.
+Students (:mod:`envgen.teachers.students`): ``ppo`` (issue 9's PPO, one seed) and ``random`` (a
+uniform-random policy: the no-learning reference, and cheap for tests).
 """
 
 from __future__ import annotations
@@ -27,43 +27,29 @@ import numpy as np
 from flax import serialization
 
 from envgen.tasks.task import Task
-from envgen.teachers.base import TaskStats
+from envgen.teachers.base import TaskStats, cycle_tasks
 from envgen.teachers.build import build_space, build_teacher, make_env, tasks_for
 from envgen.teachers.config import CurriculumConfig
 from envgen.teachers.llm import config_hash
-from envgen.teachers.rollout import rollout_stats
 
 CHECKPOINT = "checkpoint.msgpack"
 HIST_BINS = 10
 
 
-class RandomStudent:
-    """A uniform-random policy: measures the tasks, learns nothing (see module docstring)."""
+def build_student(config: CurriculumConfig, env: Any, score: str = "pvl") -> Any:
+    """The student the curriculum names (extra ``student:`` keys are PPO settings)."""
+    from envgen.teachers.config import CurriculumError
+    from envgen.teachers.students import PPOStudent, RandomStudent
 
-    name = "random"
-
-    def __init__(self, env: Any, steps: int):
-        self.env = env
-        self.steps = steps
-
-    def init(self, key: jax.Array, n: int) -> Any:
-        return {"chunks": jnp.zeros((), jnp.int32)}
-
-    def train_chunk(self, state: Any, key: jax.Array, tasks: Task, learn: bool = True) -> tuple[Any, TaskStats]:
-        stats = rollout_stats(self.env, key, tasks, self.steps)
-        return {"chunks": state["chunks"] + 1}, stats
-
-    def evaluate(self, state: Any, key: jax.Array, tasks: Task, steps: int) -> TaskStats:
-        return rollout_stats(self.env, key, tasks, steps)
-
-
-def build_student(config: CurriculumConfig, env: Any) -> Any:
-    """The student the curriculum names."""
-    if config.student.kind == "ppo":
-        from envgen.teachers.config import CurriculumError
-
-        raise CurriculumError("student.kind: ppo arrives with the PPO student (issue 9); use random for now")
-    return RandomStudent(env, config.student.steps)
+    st = config.student
+    if st.kind == "random":
+        if st.model_extra:
+            raise CurriculumError(f"student.{sorted(st.model_extra)[0]}: the random student has no settings")
+        return RandomStudent(env, st.num_envs, st.steps)
+    try:
+        return PPOStudent(env, st.num_envs, st.steps, dict(st.model_extra or {}), score)
+    except ValueError as err:
+        raise CurriculumError(f"student: {err}") from None
 
 
 @dataclass
@@ -112,7 +98,7 @@ class CurriculumRun:
         self.heldout = tasks_for(self.env, heldout, jax.random.fold_in(key, 2), n=n)
         self.space = build_space(config)
         self.teacher = build_teacher(config, self.env, self.targets, self.space, self._save_configs, provider)
-        self.student = build_student(config, self.env)
+        self.student = build_student(config, self.env, getattr(getattr(self.teacher, "config", None), "score", "pvl"))
 
     # -- files ---------------------------------------------------------------------------------------
     def _save_configs(self, cycle: int, configs: list[tuple[str, str]]) -> None:
@@ -158,7 +144,7 @@ class CurriculumRun:
         key = jax.random.key(self.config.seed)
         k_teacher, k_student, k_loop = jax.random.split(key, 3)
         return RunState(chunk=0, key=jax.random.key_data(k_loop), teacher=self.teacher.init(k_teacher, self.n),
-                        student=self.student.init(k_student, self.n), log_lines=0)
+                        student=self.student.init(k_student, cycle_tasks(self.targets, self.n)), log_lines=0)
 
     def run(self, resume: bool = False, on_chunk: Callable[[int, dict], None] | None = None) -> RunState:
         """Run to the budget (from the checkpoint with ``resume``); returns the final state."""

@@ -162,7 +162,7 @@ class PLRTeacher(Teacher):
         max_returns = jnp.where(finished, stats.returns, -jnp.inf)
 
         def rescore(b):
-            return lb.update_scores(b, state.idx, stats.score, max_returns, finished)
+            return lb.update_scores(b, state.idx, stats.score, max_returns)
 
         def add(b):
             b, _ = lb.insert_batch(b, tasks, stats.score, max_returns, cfg.temperature, cfg.staleness_coef, cfg.dedup)

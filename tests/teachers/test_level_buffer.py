@@ -117,8 +117,9 @@ def test_duplicate_updates_its_entry_instead_of_taking_a_second_one():
     assert float(out.scores[1]) == pytest.approx(0.05)
 
 
-def test_rescoring_keeps_the_old_score_where_no_episode_finished():
-    buf = filled_buffer([0.5, 0.2, 0.9], [0, 0, 0], 3, capacity=3)
-    out = lb.update_scores(buf, jnp.array([0, 2]), jnp.array([0.1, 0.3]), jnp.array([1.0, 1.0]),
-                           jnp.array([True, False]))
-    np.testing.assert_allclose(out.scores, [0.1, 0.2, 0.9])
+def test_rescoring_replaces_scores_and_keeps_the_best_return():
+    buf = filled_buffer([0.5, 0.2, 0.9], [0, 0, 0], 3, capacity=3).replace(
+        max_returns=jnp.array([0.3, 0.0, 0.8]))
+    out = lb.update_scores(buf, jnp.array([0, 2, 2]), jnp.array([0.1, 0.3, 0.4]), jnp.array([0.2, -jnp.inf, 0.9]))
+    np.testing.assert_allclose(out.scores, [0.1, 0.2, 0.4])  # entry 2 replayed twice: the larger score
+    np.testing.assert_allclose(out.max_returns, [0.3, 0.0, 0.9])
