@@ -167,7 +167,10 @@ class LLMTeacher(Teacher):
         self.previous = [{"name": name, "yaml": text} for name, text in configs]
         if self.on_configs is not None:
             self.on_configs(cycle, configs)
-        tasks = self.tasks_from_specs([c.spec for c in result.accepted], jax.random.key(self.seed + cycle))
+        specs = [c.spec for c in result.accepted]
+        # always envs_per_call tasks (accepted ones repeated): one compiled level generator for every cycle
+        specs = [specs[i % len(specs)] for i in range(self.envs_per_call)]
+        tasks = self.tasks_from_specs(specs, jax.random.key(self.seed + cycle))
         m = jax.tree.leaves(state.llm_tasks.reward)[0].shape[0]
         return state.replace(llm_tasks=cycle_tasks(tasks, m), cycle=jnp.asarray(cycle, jnp.int32))
 

@@ -155,9 +155,9 @@ class CurriculumRun:
             rs = self.restore(rs)
             lines = log_path.read_text().splitlines(keepends=True) if log_path.is_file() else []
             log_path.write_text("".join(lines[: rs.log_lines]))  # drop lines written after the checkpoint
-        elif (self.out / CHECKPOINT).is_file() or log_path.is_file():
+        elif log_path.is_file() and not resume:
             raise FileExistsError(f"{self.out} already holds a run; pass --resume to continue it")
-        else:
+        else:  # a new run, or a resume of one killed before its first checkpoint
             log_path.write_text("")
             (self.out / "curriculum.json").write_text(json.dumps(self.config.model_dump(mode="json"), indent=1))
         budget, cfg = self.config.budget.chunks, self.config

@@ -16,8 +16,8 @@ def read_log(run_dir: str | Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
-def plot_curriculum(run_dir: str | Path) -> list[Path]:
-    """Write ``curriculum.png`` into the run folder and return its path."""
+def plot_curriculum(run_dir: str | Path, out: str | Path | None = None) -> list[Path]:
+    """Write the curriculum view (default ``RUN/curriculum.png``) and return its path."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -63,7 +63,7 @@ def plot_curriculum(run_dir: str | Path) -> list[Path]:
     for a in fig.axes:
         a.set_xlabel("chunk")
     fig.tight_layout()
-    out = Path(run_dir) / "curriculum.png"
+    out = Path(out) if out is not None else Path(run_dir) / "curriculum.png"
     fig.savefig(out, dpi=110)
     plt.close(fig)
     return [out]

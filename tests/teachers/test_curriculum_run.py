@@ -60,6 +60,10 @@ def test_minigrid_run_logs_every_chunk_and_resume_equals_uninterrupted(tmp_path)
 
     out = run_cli("plot", tmp_path / "full").output
     assert (tmp_path / "full" / "curriculum.png").stat().st_size > 1000 and "curriculum.png" in out
+    # `envgen plot RUN` recognises a curriculum run and draws the same view
+    result = CliRunner().invoke(main, ["plot", str(tmp_path / "full"), "--out", str(tmp_path / "view.png")])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "view.png").stat().st_size > 1000
 
 
 def test_a_second_run_into_the_same_folder_needs_resume(tmp_path):
