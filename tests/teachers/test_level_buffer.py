@@ -16,7 +16,7 @@ jaxued_sampler = pytest.importorskip("jaxued.level_sampler")
 def toy_task(value: float) -> Task:
     """A task whose params and level are one number (enough for the buffer's bookkeeping)."""
     x = jnp.asarray(value, jnp.float32)
-    return Task(params=x, level=x * 2, reward=jnp.zeros((), jnp.float32), obs=x, features=jnp.zeros(1))
+    return Task(params=x, level=x * 2, reward=jnp.zeros((), jnp.float32), obs=x, features=jnp.zeros(1), view=x)
 
 
 def toy_batch(values) -> Task:
