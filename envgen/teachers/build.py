@@ -9,7 +9,7 @@ from typing import Any
 import jax
 
 from envgen.tasks.space import ParamSpace, SpaceError
-from envgen.tasks.task import Task, stack_tasks
+from envgen.tasks.task import Task, index_tasks, stack_tasks
 from envgen.teachers.alp_gmm import ALPGMMConfig, ALPGMMTeacher
 from envgen.teachers.base import Teacher
 from envgen.teachers.config import CurriculumConfig, CurriculumError
@@ -43,11 +43,20 @@ def make_env(family: str) -> Any:
     return TaskEnv(env_class(family)())
 
 
-def tasks_for(env: Any, names: list[str], key: jax.Array, n: int | None = None) -> Task:
-    """Tasks for named configs (cycled to ``n`` when given), one level each, in one batched call."""
+def tasks_for(env: Any, names: list[str], key: jax.Array, n: int | None = None, batch: int | None = None) -> Task:
+    """Tasks for named configs (cycled to ``n`` when given), one level each, in one batched call.
+
+    ``batch``: generate at least that many (cycled) and keep the first ones -- world generation compiles
+    once per batch size, so making every batch the slot count saves a compile per distinct size.
+    """
     specs = [load_task_spec(name, env.family) for name in names]
-    if n is not None:
-        specs = [specs[i % len(specs)] for i in range(n)]
+    count = len(specs) if n is None else n
+    specs = [specs[i % len(specs)] for i in range(max(count, batch or 0))]
+    return index_tasks(specs_to_tasks(env, specs, key), slice(0, count))
+
+
+def specs_to_tasks(env: Any, specs: list[Any], key: jax.Array) -> Task:
+    """Tasks for validated configs: their params and ``reward:`` section, one level each."""
     static = env.env.static_params
     params = stack_tasks([s.compile(static) for s in specs])
     rewards = stack_tasks([s.compile_reward() for s in specs])
@@ -90,7 +99,7 @@ def build_teacher(config: CurriculumConfig, env: Any, targets: Task, space: Para
     if kind == "sequence":
         stages = config.teacher.stages
         names = [t for s in stages for t in s.tasks]
-        tasks = tasks_for(env, names, jax.random.key(config.seed))
+        tasks = tasks_for(env, names, jax.random.key(config.seed), batch=config.student.num_envs)
         stage_of = [i for i, s in enumerate(stages) for _ in s.tasks]
         return SequenceTeacher(env, tasks, stage_of, [s.threshold for s in stages],
                                [s.min_episodes for s in stages],

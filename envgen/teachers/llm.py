@@ -25,7 +25,7 @@ import jax.numpy as jnp
 import numpy as np
 from flax import struct
 
-from envgen.tasks.task import Task, index_tasks, stack_tasks
+from envgen.tasks.task import Task, index_tasks
 from envgen.teachers.base import TaskStats, Teacher, cycle_tasks, fresh_levels
 
 
@@ -168,18 +168,17 @@ class LLMTeacher(Teacher):
         if self.on_configs is not None:
             self.on_configs(cycle, configs)
         specs = [c.spec for c in result.accepted]
-        # always envs_per_call tasks (accepted ones repeated): one compiled level generator for every cycle
-        specs = [specs[i % len(specs)] for i in range(self.envs_per_call)]
-        tasks = self.tasks_from_specs(specs, jax.random.key(self.seed + cycle))
         m = jax.tree.leaves(state.llm_tasks.reward)[0].shape[0]
+        # a batch of the slot count (accepted configs cycled): the level generator the chunks use
+        specs = [specs[i % len(specs)] for i in range(int(state.target_ids.shape[0]) + m)]
+        tasks = self.tasks_from_specs(specs, jax.random.key(self.seed + cycle))
         return state.replace(llm_tasks=cycle_tasks(tasks, m), cycle=jnp.asarray(cycle, jnp.int32))
 
     def tasks_from_specs(self, specs: list[Any], key: jax.Array) -> Task:
         """Tasks for validated configs: their params and ``reward:`` section, one level each."""
-        static = self.env.env.static_params
-        params = stack_tasks([s.compile(static) for s in specs])
-        rewards = stack_tasks([s.compile_reward() for s in specs])
-        return self.env.make_tasks(jax.random.split(key, len(specs)), params, rewards)
+        from envgen.teachers.build import specs_to_tasks
+
+        return specs_to_tasks(self.env, specs, key)
 
     def host_state(self) -> dict[str, Any]:
         """What lives outside the pytree (the previous configs), for checkpoints."""

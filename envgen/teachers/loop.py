@@ -92,7 +92,7 @@ class CurriculumRun:
         n = config.student.num_envs
         self.n = n
         key = jax.random.key(config.seed)
-        self.targets = tasks_for(self.env, config.targets, jax.random.fold_in(key, 1))
+        self.targets = tasks_for(self.env, config.targets, jax.random.fold_in(key, 1), batch=n)
         heldout = config.evaluation.heldout or config.targets
         self.heldout_names = [Path(h).stem if h.endswith((".yaml", ".yml")) else h for h in heldout]
         self.heldout = tasks_for(self.env, heldout, jax.random.fold_in(key, 2), n=n)
