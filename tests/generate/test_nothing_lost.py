@@ -94,10 +94,18 @@ def test_one_hostile_candidate_does_not_end_the_run(scripted, monkeypatch):
             raise RecursionError("maximum recursion depth exceeded")
         return real(family, spec, targets, seeds, seed)
 
+    def explode_in_batch(family, specs, targets, seeds=8, seed=0):
+        if any(spec.name == "hostile" for spec in specs):
+            raise RecursionError("maximum recursion depth exceeded")
+        return real_batch(family, specs, targets, seeds, seed)
+
+    real_batch = pipeline.check_solvable_batch
+
     def passing(sources, family, limits=None, seed=0, configs=None):  # the sandbox is tested elsewhere
         return [ValidationReport(program_hash(s), family, True, "passed", "ok") for s in sources]
 
     monkeypatch.setattr(pipeline, "check_solvable", explode_on_hostile)
+    monkeypatch.setattr(pipeline, "check_solvable_batch", explode_in_batch)
     monkeypatch.setattr(sandbox, "validate_programs", passing)
     hostile = {**GOOD, "config": {**GOOD["config"], "name": "hostile"}}
     crlf = {**GOOD, "reward_code": GOOD["reward_code"].replace("\n", "\r\n")}
