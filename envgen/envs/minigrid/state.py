@@ -3,8 +3,8 @@
 Grid cells are ``uint8[4]``: MiniGrid's (type, colour, state) encoding plus a fourth byte holding a
 box's contents (``type * 8 + colour`` of the object inside, 0 for none) and two flags: ``TARGET_BIT``
 marks the object the mission names and ``MOVING_BIT`` a moving obstacle (see constants). Grids are
-indexed ``[row, col]``; positions are ``(row, col)`` = MiniGrid's ``(y, x)``. Cells outside the active ``height x width``
-area hold walls, so the observation sees walls beyond the grid exactly as MiniGrid does.
+indexed ``[row, col]``; positions are ``(row, col)`` = MiniGrid's ``(y, x)``. Cells outside the active
+``height x width`` area hold walls, so the observation sees walls beyond the grid exactly as MiniGrid does.
 """
 
 from __future__ import annotations

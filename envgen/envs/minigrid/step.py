@@ -61,6 +61,7 @@ def move_one(u: jax.Array, grid: jax.Array, positions: jax.Array, k: jax.Array, 
 
 def move_obstacles(key: jax.Array, grid: jax.Array, agent_pos: jax.Array) -> jax.Array:
     """Dynamic-Obstacles: every moving obstacle steps to a random free neighbouring cell, one at a time."""
+    grid = jnp.asarray(grid)
     positions, valid = moving_positions(grid)
     u = jax.random.uniform(key, (C.MAX_MOVING, AROUND8.shape[0]))
     start = positions
