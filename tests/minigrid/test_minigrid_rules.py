@@ -269,6 +269,8 @@ def test_moving_obstacle_steps_to_a_uniform_free_neighbour(env):
     assert set(counts) == neighbours
     assert all(120 < n < 300 for n in counts.values()), counts      # 1600 / 7 = 229 each
     assert all(g[..., 3][g[..., 0] == C.BALL][0] & C.MOVING_BIT for g in grids[:20])
+    assert (grids[:, 3, 3] == [C.EMPTY, 0, 0, 0]).all(), "the ball's old cell is empty again"
+    assert ((grids[..., 0] == C.EMPTY).sum((1, 2)) == (np.asarray(state.grid)[..., 0] == C.EMPTY).sum()).all()
     boxed = ["##########", "##AbAbAb##", "##AbAbAb##", "##AbAbAb##", "##########"]
     boxed = _moving(make_state(env, boxed, agent=(1, 1)), (2, 2))
     out = np.asarray(move_obstacles(jax.random.key(3), boxed.grid, boxed.agent_pos))

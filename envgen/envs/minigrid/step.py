@@ -59,26 +59,32 @@ def move_one(u: jax.Array, grid: jax.Array, positions: jax.Array, k: jax.Array, 
     return positions.at[k].set(new)
 
 
-def move_obstacles(key: jax.Array, grid: jax.Array, agent_pos: jax.Array) -> jax.Array:
-    """Dynamic-Obstacles: every moving obstacle steps to a random free neighbouring cell, one at a time."""
+def plan_moves(key: jax.Array, grid: jax.Array, agent_pos: jax.Array):
+    """Where each moving obstacle goes this step: ``(start, end, valid)``, obstacles in row-major order,
+    each moving in turn (later ones see earlier moves, as MiniGrid's loop over its obstacle list)."""
     grid = jnp.asarray(grid)
-    positions, valid = moving_positions(grid)
+    start, valid = moving_positions(grid)
     u = jax.random.uniform(key, (C.MAX_MOVING, AROUND8.shape[0]))
-    start = positions
 
     def body(k, positions):
         return jnp.where(valid[k], move_one(u[k], grid, positions, k, agent_pos), positions)
 
-    positions = jax.lax.fori_loop(0, C.MAX_MOVING, body, positions)
+    return start, jax.lax.fori_loop(0, C.MAX_MOVING, body, start), valid
+
+
+def move_obstacles(key: jax.Array, grid: jax.Array, agent_pos: jax.Array) -> jax.Array:
+    """Dynamic-Obstacles: every moving obstacle steps to a random free neighbouring cell, one at a time."""
+    grid = jnp.asarray(grid)
+    start, end, valid = plan_moves(key, grid, agent_pos)
     rows, cols = jnp.meshgrid(jnp.arange(grid.shape[0]), jnp.arange(grid.shape[1]), indexing="ij")
 
     def hits(p):
         return (rows[None] == p[:, 0, None, None]) & (cols[None] == p[:, 1, None, None]) & valid[:, None, None]
 
-    old, new = hits(start), hits(positions)
+    old, new = hits(start), hits(end)
     values = grid[jnp.clip(start[:, 0], 0), jnp.clip(start[:, 1], 0)]                # [K, 4]
     moved_in = jnp.sum(jnp.where(new[..., None], values[:, None, None], 0), axis=0).astype(grid.dtype)
-    grid = jnp.where(jnp.any(old, 0)[..., None], jnp.zeros_like(grid), grid)
+    grid = jnp.where(jnp.any(old, 0)[..., None], jnp.array([C.EMPTY, 0, 0, 0], grid.dtype), grid)
     return jnp.where(jnp.any(new, 0)[..., None], moved_in, grid)
 
 
