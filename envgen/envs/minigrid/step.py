@@ -76,16 +76,16 @@ def move_obstacles(key: jax.Array, grid: jax.Array, agent_pos: jax.Array) -> jax
     """Dynamic-Obstacles: every moving obstacle steps to a random free neighbouring cell, one at a time."""
     grid = jnp.asarray(grid)
     start, end, valid = plan_moves(key, grid, agent_pos)
-    rows, cols = jnp.meshgrid(jnp.arange(grid.shape[0]), jnp.arange(grid.shape[1]), indexing="ij")
-
-    def hits(p):
-        return (rows[None] == p[:, 0, None, None]) & (cols[None] == p[:, 1, None, None]) & valid[:, None, None]
-
-    old, new = hits(start), hits(end)
-    values = grid[jnp.clip(start[:, 0], 0), jnp.clip(start[:, 1], 0)]                # [K, 4]
-    moved_in = jnp.sum(jnp.where(new[..., None], values[:, None, None], 0), axis=0).astype(grid.dtype)
-    grid = jnp.where(jnp.any(old, 0)[..., None], jnp.array([C.EMPTY, 0, 0, 0], grid.dtype), grid)
-    return jnp.where(jnp.any(new, 0)[..., None], moved_in, grid)
+    height, width = grid.shape[:2]
+    flat = grid.reshape(height * width, grid.shape[2])
+    cells = jnp.arange(height * width)
+    # [K, H*W] one-hot rows (flat compares: cheaper under vmap than [K, H, W] masks or batched scatters)
+    old = (cells[None] == (start[:, 0] * width + start[:, 1])[:, None]) & valid[:, None]
+    new = (cells[None] == (end[:, 0] * width + end[:, 1])[:, None]) & valid[:, None]
+    values = flat[jnp.clip(start[:, 0] * width + start[:, 1], 0)]                    # [K, 4]
+    flat = jnp.where(jnp.any(old, 0)[:, None], jnp.array([C.EMPTY, 0, 0, 0], grid.dtype), flat)
+    flat = jnp.where(jnp.any(new, 0)[:, None], values[jnp.argmax(new, 0)], flat)
+    return flat.reshape(grid.shape)
 
 
 def step_rules(state: EnvState, action: jax.Array, params: EnvParams, key: jax.Array | None = None):
