@@ -1,12 +1,11 @@
 """``env, params = envgen.load(DIR)``: a generated folder as one batched, jit/vmap-ready environment.
 
-``params`` is a :class:`GeneratedParams`: the family's EnvParams of every generated config stacked on a
-leading axis (``params.env``) plus each config's reward-program id (``params.reward_id``). ``env`` wraps
-the family's environment with the same gymnax ``reset``/``step`` signature; its ``step`` returns the
-generated dense reward, computed by a :class:`~envgen.rewards.bank.RewardBank` (``lax.switch`` over
-program ids) from views of the state before and after the step, with ``info["dense_reward"]`` and
-``info["task_reward"]`` (the environment's own sparse reward). Use it as
-``jax.jit(jax.vmap(env.step))(keys, states, actions, params)``.
+``env`` is a :class:`~envgen.envs.task_env.TaskEnv` and ``params`` a batch of
+:class:`~envgen.tasks.Task` (one per generated config: its EnvParams, a generated level, and a reward
+whose program id points into the env's immutable :class:`~envgen.rewards.bank.RewardBank`). ``step``
+returns the generated dense reward with ``info["dense_reward"]`` and ``info["task_reward"]`` (the
+environment's own sparse reward). Use it as ``jax.jit(jax.vmap(env.step))(keys, states, actions, params)``;
+``env.refresh(key, params)`` draws new levels for the same configs.
 
 Reward programs are untrusted: each file's sha256 must equal the hash pinned in run.json, whose
 validation report must have passed, and the AST check runs again before anything is compiled.
@@ -16,78 +15,17 @@ from __future__ import annotations
 
 import json
 import os
-from functools import partial
 from pathlib import Path
 from typing import Any, Literal
 
 import jax
 import jax.numpy as jnp
-from flax import struct
 
-RewardMode = Literal["dense", "task", "sum"]
+RewardMode = Literal["dense", "task", "sum"]  # see load()
 
 
 class LoadError(ValueError):
     """The folder is not a usable generated run (missing files, tampered programs, failed run)."""
-
-
-@struct.dataclass
-class GeneratedParams:
-    """Batched params of a generated run: ``env`` (the family's EnvParams) and ``reward_id`` (int32)."""
-
-    env: Any
-    reward_id: jax.Array
-
-
-class GeneratedEnv:
-    """A family environment whose reward is the generated dense reward (gymnax-style API).
-
-    ``reward_mode``: "dense" (default) returns the program's reward; "task" the environment's own;
-    "sum" both added. ``info`` always carries ``dense_reward`` and ``task_reward``.
-    """
-
-    def __init__(self, env: Any, bank: Any, build_view: Any, names: list[str], reward_mode: RewardMode = "dense"):
-        if reward_mode not in ("dense", "task", "sum"):
-            raise ValueError(f"reward_mode must be dense, task or sum, got {reward_mode!r}")
-        self.env = env
-        self.bank = bank
-        self.build_view = build_view
-        self.names = list(names)
-        self.reward_mode = reward_mode
-
-    @property
-    def family(self) -> str:
-        return self.env.family
-
-    @property
-    def num_envs(self) -> int:
-        return len(self.names)
-
-    def action_space(self, params: GeneratedParams | None = None):
-        return self.env.action_space(None if params is None else params.env)
-
-    def observation_space(self, params: GeneratedParams | None = None):
-        return self.env.observation_space(None if params is None else params.env)
-
-    @partial(jax.jit, static_argnames=("self",))
-    def reset(self, key: jax.Array, params: GeneratedParams):
-        """Reset one environment (vmap over ``key`` and ``params`` for the batch)."""
-        return self.env.reset(key, params.env)
-
-    @partial(jax.jit, static_argnames=("self",))
-    def step(self, key: jax.Array, state: Any, action: Any, params: GeneratedParams):
-        """Step one environment; returns ``obs, state, reward, terminated, truncated, info``."""
-        env, p = self.env, params.env
-        key_step, key_reset = jax.random.split(key)
-        obs_st, state_st, task_reward, terminated, info = env.step_env(key_step, state, action, p)
-        # the dense reward sees the transition before any auto-reset
-        dense = self.bank(params.reward_id, self.build_view(state, p), self.build_view(state_st, p),
-                          jnp.asarray(action, jnp.int32))
-        obs, state_out, truncated, info = env.auto_reset(key_reset, obs_st, state_st, terminated, info, p)
-        task_reward = jnp.asarray(task_reward, jnp.float32)
-        reward = {"dense": dense, "task": task_reward, "sum": dense + task_reward}[self.reward_mode]
-        info = {**info, "dense_reward": dense, "task_reward": task_reward}
-        return obs, state_out, reward, terminated, truncated, info
 
 
 def read_run(path: str | os.PathLike) -> dict[str, Any]:
@@ -133,15 +71,21 @@ def load_programs(path: str | os.PathLike, run: dict[str, Any] | None = None) ->
     return family, sources, reports
 
 
-def load(path: str | os.PathLike, reward_mode: RewardMode = "dense", **env_kwargs: Any):
-    """Load a generated folder: ``(env, params)`` with every config batched (see module docstring)."""
-    import importlib
+def load(path: str | os.PathLike, reward_mode: RewardMode = "dense", key: jax.Array | None = None,
+         **env_kwargs: Any):
+    """Load a generated folder: ``(env, tasks)`` with every config batched (see module docstring).
 
+    ``reward_mode``: "dense" (default) is the generated program's reward, "sum" adds the environment's
+    own reward to it, "task" returns the environment's own reward. ``key`` draws the tasks' levels.
+    """
     from envgen.envs.registry import env_class
+    from envgen.envs.task_env import TaskEnv
     from envgen.rewards.bank import RewardBank
     from envgen.rewards.sandbox import program_hash
     from envgen.spec import SpecError, load_spec
 
+    if reward_mode not in ("dense", "task", "sum"):
+        raise ValueError(f"reward_mode must be dense, task or sum, got {reward_mode!r}")
     root = Path(path)
     run = read_run(root)
     envs = run.get("environments") or []
@@ -150,16 +94,19 @@ def load(path: str | os.PathLike, reward_mode: RewardMode = "dense", **env_kwarg
                         "see run.json 'rejected' for why")
     family, sources, reports = load_programs(root, run)
     bank = RewardBank.from_validated(family, sources, reports)
-    env = env_class(family)(**env_kwargs)
-    params, ids = [], []
+    env = TaskEnv(env_class(family)(**env_kwargs), bank, "task" if reward_mode == "task" else "dense",
+                  names=[e["name"] for e in envs])
+    params, rewards = [], []
+    base = env.default_reward()
     for entry, source in zip(envs, sources, strict=True):
         try:
             spec = load_spec(root / entry["config"], family=family)
         except SpecError as err:
             raise LoadError(str(err)) from None
-        params.append(spec.compile(env.static_params))
-        ids.append(bank.index(program_hash(source)))
-    stacked = jax.tree.map(lambda *xs: jnp.stack(xs), *params)
-    view = importlib.import_module(f"envgen.rewards.views.{family}").build_view
-    wrapped = GeneratedEnv(env, bank, view, [e["name"] for e in envs], reward_mode)
-    return wrapped, GeneratedParams(env=stacked, reward_id=jnp.asarray(ids, jnp.int32))
+        params.append(spec.compile(env.env.static_params))
+        rewards.append(base.replace(task_weight=jnp.float32(1.0 if reward_mode == "sum" else 0.0),
+                                    program=jnp.int32(bank.index(program_hash(source)))))
+    stack = lambda xs: jax.tree.map(lambda *leaves: jnp.stack(leaves), *xs)  # noqa: E731
+    key = jax.random.key(0) if key is None else key
+    tasks = env.make_tasks(jax.random.split(key, len(envs)), stack(params), stack(rewards))
+    return env, tasks

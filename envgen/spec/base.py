@@ -13,7 +13,9 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from envgen.spec.reward import RewardSpec
 
 
 class SpecError(ValueError):
@@ -33,9 +35,31 @@ class Spec(BaseModel):
     name: str | None = Field(None, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$", description="short file-safe name")
     purpose: str | None = Field(None, max_length=2000, description="what this environment teaches, in words")
 
+    reward: RewardSpec | None = Field(None, description=(
+        "dense reward as weights over the family's features (task_weight, potential, bonus, gamma); "
+        "unset = the environment's own reward"))
+
+    @model_validator(mode="after")
+    def _check_reward_names(self):
+        if self.reward is not None and self.family_name:
+            from envgen.rewards.features import feature_module
+
+            mod = feature_module(self.family_name)
+            problems = self.reward.problems(mod.FEATURES, mod.EVENTS)
+            if problems:
+                raise ValueError("; ".join(problems))
+        return self
+
     def compile(self, static_params: Any = None) -> Any:
         """Turn the validated config into the family's EnvParams pytree."""
         raise NotImplementedError
+
+    def compile_reward(self, gamma: float | None = None) -> Any:
+        """The config's :class:`~envgen.rewards.terms.RewardTerms` (the environment's own reward if unset)."""
+        spec = self.reward if self.reward is not None else RewardSpec()
+        if gamma is not None:
+            spec = spec.model_copy(update={"gamma": gamma})
+        return spec.compile(self.family_name)
 
     def to_yaml(self) -> str:
         """Serialise to YAML (explicitly set fields plus ``family``), stable key order."""
