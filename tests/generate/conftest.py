@@ -2,24 +2,11 @@
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import json
 
 import pytest
 
 from envgen.llm.base import LLMRequest, LLMResponse, Usage
-
-
-def has_family(family: str) -> bool:
-    """True when every piece the generator needs for ``family`` exists (MiniGrid is being written)."""
-    if family == "crafter":
-        return True
-    if not all(importlib.util.find_spec(m) is not None
-               for m in ("envgen.spec.minigrid", "envgen.rewards.views.minigrid")):
-        return False
-    views = importlib.import_module("envgen.rewards.views.minigrid")
-    return hasattr(views, "StateView") and hasattr(views, "sample_views")
 
 
 class ScriptedProvider:
@@ -50,3 +37,17 @@ def scripted():
 def _no_real_keys(monkeypatch):
     monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _private_verdict_cache(tmp_path_factory):
+    """Validation verdicts of this session go to a fresh folder, never the user's cache."""
+    import os
+
+    old = os.environ.get("ENVGEN_CACHE_DIR")
+    os.environ["ENVGEN_CACHE_DIR"] = str(tmp_path_factory.mktemp("envgen-cache"))
+    yield
+    if old is None:
+        os.environ.pop("ENVGEN_CACHE_DIR", None)
+    else:
+        os.environ["ENVGEN_CACHE_DIR"] = old

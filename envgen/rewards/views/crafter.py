@@ -21,6 +21,7 @@ from envgen.envs.crafter.constants import (
     IRON,
     LAVA,
     PLANT,
+    RIPE_PLANT,
     STONE,
     TABLE,
     TREE,
@@ -68,6 +69,11 @@ StateView = struct.dataclass(type("StateView", (), {
 }))
 
 
+def _is(tiles: jax.Array, mat: int) -> jax.Array:
+    """Tiles of material ``mat``; a plant is a plant whether ripe or not."""
+    return (tiles == mat) | ((tiles == RIPE_PLANT) if mat == PLANT else False)
+
+
 def build_view(state, params=None) -> StateView:
     """The view of one (unbatched) Crafter ``EnvState``; vmap it for batches."""
     f = lambda x: jnp.asarray(x, jnp.float32)
@@ -82,7 +88,7 @@ def build_view(state, params=None) -> StateView:
                   y=f(state.player_pos[1]), sleeping=f(state.sleeping), daylight=f(state.light),
                   time=f(state.time))
     for name, mat in _DIST_MATERIALS.items():
-        values[f"dist_{name}"] = jnp.min(jnp.where(state.map == mat, l1, NO_TARGET))
+        values[f"dist_{name}"] = jnp.min(jnp.where(_is(state.map, mat), l1, NO_TARGET))
     target = state.player_pos + DIRS[state.player_dir]
     facing = tile_at(state.map, target)
     for name, mobs in (("cow", state.cows), ("zombie", state.zombies), ("skeleton", state.skeletons)):
@@ -90,7 +96,7 @@ def build_view(state, params=None) -> StateView:
         values[f"dist_{name}"] = jnp.min(jnp.where(mobs.alive, d, NO_TARGET))
         values[f"facing_{name}"] = f((mobs.alive & jnp.all(mobs.pos == target, axis=-1)).any())
     for name, mat in _FACING.items():
-        values[f"facing_{name}"] = f(facing == mat)
+        values[f"facing_{name}"] = f(_is(facing, mat))
     area = nearby_tiles(state.map, state.player_pos)
     values.update(near_table=f(jnp.any(area == TABLE)), near_furnace=f(jnp.any(area == FURNACE)))
     return StateView(**values)
@@ -105,12 +111,14 @@ def sample_views(key: jax.Array, n: int):
     names = _field_names()
     k_prev, k_delta, k_action, k_mask = jax.random.split(key, 4)
     hi = jnp.asarray([_upper(name) for name in names], jnp.float32)
-    binary = jnp.asarray([_upper(name) == 1.0 for name in names])
+    binary = jnp.asarray([_upper(name) == 1.0 and name not in _CONTINUOUS for name in names])
     u = jax.random.uniform(k_prev, (n, len(names)))
+    continuous = jnp.asarray([name in _CONTINUOUS for name in names])
     prev = jnp.where(binary, (u > 0.5).astype(jnp.float32), jnp.floor(u * (hi + 1.0)).clip(0, hi))
+    prev = jnp.where(continuous, u * hi, prev)
     delta = jax.random.randint(k_delta, (n, len(names)), -1, 2).astype(jnp.float32)
     change = jax.random.bernoulli(k_mask, 0.3, (n, len(names)))
-    state = jnp.where(change, jnp.clip(prev + delta, 0.0, hi), prev)
+    state = jnp.where(change, jnp.clip(prev + jnp.where(continuous, 0.05 * delta, delta), 0.0, hi), prev)
     state = jnp.where(binary, jnp.maximum(state, prev * (prev > 0)), state)  # unlocks never revert
 
     def to_view(arr):
@@ -119,9 +127,13 @@ def sample_views(key: jax.Array, n: int):
     return to_view(prev), to_view(state), jax.random.randint(k_action, (n,), 0, 17)
 
 
+_CONTINUOUS = ("daylight",)  # real values, not counts: sampled uniformly, not on integers
+MAX_TIME = 100_000.0  # the largest max_steps a config may set
+
+
 def _upper(name: str) -> float:
     if name in ACHIEVEMENTS or name.startswith(("facing_", "near_")) or name == "sleeping":
         return 1.0
     if name.startswith("dist_"):
         return NO_TARGET
-    return {"achievement_count": 22.0, "x": 63.0, "y": 63.0, "daylight": 1.0, "time": 10000.0}.get(name, 9.0)
+    return {"achievement_count": 22.0, "x": 63.0, "y": 63.0, "daylight": 1.0, "time": MAX_TIME}.get(name, 9.0)
