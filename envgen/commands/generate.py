@@ -50,15 +50,17 @@ def _enable_compile_cache() -> None:
 def command(goal, family, n, provider, model, base_url, seed, max_repairs, replay, replay_only, max_cost,
             thinking_budget, allow_fallback, no_preview, overwrite, out):
     """Turn GOAL (plain text) into N validated, solvable environments with dense reward programs."""
-    from pathlib import Path
-
     from envgen.llm import Budget, ProviderError, default_provider_name, get_provider
 
     err = console(stderr=True)
     if replay_only and not replay:
         abort("--replay-only needs --replay DIR")
-    if Path(out).exists() and not overwrite and (not Path(out).is_dir() or any(Path(out).iterdir())):
-        abort(f"{out} already exists; choose another --out or pass --overwrite")
+    from envgen.generate.writer import OutputExistsError, check_output
+
+    try:
+        check_output(out, overwrite)  # before any work: refuse early rather than after minutes of generation
+    except OutputExistsError as e:
+        abort(str(e))
     name = provider or default_provider_name()
     extra = {}
     if name == "offline":
@@ -71,7 +73,7 @@ def command(goal, family, n, provider, model, base_url, seed, max_repairs, repla
         abort(str(e))
     _enable_compile_cache()
     from envgen.generate.pipeline import generate
-    from envgen.generate.writer import OutputExistsError, write_run
+    from envgen.generate.writer import write_run
 
     with err.status(f"generating {n} {family} environment(s) with {name}") as status:
         result = generate(goal, family, n, prov, seed=seed, max_repairs=max_repairs, preview=not no_preview,
@@ -100,21 +102,31 @@ def _check_goal_offline(goal: str, family: str, seed: int, allow_fallback: bool,
 
 
 def report(result, path, out) -> None:
-    """Print the outcome: accepted files, why each rejection failed, provider use and timings."""
+    """Print the outcome: accepted files, why each rejection failed, provider use and timings.
+
+    Names, problems and errors come from a model: they are printed escaped (no markup, no control codes).
+    """
+    from rich.markup import escape
+
+    from envgen.printable import printable
+
+    def safe(text) -> str:
+        return escape(printable(text))
     n = result.n
     out.print(f"[bold]{result.status}[/]: {len(result.accepted)}/{n} environments accepted after "
               f"{result.repairs} repair round(s), {len(result.rejected)} rejected; wrote {path}", highlight=False)
     for c in result.accepted:
-        out.print(f"  {c.name}: {path / 'envs' / (c.name + '.yaml')}", highlight=False)
+        out.print(f"  {safe(c.name)}: {safe(path / 'envs' / (c.name + '.yaml'))}", highlight=False)
     last = result.rounds[-1]["failures"] if result.rounds else []
     for f in last:
         problem = f["problems"][0] if f["problems"] else "(no detail)"
         more = f" (+{len(f['problems']) - 1} more in run.json)" if len(f["problems"]) > 1 else ""
-        out.print(f"  [red]rejected[/] {f['name']} at the {f['stage']} check: {problem}{more}", highlight=False)
+        out.print(f"  [red]rejected[/] {safe(f['name'])} at the {safe(f['stage'])} check: {safe(problem)}{more}",
+                  highlight=False)
     usage = result.usage()
     cost = f"${usage['cost_usd']:.4f}" + (" (+ unpriced calls)" if usage["unpriced_calls"] else "")
     out.print(f"  provider {result.provider} ({result.model}): {usage['calls']} call(s), "
               f"{usage['input_tokens']} in / {usage['output_tokens']} out tokens, {cost}", highlight=False)
     out.print("  time: " + ", ".join(f"{k} {v:.1f}s" for k, v in sorted(result.timings.items())), highlight=False)
     if result.error:
-        out.print(f"[red]error[/]: {result.error}", highlight=False)
+        out.print(f"[red]error[/]: {safe(result.error)}", highlight=False)

@@ -39,6 +39,7 @@ class TaskState:
     params: Any
     reward: RewardTerms
     phi: jax.Array  # potential of the current state under ``reward``
+    view: Any  # the reward-program view of the current state (updated only when the env has programs)
     returns: jax.Array  # dense return of this episode so far (float32)
     task_returns: jax.Array  # the environment's own return of this episode so far (float32)
 
@@ -60,11 +61,9 @@ class TaskEnv:
         self.reward_mode = reward_mode
         self.names = list(names) if names is not None else None
         self._features = feature_module(env.family)
-        self._view = None
-        if self.bank is not None:
-            import importlib
+        import importlib
 
-            self._view = importlib.import_module(f"envgen.rewards.views.{env.family}").build_view
+        self._view = importlib.import_module(f"envgen.rewards.views.{env.family}").build_view
 
     # jit treats ``self`` as static: equal settings (env, bank programs, mode) share compiled code, and a
     # different bank is a different key, so a program can never be missing from a traced switch.
@@ -115,7 +114,7 @@ class TaskEnv:
     def _finish(self, level: Any, params: Any, reward: RewardTerms) -> Task:
         state = self.env.reset_to_level(jax.random.key(0), level, params)
         return Task(params=params, level=level, reward=reward, obs=self.env.get_obs(state, params),
-                    features=self._features.features(state, params))
+                    features=self._features.features(state, params), view=self._view(state, params))
 
     @partial(jax.jit, static_argnames=("self",))
     def make_task(self, key: jax.Array, params: Any, reward: RewardTerms | None = None) -> Task:
@@ -148,7 +147,14 @@ class TaskEnv:
         state = self.env.reset_to_level(key, task.level, task.params)
         zero = jnp.zeros((), jnp.float32)
         return task.obs, TaskState(env=state, params=task.params, reward=task.reward,
-                                   phi=potential(task.reward, task.features), returns=zero, task_returns=zero)
+                                   phi=potential(task.reward, task.features), view=task.view, returns=zero,
+                                   task_returns=zero)
+
+    def with_env_state(self, state: TaskState, env_state: Any) -> TaskState:
+        """``state`` with its family state replaced (scripted tests, level edits), cached terms recomputed."""
+        features = self._features.features(env_state, state.params)
+        return state.replace(env=env_state, phi=potential(state.reward, features),
+                             view=self._view(env_state, state.params))
 
     @partial(jax.jit, static_argnames=("self",))
     def step(self, key: jax.Array, state: TaskState, action: Any, task: Task):
@@ -167,9 +173,10 @@ class TaskEnv:
         info = {**info, "terminated": terminated}
         phi_next = potential(terms, self._features.features(env_st, params))
         events = self._features.events(state.env, env_st, info, params)
-        program = None
-        if self.bank is not None:
-            program = self.bank(terms.program, self._view(state.env, params), self._view(env_st, params), action)
+        program, view_next = None, state.view
+        if self.bank is not None:  # one view per step: the previous state's view is carried in the state
+            view_next = self._view(env_st, params)
+            program = self.bank(terms.program, state.view, view_next, action)
         dense, shaping, sanitised = dense_reward(terms, task_reward, state.phi, phi_next, events, terminated, program)
         # what the task pays for its own progress (the sparse reward and event bonuses), so the rest of
         # the dense reward (shaping, programs) can be audited for farming
@@ -187,6 +194,7 @@ class TaskEnv:
         zero = jnp.zeros((), jnp.float32)
         state_out = TaskState(env=env_out, params=pick(task.params, params), reward=pick(task.reward, terms),
                               phi=jnp.where(done, potential(task.reward, task.features), phi_next),
+                              view=pick(task.view, view_next),
                               returns=jnp.where(done, zero, returns), task_returns=jnp.where(done, zero, task_returns))
         info = {**info, "task_reward": task_reward, "dense_reward": dense, "shaping": shaping, "earned": earned,
                 "reward_sanitised": sanitised, "episode_return": jnp.where(done, returns, zero),

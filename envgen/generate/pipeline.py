@@ -292,67 +292,55 @@ def _split(parsed: dict[str, Any], round_: int, needed: int) -> tuple[list[Candi
 
 
 def _check_all(cands: list[Candidate], family: str, seed: int, seeds: int, timer: _Timer, say: Event) -> None:
-    from envgen.rewards.sandbox import SandboxError, check_source, load_family, validate_programs
-    from envgen.spec import SpecError, spec_from_dict
+    from envgen.rewards.sandbox import load_family, validate_programs
 
     fam = load_family(family)
     t = time.perf_counter()
     for c in cands:
         if c.stage != "pending":
             continue
-        raw = c.raw
-        extra = sorted(set(raw) - {"config", "reward_code", "targets"})
-        if extra:
-            c.fail("answer", [f"unknown keys {extra}; each environment has config, reward_code"
-                              + (", targets" if family == "crafter" else "")])
         try:
-            c.spec = spec_from_dict(raw.get("config"), source=f"{c.name} config", family=family)
-        except SpecError as err:
-            c.fail("config", [f"config.{p}" if not p.startswith("expected") else p for p in err.problems])
-        if family == "crafter":
-            c.targets = _targets(c, raw.get("targets"))
-        code = raw.get("reward_code")
-        if not isinstance(code, str) or not code.strip():
-            c.fail("reward", ["reward_code: required, the source of `def reward(prev, state, action):`"])
-        else:
-            c.reward_code = code if code.endswith("\n") else code + "\n"
-            try:
-                check_source(c.reward_code, fam.spec)
-            except SandboxError as err:
-                c.fail("reward", [f"reward_code {p}" for p in err.problems])
+            _check_answer(c, family, fam)
+        except Exception as err:  # one hostile candidate must not end the run and lose the good ones
+            c.fail("config", [f"this environment could not be checked: {_error_text(err)}"])
     timer.add("spec_ast", t)
-    # The sandbox child (its own JAX start-up and compiles) runs while this process checks solvability.
+    # The sandbox child (its own process: rollouts of each config) runs while this process checks
+    # solvability; programs of candidates that then fail solvability were validated for nothing, cheaply.
     todo = [c for c in cands if c.stage == "pending"]
-    sandbox: dict[str, Any] = {}
-
-    def validate() -> None:
-        t = time.perf_counter()
-        try:
-            sandbox["reports"] = _validate_cached([c.reward_code for c in todo], family, seed, validate_programs)
-        except BaseException as err:  # re-raised in the calling thread
-            sandbox["error"] = err
-        sandbox["seconds"] = time.perf_counter() - t
-
-    worker = threading.Thread(target=validate, daemon=True) if todo else None
-    if worker is not None:
-        say(f"sandbox: validating {len(todo)} reward program(s) in a child process")
-        worker.start()
+    sandbox = None
+    if todo:
+        say(f"sandbox: validating {len(todo)} reward program(s) on rollouts of their configs in a child process")
+        sandbox = _Background(validate_programs, [c.reward_code for c in todo], family, seed=seed,
+                              configs=[c.spec.to_yaml() for c in todo])
     t = time.perf_counter()
     check = [c for c in cands if c.spec is not None and c.stage in ("pending", "reward")]
     if check:
         say(f"solvability: checking {len(check)} config(s)")
-        reports, levels = check_solvable_batch(family, [c.spec for c in check], [c.targets for c in check], seeds)
+        try:
+            reports, levels = check_solvable_batch(family, [c.spec for c in check], [c.targets for c in check],
+                                                   seeds)
+        except Exception as err:
+            failed = {"ok": False, "diagnosis": f"the solvability check failed: {_error_text(err)}"}
+            reports, levels = [failed] * len(check), [None] * len(check)
         for c, rep, level in zip(check, reports, levels, strict=True):
             c.solvability, c.level = rep, level
             if not rep["ok"]:
                 c.fail("solvability", [rep["diagnosis"]])
     timer.add("solvability", t)
-    if worker is not None:
-        worker.join()
-        if "error" in sandbox:
-            raise sandbox["error"]
-        timer.t["sandbox"] = timer.t.get("sandbox", 0.0) + sandbox["seconds"]
-        for c, rep in zip(todo, sandbox["reports"], strict=True):
+    if sandbox is not None:
+        t = time.perf_counter()
+        try:
+            reports = sandbox.result()
+        except Exception as err:
+            reports = [None] * len(todo)
+            why = f"validation could not run: {_error_text(err)}"
+        timer.add("sandbox", t)  # the wait beyond solvability
+        for c, rep in zip(todo, reports, strict=True):
+            if c.stage != "pending":
+                continue
+            if rep is None:
+                c.fail("reward", [why])
+                continue
             c.validation = rep.to_dict()
             if not rep.ok:
                 c.fail("reward", [f"reward_code failed at stage {rep.stage!r}: {rep.message}"])
@@ -361,23 +349,62 @@ def _check_all(cands: list[Candidate], family: str, seed: int, seeds: int, timer
             c.stage = "passed"
 
 
-# (program hash, family, seed) -> report. Validation is deterministic for a given program, family and
-# seed, so a process that sees the same program twice (a re-run, a repair that kept it) spawns no child.
-_REPORTS: dict[tuple[str, str, int], Any] = {}
+class _Background:
+    """A call on a daemon thread: it never keeps the process alive (Ctrl-C ends envgen at once, and the
+    validation child, bound to its parent, goes with it)."""
+
+    def __init__(self, fn: Callable, *args: Any, **kwargs: Any):
+        self._out: dict[str, Any] = {}
+        self._thread = threading.Thread(target=self._run, args=(fn, args, kwargs), daemon=True)
+        self._thread.start()
+
+    def _run(self, fn: Callable, args: tuple, kwargs: dict) -> None:
+        try:
+            self._out["value"] = fn(*args, **kwargs)
+        except BaseException as err:  # handed to the caller of result()
+            self._out["error"] = err
+
+    def result(self) -> Any:
+        """Wait for the call; return its value or raise its exception."""
+        self._thread.join()
+        if "error" in self._out:
+            raise self._out["error"]
+        return self._out["value"]
 
 
-def _validate_cached(sources: list[str], family: str, seed: int, validate: Callable) -> list[Any]:
-    from envgen.rewards.sandbox import program_hash
+def _check_answer(c: Candidate, family: str, fam: Any) -> None:
+    """Config, targets and the reward program's AST check of one candidate (nothing runs)."""
+    from envgen.rewards.sandbox import SandboxError, check_source
+    from envgen.spec import SpecError, spec_from_dict
 
-    hashes = [program_hash(s) for s in sources]
-    fresh: dict[str, Any] = {}
-    missing = [s for s, h in zip(sources, hashes, strict=True) if (h, family, seed) not in _REPORTS]
-    if missing:
-        for s, rep in zip(missing, validate(missing, family, seed=seed), strict=True):
-            fresh[program_hash(s)] = rep
-            if rep.stage != "sandbox":  # a crashed or killed child is no verdict on the program
-                _REPORTS[(program_hash(s), family, seed)] = rep
-    return [fresh.get(h) or _REPORTS[(h, family, seed)] for h in hashes]
+    raw = c.raw
+    extra = sorted(set(raw) - {"config", "reward_code", "targets"})
+    if extra:
+        c.fail("answer", [f"unknown keys {extra}; each environment has config, reward_code"
+                          + (", targets" if family == "crafter" else "")])
+    try:
+        c.spec = spec_from_dict(raw.get("config"), source=f"{c.name} config", family=family)
+    except SpecError as err:
+        c.fail("config", [f"config.{p}" if not p.startswith("expected") else p for p in err.problems])
+    if family == "crafter":
+        c.targets = _targets(c, raw.get("targets"))
+    code = raw.get("reward_code")
+    if not isinstance(code, str) or not code.strip():
+        c.fail("reward", ["reward_code: required, the source of `def reward(prev, state, action):`"])
+        return
+    # One line ending, so the bytes written are the bytes validated and the bytes read back.
+    code = code.replace("\r\n", "\n").replace("\r", "\n")
+    c.reward_code = code if code.endswith("\n") else code + "\n"
+    try:
+        check_source(c.reward_code, fam.spec)
+    except SandboxError as err:
+        c.fail("reward", [f"reward_code {p}" for p in err.problems])
+
+
+def _error_text(err: BaseException) -> str:
+    from envgen.printable import printable
+
+    return f"{type(err).__name__}: {printable(str(err) or 'no message')[:200]}"
 
 
 def _targets(c: Candidate, targets: Any) -> list[str]:

@@ -16,8 +16,9 @@ class Task:
     """Everything an env slot needs to run episodes of one task; fixed shape within a family.
 
     ``params`` are the family's EnvParams, ``level`` the generated start level, ``reward`` the
-    :class:`~envgen.rewards.terms.RewardTerms`. ``obs`` and ``features`` are the start state's
-    observation and reward features, stored with the level so an auto-reset computes neither.
+    :class:`~envgen.rewards.terms.RewardTerms`. ``obs``, ``features`` and ``view`` are the start state's
+    observation, reward features and reward-program view, stored with the level so an auto-reset
+    computes none of them.
     A batch of tasks is the same pytree with a leading axis.
     """
 
@@ -26,6 +27,7 @@ class Task:
     reward: RewardTerms
     obs: Any
     features: jax.Array
+    view: Any
 
 
 def stack_tasks(tasks: list[Task]) -> Task:

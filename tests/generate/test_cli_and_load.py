@@ -94,7 +94,7 @@ def test_load_batches_every_config_and_steps_under_jit_vmap(loaded):
 
 
 def test_dense_reward_rises_along_a_scripted_crafter_path(loaded):
-    family, _out, _env, params, step, reset = loaded
+    family, _out, env, params, step, reset = loaded
     if family != "crafter":
         pytest.skip("crafter path")
     keys = jax.random.split(jax.random.key(1), 4)
@@ -110,7 +110,7 @@ def test_dense_reward_rises_along_a_scripted_crafter_path(loaded):
     inner = inner.replace(map=jnp.asarray(m), zombies=inner.zombies.replace(alive=no),
                           cows=inner.cows.replace(alive=jnp.zeros_like(inner.cows.alive)),
                           skeletons=inner.skeletons.replace(alive=jnp.zeros_like(inner.skeletons.alive)))
-    state = state.replace(env=inner)
+    state = jax.vmap(env.with_env_state)(state, inner)
     path = ["move_right", "do", "do", "do", "move_down", "place_table", "make_wood_pickaxe"]
     rewards = []
     for t, name in enumerate(path):

@@ -6,7 +6,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
-from conftest import MIXED
+from tasklib import MIXED
 
 import envgen
 from envgen.envs.task_env import TaskEnv
