@@ -76,7 +76,8 @@ def test_window_observation_matches_minigrid_gen_obs(env):
     grids[np.arange(n), pos[:, 0], pos[:, 1]] = (C.EMPTY, 0, 0, 0)
 
     level = Level(grid=jnp.asarray(grids), agent_pos=jnp.asarray(pos), agent_dir=jnp.asarray(dirs),
-                  mission=jnp.zeros((n, C.MISSION_LEN), jnp.int32))
+                  mission=jnp.zeros((n, C.MISSION_LEN), jnp.int32), target_pos=jnp.zeros((n, 2), jnp.int32),
+                  other_pos=jnp.zeros((n, 2), jnp.int32))
     params = jax.tree.map(lambda x: jnp.broadcast_to(x, (n, *jnp.shape(x))), env.default_params)
     params = params.replace(see_through_walls=jnp.asarray(stw))
 
