@@ -109,6 +109,8 @@ class PPO:
                                     * config.num_minibatches) if config.anneal_lr else config.lr)
         self.tx = optax.chain(optax.clip_by_global_norm(config.max_grad_norm), optax.adam(lr, eps=1e-5))
         self._refresh = level_refresher(env)
+        # an env may step its whole batch itself (e.g. a reset wrapper that shares fresh worlds between slots)
+        self._batch_step = getattr(env, "batch_step", None) or jax.vmap(env.step)
         self.traces = 0
         # seeds are vmapped over everything; the compiled function is cached on the instance
         self.init_seeds = jax.jit(jax.vmap(self.init))
@@ -173,8 +175,7 @@ class PPO:
         action = jax.random.categorical(k_act, logits)
         logp = jnp.take_along_axis(jax.nn.log_softmax(logits), action[:, None], axis=-1)[:, 0]
         keys = jax.random.split(k_env, self.config.num_envs)
-        obs, env_state, reward, terminated, truncated, info = jax.vmap(self.env.step)(
-            keys, runner.env_state, action, tasks)
+        obs, env_state, reward, terminated, truncated, info = self._batch_step(keys, runner.env_state, action, tasks)
         reward = reward.astype(jnp.float32)
         # V of where the step led before any auto-reset: the truncation bootstrap (XLA drops the actor head)
         _, _, next_value = self._policy(params, hidden, info["final_observation"],
