@@ -46,6 +46,19 @@ def main() -> None:
     JAX batch, and teach an agent with an adaptive curriculum."""
 
 
+def console(stderr: bool = False):
+    """A rich console that does not wrap at 80 columns when the output is a file or a pipe (paths stay whole)."""
+    import sys
+
+    from rich.console import Console
+
+    stream = sys.stderr if stderr else sys.stdout
+    if stream.isatty():
+        return Console(stderr=stderr)
+    # off a terminal rich assumes 80 columns; tables get room and text lines are never broken
+    return Console(stderr=stderr, soft_wrap=True, width=200)
+
+
 def abort(message: str, code: int = 1) -> None:
     """Print a user-facing error (no traceback) and exit non-zero."""
     click.echo(f"error: {message}", err=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from envgen.cli import abort
+from envgen.cli import abort, console
 
 
 def _enable_compile_cache() -> None:
@@ -39,51 +39,94 @@ def _enable_compile_cache() -> None:
               help="record/replay cache folder: answers are read from it, and recorded on a miss")
 @click.option("--replay-only", is_flag=True, help="with --replay: fail instead of calling the provider on a miss")
 @click.option("--max-cost", type=click.FloatRange(0.0), default=None, help="spend cap in USD for this run")
+@click.option("--thinking-budget", type=click.IntRange(1024, 64000), default=None,
+              help="anthropic: extended thinking with this many tokens while designing rewards")
+@click.option("--allow-fallback", is_flag=True,
+              help="offline: when the goal names nothing the family has, build its starter environments "
+                   "instead of failing")
 @click.option("--no-preview", is_flag=True, help="skip the start-state PNGs")
 @click.option("--overwrite", is_flag=True, help="replace an existing --out folder")
 @click.option("--out", "out", type=click.Path(file_okay=False), required=True, help="output folder")
 def command(goal, family, n, provider, model, base_url, seed, max_repairs, replay, replay_only, max_cost,
-            no_preview, overwrite, out):
+            thinking_budget, allow_fallback, no_preview, overwrite, out):
     """Turn GOAL (plain text) into N validated, solvable environments with dense reward programs."""
-    from pathlib import Path
-
-    from rich.console import Console
-
     from envgen.llm import Budget, ProviderError, default_provider_name, get_provider
 
-    console = Console(stderr=True)
+    err = console(stderr=True)
     if replay_only and not replay:
         abort("--replay-only needs --replay DIR")
-    if Path(out).exists() and not overwrite and (not Path(out).is_dir() or any(Path(out).iterdir())):
-        abort(f"{out} already exists; choose another --out or pass --overwrite")
+    from envgen.generate.writer import OutputExistsError, check_output
+
+    try:
+        check_output(out, overwrite)  # before any work: refuse early rather than after minutes of generation
+    except OutputExistsError as e:
+        abort(str(e))
     name = provider or default_provider_name()
+    extra = {}
+    if name == "offline":
+        _check_goal_offline(goal, family, seed, allow_fallback, err)
+        extra["allow_fallback"] = allow_fallback
     try:
         prov = get_provider(name, model=model, base_url=base_url, budget=Budget(max_cost),
-                            replay_dir=replay, replay_mode="replay" if replay_only else "auto")
-    except ProviderError as err:
-        abort(str(err))
+                            replay_dir=replay, replay_mode="replay" if replay_only else "auto", **extra)
+    except ProviderError as e:
+        abort(str(e))
     _enable_compile_cache()
     from envgen.generate.pipeline import generate
-    from envgen.generate.writer import OutputExistsError, write_run
+    from envgen.generate.writer import write_run
 
-    with console.status(f"generating {n} {family} environment(s) with {name}") as status:
+    with err.status(f"generating {n} {family} environment(s) with {name}") as status:
         result = generate(goal, family, n, prov, seed=seed, max_repairs=max_repairs, preview=not no_preview,
-                          on_event=lambda msg: status.update(msg), model=model)
+                          on_event=lambda msg: status.update(msg), model=model, thinking_budget=thinking_budget)
     try:
         path = write_run(result, out, overwrite=overwrite)
-    except OutputExistsError as err:
-        abort(str(err))
-    t = result.timings
-    console.print(f"[bold]{result.status}[/]: {len(result.accepted)}/{n} environments accepted after "
-                  f"{result.repairs} repair round(s), {len(result.rejected)} rejected; wrote {path}")
-    for c in result.accepted:
-        console.print(f"  {c.name}: {path / 'envs' / (c.name + '.yaml')}")
-    usage = result.usage()
-    cost = f"${usage['cost_usd']:.4f}" + (" (+ unpriced calls)" if usage["unpriced_calls"] else "")
-    console.print(f"  provider {result.provider} ({result.model}): {usage['calls']} call(s), "
-                  f"{usage['input_tokens']} in / {usage['output_tokens']} out tokens, {cost}")
-    console.print("  time: " + ", ".join(f"{k} {v:.1f}s" for k, v in sorted(t.items())))
-    if result.error:
-        console.print(f"[red]error[/]: {result.error}")
+    except OutputExistsError as e:
+        abort(str(e))
+    report(result, path, err)
     if result.status != "ok":
         raise SystemExit(1)
+
+
+def _check_goal_offline(goal: str, family: str, seed: int, allow_fallback: bool, out) -> None:
+    """Say what the offline rules read in the goal; stop (exit 2) when they read nothing, unless allowed."""
+    from envgen.generate.ontology import not_understood_message, read_goal
+
+    reading = read_goal(goal, family, seed)
+    if not reading.ok and not allow_fallback:
+        abort(not_understood_message(reading), code=2)
+    if reading.ok:
+        out.print(f"goal: {reading.summary()}", highlight=False)
+    else:
+        out.print(f"[yellow]goal not understood[/] ({' '.join(reading.ignored) or 'no words'}); "
+                  "--allow-fallback: building the family's starter environments", highlight=False)
+
+
+def report(result, path, out) -> None:
+    """Print the outcome: accepted files, why each rejection failed, provider use and timings.
+
+    Names, problems and errors come from a model: they are printed escaped (no markup, no control codes).
+    """
+    from rich.markup import escape
+
+    from envgen.printable import printable
+
+    def safe(text) -> str:
+        return escape(printable(text))
+    n = result.n
+    out.print(f"[bold]{result.status}[/]: {len(result.accepted)}/{n} environments accepted after "
+              f"{result.repairs} repair round(s), {len(result.rejected)} rejected; wrote {path}", highlight=False)
+    for c in result.accepted:
+        out.print(f"  {safe(c.name)}: {safe(path / 'envs' / (c.name + '.yaml'))}", highlight=False)
+    last = result.rounds[-1]["failures"] if result.rounds else []
+    for f in last:
+        problem = f["problems"][0] if f["problems"] else "(no detail)"
+        more = f" (+{len(f['problems']) - 1} more in run.json)" if len(f["problems"]) > 1 else ""
+        out.print(f"  [red]rejected[/] {safe(f['name'])} at the {safe(f['stage'])} check: {safe(problem)}{more}",
+                  highlight=False)
+    usage = result.usage()
+    cost = f"${usage['cost_usd']:.4f}" + (" (+ unpriced calls)" if usage["unpriced_calls"] else "")
+    out.print(f"  provider {result.provider} ({result.model}): {usage['calls']} call(s), "
+              f"{usage['input_tokens']} in / {usage['output_tokens']} out tokens, {cost}", highlight=False)
+    out.print("  time: " + ", ".join(f"{k} {v:.1f}s" for k, v in sorted(result.timings.items())), highlight=False)
+    if result.error:
+        out.print(f"[red]error[/]: {safe(result.error)}", highlight=False)

@@ -70,6 +70,14 @@ class Environment(gymnax_env.Environment, Generic[TState, TParams, TLevel]):
         """Build the start state of an episode from a stored level (cheap)."""
         raise NotImplementedError
 
+    def generate_levels(self, keys: jax.Array, params: TParams) -> TLevel:
+        """Levels for a batch of configs (leading axis on ``keys`` and ``params``) in one call.
+
+        Families whose generation branches on a config value override this to run only the branches a
+        batch uses (under ``vmap`` a ``lax.switch`` computes every branch for every level).
+        """
+        return jax.vmap(self.generate_level)(keys, params)
+
     # -- public API ------------------------------------------------------------------------------
     def reset_env(self, key: jax.Array, params: TParams) -> tuple[Any, TState]:
         """Generate a fresh level and start an episode on it."""
@@ -101,15 +109,19 @@ class Environment(gymnax_env.Environment, Generic[TState, TParams, TLevel]):
         return obs, state_out, reward, terminated, truncated, info
 
     def auto_reset(self, key: jax.Array, obs_st: Any, state_st: TState, terminated: jax.Array, info: dict,
-                   params: TParams):
+                   params: TParams, reset: tuple[Any, TState] | None = None):
         """Truncation and the branch-free reset after ``step_env``: returns obs, state, truncated, info.
 
-        Wrappers that need the pre-reset transition (e.g. a generated reward reading the final state)
-        call ``step_env`` themselves and then this, so the reset rule lives in one place.
+        Wrappers that need the pre-reset transition (e.g. a task env scoring the final state) call
+        ``step_env`` themselves and then this, so the reset rule lives in one place. ``reset`` is an
+        ``(obs, state)`` pair to start the next episode from; a task env passes the next task's stored
+        start, so no observation is computed for the reset branch.
         """
         truncated = jnp.logical_and(self.is_truncated(state_st, params), jnp.logical_not(terminated))
         done = jnp.logical_or(terminated, truncated)
-        if self.reset_mode == "fresh":
+        if reset is not None:
+            obs_re, state_re = reset
+        elif self.reset_mode == "fresh":
             obs_re, state_re = self.reset_env(key, params)
         else:
             state_re = self.reset_to_level(key, state_st.level, params)

@@ -53,6 +53,31 @@ def resolve_spec_path(name: str) -> Path | None:
     return None
 
 
+class UnknownEnvironmentError(KeyError):
+    """``make`` got a name that is no family, preset or config file (a KeyError, printed without quotes)."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+def unknown_env_message(name: str) -> str:
+    """Why ``name`` is not an environment: a missing file, a wrong case, or the closest known names."""
+    import difflib
+
+    path = Path(name)
+    if path.suffix in (".yaml", ".yml"):
+        where = "is a folder" if path.is_dir() else "does not exist"
+        return f"config file {name} {where} (looked in {path.resolve().parent})"
+    known = registered_envs()
+    by_lower = {k.lower(): k for k in known}
+    if name.lower() in by_lower:
+        return f"unknown environment {name!r}; names are case-sensitive: did you mean {by_lower[name.lower()]!r}?"
+    close = difflib.get_close_matches(name.lower(), list(by_lower), n=3, cutoff=0.6)
+    hint = f"did you mean {' or '.join(repr(by_lower[c]) for c in close)}? " if close else ""
+    return (f"unknown environment {name!r}; {hint}families: {', '.join(FAMILIES)}; presets: `envgen list` "
+            f"({len(known) - len(FAMILIES)} of them, e.g. minigrid/DoorKey-8x8); or the path of a config .yaml file")
+
+
 def make(name: str, **env_kwargs: Any):
     """Return ``(env, params)`` for a family name, a preset name or a config file path."""
     if name in FAMILIES:
@@ -60,8 +85,7 @@ def make(name: str, **env_kwargs: Any):
         return env, env.default_params
     spec_path = resolve_spec_path(name)
     if spec_path is None:
-        raise KeyError(f"unknown environment {name!r}; expected one of {', '.join(registered_envs())} "
-                       "or the path of a config .yaml file")
+        raise UnknownEnvironmentError(unknown_env_message(name))
     from envgen.spec import load_spec
 
     spec = load_spec(spec_path)

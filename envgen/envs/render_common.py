@@ -36,10 +36,10 @@ def save_png(image: np.ndarray, path: str | os.PathLike) -> Path:
     return write_bytes_atomic(path, buf.getvalue())
 
 
-def render_frame(env, state, params) -> np.ndarray:
-    """Full map (left) and the agent's view (right), each scaled to a comparable height."""
+def render_frame(env, state, params, view: np.ndarray | None = None) -> np.ndarray:
+    """Full map (left) and the agent's view (right, ``env.render_view`` unless given), scaled alike."""
     full = np.asarray(env.render_map(state, params))
-    view = np.asarray(env.render_view(state, params))
+    view = np.asarray(env.render_view(state, params) if view is None else view)
     factor = max(1, round(full.shape[0] / max(view.shape[0], 1)))
     return side_by_side(full, upscale(view, factor))
 

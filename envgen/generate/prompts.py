@@ -97,6 +97,7 @@ def schema_rows(schema: dict[str, Any]) -> list[FieldRow]:
 
     def walk(node: dict, prefix: str) -> None:
         node = _resolve(node, schema)
+        required = set(node.get("required", []))
         for name, prop in node.get("properties", {}).items():
             full = f"{prefix}{name}"
             desc = prop.get("description", "")
@@ -111,8 +112,9 @@ def schema_rows(schema: dict[str, Any]) -> list[FieldRow]:
             if len(non_null) > 1:  # e.g. a union of literals
                 enum = [v for o in non_null for v in o.get("enum", [o.get("const")]) if v is not None]
                 body = {"type": "string", "enum": enum}
-            rows.append(FieldRow(full, _type_name(body) + (" or null" if nullable else ""), _allowed(body),
-                                 _default(prop), desc or body.get("description", "")))
+            rows.append(FieldRow(*(_cell(v) for v in (
+                full, _type_name(body) + (" or null" if nullable else ""), _allowed(body),
+                _default(prop, name in required), desc or body.get("description", "")))))
 
     walk(schema, "")
     return rows
@@ -131,7 +133,7 @@ def _type_name(node: dict) -> str:
 
 def _allowed(node: dict) -> str:
     if "enum" in node:
-        return " | ".join(str(v) for v in node["enum"])
+        return ", ".join(str(v) for v in node["enum"])
     lo, hi = node.get("minimum", node.get("exclusiveMinimum")), node.get("maximum", node.get("exclusiveMaximum"))
     if lo is not None or hi is not None:
         return f"{'' if lo is None else lo}..{'' if hi is None else hi}"
@@ -143,9 +145,14 @@ def _allowed(node: dict) -> str:
     return ""
 
 
-def _default(prop: dict) -> str:
+def _cell(text: str) -> str:
+    """A Markdown table cell: a literal ``|`` would end the cell, so it is escaped."""
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _default(prop: dict, required: bool) -> str:
     if "default" not in prop:
-        return "required"
+        return "required" if required else "computed"  # default_factory fields have no JSON default
     value = prop["default"]
     return "none" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
 
@@ -157,8 +164,9 @@ def reward_api(family: str) -> dict[str, Any]:
 
     api = sandbox.reward_api(family)
     docs = getattr(importlib.import_module(f"envgen.rewards.views.{family}"), "FIELD_DOCS", {})
+    types = field_types(family)
     return {
-        "fields": [(name, docs.get(name, "")) for name in api["fields"]],
+        "fields": [(name, types.get(name, "float32"), docs.get(name, "")) for name in api["fields"]],
         "helpers": sorted(api["helpers"].items()),
         "jnp_functions": [f + ("(" + ", ".join(f"{k}=" for k in kw) + ")" if kw else "")
                           for f, kw in api["jnp"].items()],
@@ -166,6 +174,22 @@ def reward_api(family: str) -> dict[str, Any]:
         "limits": api["limits"],
         "bound": api["limits"]["reward_bound"],
     }
+
+
+@cache
+def field_types(family: str) -> dict[str, str]:
+    """The dtype and shape of each view field ("float32", "bool", "int32[2]"), from an abstract evaluation
+    of the family's ``sample_views`` (no arrays are computed)."""
+    import jax
+
+    views = importlib.import_module(f"envgen.rewards.views.{family}")
+    prev, _, _ = jax.eval_shape(lambda k: views.sample_views(k, 1), jax.random.key(0))
+    out = {}
+    for name, leaf in vars(prev).items() if not hasattr(prev, "__dataclass_fields__") else \
+            ((n, getattr(prev, n)) for n in prev.__dataclass_fields__):
+        shape = tuple(leaf.shape[1:])
+        out[name] = leaf.dtype.name + (f"[{', '.join(map(str, shape))}]" if shape else "")
+    return out
 
 
 def family_facts(family: str) -> dict[str, Any]:
@@ -200,25 +224,29 @@ def family_facts(family: str) -> dict[str, Any]:
 
 
 @cache
-def system_prompt(family: str) -> str:
-    """The long, stable system prompt of a family (cached by the provider; no run-specific bytes)."""
+def system_prompt(family: str, tools: bool = True) -> str:
+    """The long, stable system prompt of a family (cached by the provider; no run-specific bytes).
+
+    ``tools=False`` is for providers that answer with a JSON object instead of a tool call.
+    """
     if family not in FAMILIES:
         raise ValueError(f"unknown family {family!r}; known: {', '.join(FAMILIES)}")
     from envgen.spec import spec_class
 
     spec_schema = spec_class(family).model_json_schema()
     return render(f"{family}_system.j2", family=family, fields=schema_rows(spec_schema),
-                  api=reward_api(family), facts=family_facts(family), tool_name=TOOL_NAME)
+                  api=reward_api(family), facts=family_facts(family), tool_name=TOOL_NAME, tools=tools)
 
 
-def user_prompt(goal: str, family: str, n: int) -> str:
-    """The first user turn: the goal and how many environments to design."""
-    return render("user.j2", goal=goal, family=family, n=n)
+def user_prompt(goal: str, family: str, n: int, part: tuple[int, int] | None = None) -> str:
+    """The first user turn: the goal and how many environments to design; ``part=(offset, total)`` when
+    the run's environments are asked for in several requests."""
+    return render("user.j2", goal=goal, family=family, n=n, part=part)
 
 
-def repair_prompt(failures: list[dict[str, Any]], n: int, accepted: list[str]) -> str:
+def repair_prompt(failures: list[dict[str, Any]], n: int, accepted: list[str], tools: bool = True) -> str:
     """A repair turn: each failed environment with its stage and diagnosis; ask for ``n`` replacements."""
-    return render("repair.j2", failures=failures, n=n, accepted=accepted)
+    return render("repair.j2", failures=failures, n=n, accepted=accepted, tools=tools, tool_name=TOOL_NAME)
 
 
 # Re-exported for the offline provider and tests.

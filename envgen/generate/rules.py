@@ -7,7 +7,8 @@ more like Crafter's; the last is Crafter's own world. The reward program pays fo
 step of the chain, for collecting the items the chain still needs, and a little for walking toward the
 material needed next.
 
-MiniGrid: the parsed mission, in layouts from a small open room to the full-size classic task.
+MiniGrid: the parsed mission, in layouts from a small open room to the full-size classic task; a goal of
+several steps gets an environment per step, then the whole chain behind the door it opens.
 """
 
 from __future__ import annotations
@@ -30,12 +31,17 @@ def _stage_difficulties(n: int) -> list[float]:
     return [0.5] if n == 1 else [i / (n - 1) for i in range(n)]
 
 
-def crafter_candidates(goal: str, n: int, seed: int = 0, *, easiest: bool = False) -> list[dict[str, Any]]:
+def crafter_candidates(goal: str, n: int, seed: int = 0, *, easier: bool = False,
+                       fallback: bool = False) -> list[dict[str, Any]]:
     """``n`` Crafter environments for ``goal``: ``{"config", "reward_code", "targets"}`` dicts.
 
-    ``easiest=True`` (used for repairs) gives every variant the most generous start.
+    ``easier=True`` (used for repairs) halves every variant's difficulty: more generous, still distinct. Raises
+    :class:`~envgen.generate.ontology.GoalNotUnderstood` when the goal names nothing Crafter has, unless
+    ``fallback`` (then the first tech-tree steps are taught).
     """
-    targets = onto.parse_crafter_goal(goal)
+    targets, reading = onto.read_crafter_goal(goal)
+    if not targets and not fallback:
+        raise onto.GoalNotUnderstood(onto.not_understood_message(reading))
     fallback = not targets
     if fallback:
         targets = list(onto.FALLBACK_SET)
@@ -43,8 +49,8 @@ def crafter_candidates(goal: str, n: int, seed: int = 0, *, easiest: bool = Fals
     base = slug(" ".join(t.split("_", 1)[1] for t in targets[:2]) if len(targets) <= 2 else goal)
     out = []
     for i, d in enumerate(_stage_difficulties(n)):
-        if easiest:
-            d = 0.0
+        if easier:
+            d = d / 2
         granted = chain[: round(len(chain) * (1.0 - d))]
         config = _crafter_config(targets, chain, granted, d, seed + i)
         config["name"] = f"{base}-{i + 1}-{_stage_word(d)}"[:64]
@@ -67,7 +73,7 @@ def _crafter_config(targets: list[str], chain: list[str], granted: list[str], d:
     cfg: dict[str, Any] = {}
     if inv:
         cfg["inventory_settings"] = inv
-    if d >= 0.95:
+    if d >= 1.0:
         return cfg  # the last stage is Crafter's own world (apart from the head start, which is none)
     # resource rarities: very common while easy, common in the middle, Crafter's default at the end
     word = "very common" if d < 0.4 else "common"
@@ -106,8 +112,9 @@ def _crafter_config(targets: list[str], chain: list[str], granted: list[str], d:
         cfg.setdefault("inventory_settings", {})["plant"] = True
     if "collect_sapling" in remaining and d < 0.5:
         cfg["sapling_prob"] = 0.3
-    # shorter episodes while the task is short; Crafter's 10000 steps at the end
-    cfg["max_steps"] = 1024 if d < 0.5 else 4096
+    # shorter episodes while the task is short, Crafter's 10000 steps at the end; continuous in d, so no
+    # two stages of a run are the same config
+    cfg["max_steps"] = int(1024 + 3072 * d)
     if seed % 2 and d >= 0.4:
         cfg["daylight_cycle"] = bool(d >= 0.6)
     return cfg
@@ -119,7 +126,7 @@ def _crafter_purpose(goal: str, targets, granted, chain, d, fallback) -> str:
             if granted else "Starts from nothing")
     left = [a for a in chain if a not in granted]
     steps = f"; the agent still has to {', '.join(a.replace('_', ' ') for a in left)} first" if left else ""
-    world = ("in Crafter's default world" if d >= 0.95 else
+    world = ("in Crafter's default world" if d >= 1.0 else
              "with the needed materials very common near the start" if d < 0.4 else "with common materials")
     note = " (no achievement named in the goal; teaching the first tech-tree steps)" if fallback else ""
     return f"Teaches {names} for the goal '{goal[:200]}'{note}. {head}{steps}, {world}."
@@ -220,51 +227,95 @@ _MG_STAGES: dict[str, list[dict[str, Any]]] = {
 }
 
 
-def minigrid_candidates(goal: str, n: int, seed: int = 0, *, easiest: bool = False) -> list[dict[str, Any]]:
-    """``n`` MiniGrid environments for ``goal``: ``{"config", "reward_code"}`` dicts, easier -> harder."""
-    g = onto.parse_minigrid_goal(goal)
-    stages = _MG_STAGES[g.kind]
+def minigrid_candidates(goal: str, n: int, seed: int = 0, *, easier: bool = False,
+                        fallback: bool = False) -> list[dict[str, Any]]:
+    """``n`` MiniGrid environments for ``goal``: ``{"config", "reward_code"}`` dicts, easier -> harder.
+
+    A goal of several steps ("unlock the door then fetch the key-coloured ball") gets one environment per
+    step first, then the whole mission at rising difficulty; with fewer slots the whole comes first.
+    Raises :class:`~envgen.generate.ontology.GoalNotUnderstood` when nothing in the goal is understood,
+    unless ``fallback`` (then the environments teach reaching the goal square).
+    """
+    plan = onto.read_minigrid_goal(goal, seed)
+    if not plan.steps:
+        if not fallback:
+            raise onto.GoalNotUnderstood(onto.not_understood_message(plan.reading))
+        plan = onto.MinigridPlan((onto.MinigridGoal("reach_goal"),), onto.MinigridGoal("reach_goal"), plan.reading)
+    jobs: list[tuple[onto.MinigridGoal, float, str]] = []
+    if len(plan.steps) > 1 and n > 1:
+        n_steps = min(len(plan.steps), n - 1)
+        jobs += [(step, 0.0, f"step{i + 1}") for i, step in enumerate(plan.steps[:n_steps])]
+        whole_d = [1.0] if n - n_steps == 1 else _stage_difficulties(n - n_steps)
+        jobs += [(plan.whole, d, "whole") for d in whole_d]
+    else:
+        jobs += [(plan.whole, d, "") for d in _stage_difficulties(n)]
     out = []
-    for i, d in enumerate(_stage_difficulties(n)):
-        if easiest:
-            d = 0.0
-        stage = stages[min(len(stages) - 1, round(d * (len(stages) - 1)))]
-        layout = g.layout if (g.layout and d >= 0.95 and g.kind == "reach_goal") else stage["layout"]
-        size = stage["size"] if layout != "multi_room" else 25
-        mission: dict[str, Any] = {"type": g.kind}
-        if g.kind in ("go_to", "pickup", "put_near"):
-            mission.update(object=g.obj or "ball", color=g.color or "random", spawn=True)
-        if g.kind in ("open_door", "unlock_door"):
-            mission.update(object="door", color=g.color or "random")
-        cfg: dict[str, Any] = {"layout": {"type": layout, "width": size, "height": size}, "mission": mission,
-                               "max_steps": int(4 * size * size)}
-        if layout == "multi_room":
-            cfg["layout"].update(min_rooms=2, max_rooms=4)
-        if layout == "room_grid":
-            cfg["layout"].update({k: stage[k] for k in ("rows", "cols", "room_size")})
-        distractors = stage.get("distractors", 0)
-        if g.kind == "put_near":
-            mission.update(target=g.target or "box", target_color=g.target_color or "random")
-            cfg["objects"] = {"count": 1 + distractors, "types": [g.target or "box"],
-                              **({"colors": [g.target_color]} if g.target_color else {})}
-        elif distractors:
-            cfg["objects"] = {"count": distractors}
-        if g.kind in ("open_door", "unlock_door"):
-            cfg["door"] = {"color": g.color or "random", "locked_prob": 1.0 if g.kind == "unlock_door" else 0.0}
-            if stage.get("key_in_box"):
-                cfg["door"]["key_in_box_prob"] = stage["key_in_box"]
-        if g.kind == "reach_goal" and layout == "empty" and seed % 2:
-            cfg["agent"] = {"dir": "random"}
-        cfg["name"] = f"{slug(g.kind.replace('_', ' '))}-{i + 1}-{layout.replace('_', '-')}-{size}"[:64]
-        cfg["purpose"] = (f"Teaches '{g.text()}' for the goal '{goal[:200]}' in a {size}x{size} "
-                          f"{layout.replace('_', ' ')} layout" + (f" with {distractors} distractor(s)" if distractors
-                                                                  else "") + ".")
-        out.append({"config": cfg, "reward_code": minigrid_reward_source(g.kind)})
+    for i, (g, d, tag) in enumerate(jobs):
+        cfg = _minigrid_config(g, d / 2 if easier else d, seed)
+        layout, size = cfg["layout"]["type"], cfg["layout"].get("width", cfg["layout"].get("room_size"))
+        name = "-".join(x for x in (tag, slug(g.kind.replace("_", " ")), str(i + 1), layout.replace("_", "-"),
+                                    str(size)) if x)
+        cfg["name"] = name[:64]
+        where = f"in a {size}x{size} {layout.replace('_', ' ')} layout"
+        distractors = cfg.get("objects", {}).get("count", 0) - (1 if g.kind == "put_near" else 0)
+        role = (f"step {tag[4:]} of {len(plan.steps)}: " if tag.startswith("step") else
+                f"all {len(plan.steps)} steps together: " if tag == "whole" else "")
+        cfg["purpose"] = (f"Teaches {role}'{g.text()}' for the goal '{goal[:200]}' {where}"
+                          + (f" with {distractors} distractor(s)" if distractors > 0 else "") + ".")
+        out.append({"config": cfg, "reward_code": minigrid_reward_source(g.kind, door=g.door)})
     return out
 
 
-def minigrid_reward_source(kind: str) -> str:
-    """Dense shaping for a MiniGrid mission: success, then progress toward the object, door or goal."""
+# A mission behind a gate door (the whole of "unlock the door then fetch the ball"): two rooms growing.
+_MG_DOOR_STAGES = [{"layout": "two_rooms", "size": 6}, {"layout": "two_rooms", "size": 7},
+                   {"layout": "two_rooms", "size": 9}, {"layout": "two_rooms", "size": 11, "distractors": 2}]
+
+
+def _minigrid_config(g: onto.MinigridGoal, d: float, seed: int) -> dict[str, Any]:
+    """One config for mission ``g`` at difficulty ``d`` in [0, 1]."""
+    stages = _MG_DOOR_STAGES if g.door else _MG_STAGES[g.kind]
+    stage = stages[min(len(stages) - 1, round(d * (len(stages) - 1)))]
+    layout = g.layout if (g.layout and d >= 0.95 and g.kind == "reach_goal" and not g.door) else stage["layout"]
+    size = stage["size"] if layout != "multi_room" else 25
+    mission: dict[str, Any] = {"type": g.kind}
+    if g.kind in ("go_to", "pickup", "put_near"):
+        mission.update(object=g.obj or "ball", color=g.color or "random", spawn=True)
+    if g.kind in ("open_door", "unlock_door"):
+        mission.update(object="door", color=g.color or "random")
+    # more time while easy (8 x cells), MiniGrid's usual 4 x cells at the end; continuous in d, so no two
+    # stages of a run are the same config
+    cfg: dict[str, Any] = {"layout": {"type": layout, "width": size, "height": size}, "mission": mission,
+                           "max_steps": int(4 * size * size * (2.0 - d))}
+    if layout == "multi_room":
+        cfg["layout"].update(min_rooms=2, max_rooms=4)
+    if layout == "room_grid":
+        cfg["layout"] = {"type": layout, **{k: stage[k] for k in ("rows", "cols", "room_size")}}
+    distractors = stage.get("distractors", 0)
+    if g.kind == "put_near":
+        mission.update(target=g.target or "box", target_color=g.target_color or "random")
+        cfg["objects"] = {"count": 1 + distractors, "types": [g.target or "box"],
+                          **({"colors": [g.target_color]} if g.target_color else {})}
+    elif distractors:
+        cfg["objects"] = {"count": distractors}
+    door_kind = g.kind if g.kind in ("open_door", "unlock_door") else {"locked": "unlock_door",
+                                                                        "closed": "open_door"}.get(g.door or "")
+    if door_kind:
+        color = g.color if g.kind in ("open_door", "unlock_door") else g.door_color
+        cfg["door"] = {"color": color or "random", "locked_prob": 1.0 if door_kind == "unlock_door" else 0.0}
+        if stage.get("key_in_box") or (g.key_in_box and door_kind == "unlock_door" and d >= 0.4):
+            cfg["door"]["key_in_box_prob"] = 1.0 if g.key_in_box else stage["key_in_box"]
+        if g.blocker and d >= 0.4:
+            cfg["door"]["blocker"] = True
+    if g.kind == "reach_goal" and layout == "empty" and seed % 2:
+        cfg["agent"] = {"dir": "random"}
+    return cfg
+
+
+def minigrid_reward_source(kind: str, door: str | None = None) -> str:
+    """Dense shaping for a MiniGrid mission: success, then progress toward the object, door or goal.
+
+    ``door`` ("closed" or "locked") adds shaping for the gate the mission lies behind.
+    """
     lines = ["def reward(prev, state, action):",
              f'    """Dense shaping for the {kind} mission."""',
              "    r = 5.0 * jnp.float32(state.mission_success)"]
@@ -290,7 +341,10 @@ def minigrid_reward_source(kind: str) -> str:
         lines.append("    # walking up to the door, and opening doors")
         lines.append("    r = r + 0.1 * jnp.clip(prev.target_distance - state.target_distance, -1.0, 1.0)")
         lines.append("    r = r + 0.5 * jnp.clip(jnp.float32(state.doors_open - prev.doors_open), 0.0, 1.0)")
-    if kind == "unlock_door":
+    if door and kind not in ("open_door", "unlock_door", "reach_goal"):
+        lines.append("    # opening the gate the mission lies behind")
+        lines.append("    r = r + 0.5 * jnp.clip(jnp.float32(state.doors_open - prev.doors_open), 0.0, 1.0)")
+    if kind == "unlock_door" or door == "locked":
         lines.append("    # picking up a key")
         lines.append("    r = r + 0.5 * jnp.clip(jnp.float32(state.carrying_type == 5) - "
                      "jnp.float32(prev.carrying_type == 5), 0.0, 1.0)")

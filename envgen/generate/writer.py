@@ -6,12 +6,15 @@
     DIR/run.json              goal, provider, model, request hashes, tokens, cost, checks, rejections
 
 Everything is written into a temporary sibling folder first and renamed into place, so a crash leaves
-no half-written run. Content has no timestamps or timings and JSON keys are sorted: the same goal,
+no half-written run. An existing folder is replaced only when it is an envgen run and the new result
+is a successful one; anything else (a user's own folder, a failed run) is refused and nothing is lost.
+Content has no timestamps or timings and JSON keys are sorted: the same goal,
 provider, seed and replay cache give the same bytes.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import tempfile
@@ -20,8 +23,9 @@ from typing import Any
 
 from envgen.generate.pipeline import Candidate, GenerateResult
 from envgen.io import write_json_atomic, write_text_atomic
+from envgen.printable import printable
 
-RUN_FORMAT = 1
+RUN_FORMAT = 2  # 2: configs pinned by sha256 (config_hash)
 
 
 class OutputExistsError(FileExistsError):
@@ -39,6 +43,7 @@ def run_record(result: GenerateResult) -> dict[str, Any]:
             "name": c.name,
             "purpose": getattr(c.spec, "purpose", None),
             "config": f"envs/{c.name}.yaml",
+            "config_hash": hashlib.sha256(c.spec.to_yaml().encode("utf-8")).hexdigest(),
             "reward": f"rewards/{c.name}.py",
             "reward_hash": program_hash(c.reward_code),
             "round": c.round,
@@ -79,13 +84,42 @@ def _has_png(result: GenerateResult, c: Candidate) -> bool:
     return value is not None and not isinstance(value, str)
 
 
+def is_envgen_run(path: str | os.PathLike) -> bool:
+    """True when ``path`` is a folder envgen wrote: a run.json object with envgen's format fields."""
+    from envgen.generate.load import LoadError, read_run
+
+    path = Path(path)
+    if path.is_symlink() or not path.is_dir():
+        return False
+    try:
+        run = read_run(path)
+    except LoadError:
+        return False
+    return isinstance(run.get("format"), int) and isinstance(run.get("envgen_version"), str)
+
+
+def check_output(out: str | os.PathLike, overwrite: bool) -> None:
+    """Refuse an ``--out`` that exists, unless overwriting was asked for *and* it is an envgen run."""
+    out = Path(out)
+    if not (out.exists() or out.is_symlink()) or (out.is_dir() and not out.is_symlink() and not any(out.iterdir())):
+        return
+    if not overwrite:
+        raise OutputExistsError(f"{out} already exists; choose another --out or pass --overwrite")
+    if not is_envgen_run(out):
+        raise OutputExistsError(f"{out} exists and is not an envgen run folder (no envgen run.json); "
+                                "--overwrite only replaces folders envgen wrote - choose another --out")
+
+
 def write_run(result: GenerateResult, out: str | os.PathLike, overwrite: bool = False) -> Path:
     """Write ``result`` to the folder ``out`` (atomically: a temporary folder renamed into place)."""
     from envgen.envs.render_common import save_png
 
     out = Path(out)
-    if out.exists() and not overwrite and (not out.is_dir() or any(out.iterdir())):
-        raise OutputExistsError(f"{out} already exists; choose another --out or pass --overwrite")
+    check_output(out, overwrite)
+    if out.exists() and result.status != "ok":
+        why = printable(result.error or f"{len(result.accepted)} of {result.n} environments accepted")[:200]
+        raise OutputExistsError(f"{out} was kept: this run did not succeed ({result.status}: {why}), and only a "
+                                "successful run replaces an existing one - choose another --out to keep it")
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
     try:
@@ -99,7 +133,11 @@ def write_run(result: GenerateResult, out: str | os.PathLike, overwrite: bool = 
         if out.exists():
             old = out.with_name(f".{out.name}.old-{os.getpid()}")
             os.replace(out, old)
-            os.replace(tmp, out)
+            try:
+                os.replace(tmp, out)
+            except BaseException:
+                os.replace(old, out)  # put the previous run back
+                raise
             shutil.rmtree(old, ignore_errors=True)
         else:
             os.replace(tmp, out)

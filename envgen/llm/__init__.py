@@ -24,7 +24,6 @@ from envgen.llm.base import (
 from envgen.llm.budget import Budget
 from envgen.llm.pricing import Price
 from envgen.llm.replay import ReplayMissError, ReplayMode, ReplayProvider
-from envgen.llm.retry import RetryPolicy
 
 __all__ = [
     "PROVIDERS",
@@ -39,7 +38,6 @@ __all__ = [
     "ReplayMissError",
     "ReplayProvider",
     "RetryExhausted",
-    "RetryPolicy",
     "SpendCapExceeded",
     "Usage",
     "default_provider_name",
@@ -87,7 +85,7 @@ def get_provider(
 
     ``model`` and ``base_url`` are passed on when given; ``budget`` is shared accounting and the spend
     cap; ``replay_dir`` wraps the provider in a :class:`ReplayProvider`. Extra keyword arguments go to
-    the provider's constructor (e.g. ``retry=``, ``price=``, ``http_client=``).
+    the provider's constructor (e.g. ``max_retries=``, ``price=``, ``http_client=``, ``allow_fallback=``).
     """
     name = name or default_provider_name()
     cls = provider_class(name)

@@ -1,39 +1,46 @@
-"""Claude through the official ``anthropic`` SDK: tool-use structured output, prompt caching, our retries.
+"""Claude through the official ``anthropic`` SDK: tool-use structured output, prompt caching, the SDK's
+own retries.
 
-The answer comes back as the input of one forced tool call whose ``input_schema`` is the request's JSON
-Schema. The (long, stable) system prompt carries a ``cache_control`` breakpoint, so repeated calls of a
-run read it from the cache. The SDK's own retries are off (``max_retries=0``): :class:`RetryPolicy`
-retries 408/409/429/5xx, timeouts and connection errors, checks the spend cap before every attempt,
-and counts attempts.
+The answer comes back as the input of a call of the tool whose ``input_schema`` is the request's JSON
+Schema. Without extended thinking the tool is forced (``tool_choice`` names it); extended thinking
+cannot be combined with a forced tool, so with ``thinking_budget`` the choice is ``auto`` and the prompt
+asks for the tool (a text answer is malformed and goes back for repair). The (long, stable) system
+prompt carries a ``cache_control`` breakpoint, so repeated calls of a run read it from the cache.
+
+Retries are the SDK's (``max_retries``): it retries 408/409/429/5xx, timeouts and connection errors
+with exponential backoff and honours ``retry-after``. The spend cap is checked once before the call
+(failed attempts are not billed); ``attempts`` comes from the SDK's ``retries_taken``.
 """
 
 from __future__ import annotations
 
+import importlib
 import json
 import math
 import os
 from types import ModuleType
 from typing import Any
 
-from envgen.llm.base import LLMRequest, LLMResponse, ProviderError, Usage
+from envgen.llm.base import LLMRequest, LLMResponse, ProviderError, RetryExhausted, Usage
 from envgen.llm.budget import Budget
 from envgen.llm.pricing import Price, price_for, unknown_price_note
-from envgen.llm.retry import RetryPolicy, TransientError, parse_retry_after
 from envgen.llm.structured import problem_with, settle, truncation_reason
 
 DEFAULT_MODEL = "claude-sonnet-4-6"
 DEFAULT_TIMEOUT_S = 300.0
-RETRYABLE_STATUS = frozenset({408, 409, 429, 500, 502, 503, 504, 529})
+DEFAULT_MAX_RETRIES = 3
 
 
 def sdk_httpx() -> ModuleType:
-    """The httpx module the installed SDK is built on (``httpx2`` from anthropic 1.0 on, else ``httpx``).
+    """The httpx module the installed SDK's client is built on (``httpx`` or ``httpx2``).
 
-    Pass ``http_client=sdk_httpx().Client(transport=...)`` to route calls through a custom transport.
+    Pass ``http_client=anthropic.DefaultHttpxClient(transport=sdk_httpx().MockTransport(...))`` (or
+    ``sdk_httpx().Client(...)``) to route calls through a custom transport.
     """
-    from anthropic import _base_client
+    import anthropic
 
-    return getattr(_base_client, "httpx2", None) or _base_client.httpx
+    base = next(c for c in anthropic.DefaultHttpxClient.__mro__[1:] if c.__name__ == "Client")
+    return importlib.import_module(base.__module__.split(".")[0])
 
 
 def estimate_input_tokens(request: LLMRequest) -> int:
@@ -46,6 +53,7 @@ class AnthropicProvider:
     """Structured answers from Claude. The API key is read from ``ANTHROPIC_API_KEY`` when constructed."""
 
     name = "anthropic"
+    uses_tools = True
 
     def __init__(
         self,
@@ -53,7 +61,7 @@ class AnthropicProvider:
         *,
         api_key: str | None = None,
         budget: Budget | None = None,
-        retry: RetryPolicy | None = None,
+        max_retries: int = DEFAULT_MAX_RETRIES,
         http_client: Any = None,
         base_url: str | None = None,
         timeout_s: float = DEFAULT_TIMEOUT_S,
@@ -67,14 +75,16 @@ class AnthropicProvider:
             raise ProviderError(
                 "ANTHROPIC_API_KEY is not set: export it, or use the offline provider (--provider offline)"
             )
+        if max_retries < 0:
+            raise ValueError(f"max_retries must be >= 0, got {max_retries}")
         self.model = model or DEFAULT_MODEL
         self.budget = budget if budget is not None else Budget()
-        self.retry = retry if retry is not None else RetryPolicy()
+        self.max_retries = max_retries
         self.price = price
         self.cache_system_prompt = cache_system_prompt
         self._anthropic = anthropic
         self._client = anthropic.Anthropic(
-            api_key=key, base_url=base_url, max_retries=0, timeout=timeout_s, http_client=http_client
+            api_key=key, base_url=base_url, max_retries=max_retries, timeout=timeout_s, http_client=http_client
         )
 
     # -- request ----------------------------------------------------------------------------------
@@ -84,7 +94,7 @@ class AnthropicProvider:
         if self.cache_system_prompt:
             # Tools come before the system prompt in the cached prefix, so this breakpoint caches both.
             system_block["cache_control"] = {"type": "ephemeral"}
-        return {
+        params: dict[str, Any] = {
             "model": request.model,
             "max_tokens": request.max_tokens,
             "system": [system_block],
@@ -98,38 +108,39 @@ class AnthropicProvider:
             ],
             "tool_choice": {"type": "tool", "name": request.tool_name},
         }
+        if request.thinking_budget:
+            # Thinking is incompatible with a forced tool: let the model choose (the prompt asks for the
+            # tool), and leave room for the answer after the thinking.
+            params["thinking"] = {"type": "enabled", "budget_tokens": request.thinking_budget}
+            params["tool_choice"] = {"type": "auto"}
+            params["max_tokens"] = request.max_tokens + request.thinking_budget
+        return params
 
     def complete(self, request: LLMRequest) -> LLMResponse:
         """Ask Claude for one structured answer (see :class:`envgen.llm.base.Provider`)."""
         request = request.with_model(request.model or self.model)
         price = self.price or price_for(request.model)
-        estimate = price.worst_case(estimate_input_tokens(request), request.max_tokens) if price else None
         params = self.build_params(request)
-
-        def attempt(_: int):
-            self.budget.check(estimate, request.model)
-            return self._send(params)
-
-        message, attempts = self.retry.run(attempt)
-        return settle(self._to_response(request, message, attempts, price), self.budget)
-
-    def _send(self, params: dict[str, Any]) -> Any:
+        estimate = price.worst_case(estimate_input_tokens(request), params["max_tokens"]) if price else None
+        self.budget.check(estimate, request.model)
         errors = self._anthropic
         try:
-            return self._client.messages.create(**params)
+            raw = self._client.messages.with_raw_response.create(**params)
         except errors.APIStatusError as err:
-            if err.status_code in RETRYABLE_STATUS or err.status_code >= 500:
-                raise TransientError(err, parse_retry_after(err.response.headers.get("retry-after"))) from err
+            if err.status_code in (408, 409, 429) or err.status_code >= 500:  # the SDK retried these
+                raise RetryExhausted(self.max_retries + 1, ProviderError(_describe(err))) from err
             raise ProviderError(f"Anthropic API error {err.status_code}: {_error_message(err)}") from err
         except errors.APIConnectionError as err:  # includes APITimeoutError
-            raise TransientError(err) from err
+            where = str(self._client.base_url)
+            raise RetryExhausted(self.max_retries + 1, ProviderError(f"{where}: {_describe(err)}")) from err
+        return settle(self._to_response(request, raw.parse(), raw.retries_taken + 1, price), self.budget)
 
     # -- response ---------------------------------------------------------------------------------
     def _to_response(self, request: LLMRequest, message: Any, attempts: int, price: Price | None) -> LLMResponse:
         usage = _usage(message.usage)
         tool_input = None
         texts = []
-        for block in message.content:
+        for block in message.content:  # thinking blocks, if any, come first and are skipped
             if block.type == "tool_use" and block.name == request.tool_name:
                 tool_input = block.input
                 break
@@ -137,7 +148,7 @@ class AnthropicProvider:
                 texts.append(block.text)
         raw = json.dumps(tool_input, sort_keys=True) if tool_input is not None else "".join(texts)
         if message.stop_reason == "max_tokens":
-            malformed = truncation_reason(request.max_tokens)
+            malformed = truncation_reason(request.max_tokens + (request.thinking_budget or 0))
         elif tool_input is None:
             malformed = (
                 f"the answer must be a call of the tool {request.tool_name!r}, but the model replied with "
@@ -176,3 +187,11 @@ def _error_message(err: Any) -> str:
         if isinstance(inner, dict) and inner.get("message"):
             return str(inner["message"])
     return str(err)
+
+
+def _describe(err: Any) -> str:
+    """An SDK error as one line: its class, status and message (the cause of a timeout or refusal too)."""
+    status = getattr(err, "status_code", None)
+    cause = err.__cause__ or err.__context__
+    detail = _error_message(err) if status else (f"{err} ({type(cause).__name__}: {cause})" if cause else str(err))
+    return f"{type(err).__name__}" + (f" {status}" if status else "") + f": {detail}"

@@ -32,6 +32,7 @@ class LLMRequest(BaseModel):
     the model to answer by calling the tool ``tool_name`` with an input matching it. ``model=None``
     means the provider's default. ``seed`` distinguishes otherwise identical requests (the N-th
     sample of the same prompt) in the replay cache; servers that support seeding also receive it.
+    ``thinking_budget`` asks for extended thinking with that many tokens where the provider supports it.
     ``metadata`` is for logs only: it is not part of :meth:`request_hash`.
     """
 
@@ -44,6 +45,7 @@ class LLMRequest(BaseModel):
     model: str | None = None
     max_tokens: int = Field(4096, gt=0)
     seed: int | None = None
+    thinking_budget: int | None = Field(None, ge=1024)
     metadata: dict[str, str] = Field(default_factory=dict)
 
     @classmethod
@@ -62,7 +64,9 @@ class LLMRequest(BaseModel):
 
     def hash_payload(self) -> dict[str, Any]:
         """The fields that determine the answer, as plain JSON data."""
+        extra = {"thinking_budget": self.thinking_budget} if self.thinking_budget else {}
         return {
+            **extra,
             "v": REQUEST_HASH_VERSION,
             "system": self.system,
             "messages": [m.model_dump() for m in self.messages],

@@ -4,7 +4,7 @@ It reads the goal, family and number of environments from the request (``metadat
 sets it, else the ``Goal:`` / ``Family:`` / ``Environments:`` lines of the user prompt), parses the goal
 against the family's ontology (:mod:`envgen.generate.ontology`) and answers with configs ordered
 easier -> harder plus a dense reward program each (:mod:`envgen.generate.rules`). A repair request gets
-the most generous variants. Same request, same answer: no clock, no global randomness.
+easier variants (half the difficulty). Same request, same answer: no clock, no global randomness.
 """
 
 from __future__ import annotations
@@ -13,10 +13,15 @@ import json
 import re
 from typing import Any
 
+from envgen.generate.ontology import GoalNotUnderstood
 from envgen.llm.base import LLMRequest, LLMResponse, MalformedOutput, ProviderError, Usage
 from envgen.llm.structured import problem_with
 
 MODEL = "rules-v1"
+
+
+class GoalNotUnderstoodError(ProviderError):
+    """The offline rules understood nothing in the goal (the message lists what they can do)."""
 
 
 def _field(text: str, name: str) -> str | None:
@@ -29,9 +34,10 @@ class OfflineProvider:
 
     name = "offline"
 
-    def __init__(self, model: str | None = None, **_: Any):
+    def __init__(self, model: str | None = None, *, allow_fallback: bool = False, **_: Any):
         # model/base_url/budget are accepted for a uniform factory and ignored: there is one rule set.
         self.model = model or MODEL
+        self.allow_fallback = allow_fallback  # build starter environments for a goal it cannot read
 
     def complete(self, request: LLMRequest) -> LLMResponse:
         """Answer ``request`` with environments for the goal it names."""
@@ -53,12 +59,16 @@ class OfflineProvider:
             n = 4
         repair = meta.get("kind") == "repair" or len(request.messages) > 1
         seed = request.seed or 0
-        if family == "crafter":
-            envs = rules.crafter_candidates(goal, n, seed, easiest=repair)
-        elif family == "minigrid":
-            envs = rules.minigrid_candidates(goal, n, seed, easiest=repair)
-        else:
+        makers = {"crafter": rules.crafter_candidates, "minigrid": rules.minigrid_candidates}
+        if family not in makers:
             raise ProviderError(f"offline provider: unknown family {family!r}")
+        # one part of a split request: design the whole range and answer with this part of it
+        offset, total = int(meta.get("offset", 0)), int(meta.get("total", 0))
+        try:
+            envs = makers[family](goal, max(total, offset + n), seed, easier=repair, fallback=self.allow_fallback)
+            envs = envs[offset:offset + n]
+        except GoalNotUnderstood as err:
+            raise GoalNotUnderstoodError(str(err)) from None
         parsed = {"environments": envs}
         malformed = problem_with(parsed, request.output_schema)
         raw = json.dumps(parsed, sort_keys=True)

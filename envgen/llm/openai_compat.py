@@ -1,9 +1,11 @@
-"""Any OpenAI-compatible chat server (ollama, vLLM, llama.cpp, LM Studio) by base URL, over plain httpx.
+"""Any OpenAI-compatible chat server (ollama, vLLM, llama.cpp, LM Studio) by base URL, through the
+official ``openai`` SDK.
 
 Structured output uses ``response_format`` with a JSON Schema. Servers that reject it (HTTP 400/422
 naming response_format) are asked again with the schema in the system prompt, and the first JSON object
-is extracted from the reply; that fallback is remembered for later calls. Retries, spend cap and
-accounting follow the same contract as the Anthropic provider; cost defaults to 0 (local servers).
+is extracted from the reply; that fallback is remembered for later calls. There are no tools on this
+route, so the prompts ask for a JSON object (``uses_tools = False``). Retries are the SDK's
+(``max_retries``); the spend cap is checked once before each call; cost defaults to 0 (local servers).
 """
 
 from __future__ import annotations
@@ -12,16 +14,13 @@ import json
 import os
 from typing import Any, Literal
 
-import httpx
-
-from envgen.llm.base import LLMRequest, LLMResponse, ProviderError, Usage
+from envgen.llm.base import LLMRequest, LLMResponse, ProviderError, RetryExhausted, Usage
 from envgen.llm.budget import Budget
 from envgen.llm.pricing import FREE, Price, unknown_price_note
-from envgen.llm.retry import RetryPolicy, TransientError, parse_retry_after
 from envgen.llm.structured import extract_json_object, problem_with, settle, truncation_reason
 
 DEFAULT_BASE_URL = "http://localhost:11434/v1"  # ollama's OpenAI-compatible endpoint
-RETRYABLE_STATUS = frozenset({408, 409, 429, 500, 502, 503, 504})
+DEFAULT_MAX_RETRIES = 3
 Structured = Literal["auto", "json_schema", "prompt"]
 
 
@@ -29,6 +28,7 @@ class OpenAICompatProvider:
     """Structured answers from an OpenAI-compatible ``/chat/completions`` endpoint."""
 
     name = "openai"
+    uses_tools = False
 
     def __init__(
         self,
@@ -37,27 +37,30 @@ class OpenAICompatProvider:
         base_url: str | None = None,
         api_key: str | None = None,
         budget: Budget | None = None,
-        retry: RetryPolicy | None = None,
-        http_client: httpx.Client | None = None,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        http_client: Any = None,
         timeout_s: float = 300.0,
         price: Price | None = FREE,
         structured: Structured = "auto",
     ):
+        import openai
+
         if not model:
             raise ProviderError("the openai provider needs a model name (--model), e.g. 'llama3.1:8b'")
         self.model = model
-        self.base_url = (base_url or DEFAULT_BASE_URL).rstrip("/")
+        self.base_url = (base_url or os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
         self.budget = budget if budget is not None else Budget()
-        self.retry = retry if retry is not None else RetryPolicy()
+        self.max_retries = max_retries
         self.price = price
         self.structured: Structured = structured
         key = api_key if api_key is not None else os.environ.get("OPENAI_API_KEY")
-        headers = {"Authorization": f"Bearer {key}"} if key else {}
-        self._client = http_client or httpx.Client(timeout=timeout_s)
-        self._headers = headers
+        self._openai = openai
+        # local servers need no key, but the SDK insists on one: send a placeholder
+        self._client = openai.OpenAI(api_key=key or "not-needed", base_url=self.base_url, max_retries=max_retries,
+                                     timeout=timeout_s, http_client=http_client)
 
     def build_body(self, request: LLMRequest, use_schema: bool) -> dict[str, Any]:
-        """The JSON body of the POST for ``request`` (model already resolved)."""
+        """The keyword arguments of ``chat.completions.create`` for ``request`` (model already resolved)."""
         system = request.system
         if not use_schema:
             system += (
@@ -93,36 +96,31 @@ class OpenAICompatProvider:
     def _call(self, request: LLMRequest, use_schema: bool) -> tuple[dict, int]:
         body = self.build_body(request, use_schema)
         tokens_in = len(json.dumps(body)) // 3 + 50  # generous: about 3 characters per token
-        estimate = self.price.worst_case(tokens_in, request.max_tokens) if self.price else None
-
-        def attempt(_: int) -> dict:
-            self.budget.check(estimate, request.model)
-            return self._post(body, use_schema)
-
-        return self.retry.run(attempt)
-
-    def _post(self, body: dict[str, Any], use_schema: bool) -> dict:
+        self.budget.check(self.price.worst_case(tokens_in, request.max_tokens) if self.price else None,
+                          request.model)
         url = f"{self.base_url}/chat/completions"
+        errors = self._openai
         try:
-            resp = self._client.post(url, json=body, headers=self._headers)
-        except httpx.TransportError as err:  # timeouts, refused connections, resets
-            raise TransientError(err) from err
-        if resp.status_code in RETRYABLE_STATUS or resp.status_code >= 500:
-            err = ProviderError(f"{url}: HTTP {resp.status_code}: {resp.text[:300]}")
-            raise TransientError(err, parse_retry_after(resp.headers.get("retry-after")))
-        if (
-            resp.status_code in (400, 422)
-            and use_schema
-            and self.structured == "auto"
-            and ("response_format" in resp.text or "json_schema" in resp.text)
-        ):
-            raise _SchemaUnsupportedError()
-        if resp.status_code >= 400:
-            raise ProviderError(f"{url}: HTTP {resp.status_code}: {resp.text[:300]}")
+            raw = self._client.chat.completions.with_raw_response.create(**body)
+        except errors.APIStatusError as err:
+            text = err.response.text[:300]
+            if err.status_code in (408, 409, 429) or err.status_code >= 500:  # the SDK retried these
+                raise RetryExhausted(self.max_retries + 1, ProviderError(f"{url}: HTTP {err.status_code}: {text}")) \
+                    from err
+            if (err.status_code in (400, 422) and use_schema and self.structured == "auto"
+                    and ("response_format" in text or "json_schema" in text)):
+                raise _SchemaUnsupportedError() from err
+            raise ProviderError(f"{url}: HTTP {err.status_code}: {text}") from err
+        except errors.APIConnectionError as err:  # refused, reset, timed out
+            cause = err.__cause__ or err.__context__
+            why = f"{type(cause).__name__}: {cause}" if cause else str(err)
+            raise RetryExhausted(self.max_retries + 1, ProviderError(
+                f"cannot reach {url} ({why}); is the server running, and is --base-url right?")) from err
         try:
-            return resp.json()
+            data = json.loads(raw.text)
         except ValueError as err:
-            raise ProviderError(f"{url}: the server's reply is not JSON: {resp.text[:200]!r}") from err
+            raise ProviderError(f"{url}: the server's reply is not JSON: {raw.text[:200]!r}") from err
+        return data, raw.retries_taken + 1
 
     def _to_response(self, request: LLMRequest, data: dict, attempts: int) -> LLMResponse:
         choice = (data.get("choices") or [{}])[0]

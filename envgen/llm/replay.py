@@ -24,8 +24,8 @@ class ReplayMissError(ProviderError):
     def __init__(self, request_hash: str, cache_dir: Path):
         self.request_hash = request_hash
         super().__init__(
-            f"no recorded response for request {request_hash} in {cache_dir} (replay-only mode); "
-            "record it first with mode 'record' or 'auto'"
+            f"no recorded response for request {request_hash} in {cache_dir} (--replay-only); run once "
+            "without --replay-only to record it (the prompt, goal, n, seed or model differ from the recording)"
         )
 
 
@@ -55,6 +55,8 @@ class ReplayProvider:
         self.mode = mode
         self.name = name or (inner.name if inner is not None else "replay")
         self.model = model or inner.model  # type: ignore[union-attr]
+        # the prompts differ for providers without tools, so a replay must build the same ones
+        self.uses_tools = getattr(inner, "uses_tools", True)
         self.hits = 0
         self.recorded = 0
 

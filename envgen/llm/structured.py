@@ -41,6 +41,16 @@ def extract_json_object(text: str) -> Any:
             pass
         start = text.find("{", start + 1)
     snippet = text.strip()[:200]
+    first = text.find("{")
+    if first != -1:
+        try:
+            decoder.raw_decode(text, first)
+        except json.JSONDecodeError as err:
+            if err.msg.startswith("Unterminated") or err.pos >= len(text.rstrip()) - 1:
+                raise ValueError(f"the answer's JSON object is cut off: it ends after {len(text)} characters "
+                                 f"before the object closes (it began: {snippet!r}); write a shorter answer") from None
+            raise ValueError(f"the answer's JSON is invalid at character {err.pos}: {err.msg} "
+                             f"(it began: {snippet!r})") from None
     raise ValueError(f"no JSON object found in the answer (it began: {snippet!r})")
 
 

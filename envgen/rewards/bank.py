@@ -16,58 +16,59 @@ class UnvalidatedProgramError(ValueError):
 
 
 class RewardBank:
-    """Compiled reward programs of one family, indexed by position (the id that EnvParams carry).
+    """Compiled reward programs of one family, indexed by position (the id a task's reward carries).
 
+    Immutable: programs are fixed at construction and :meth:`with_program` returns a new bank, so a
+    jitted function that closed over a bank can never miss a program added later. Banks hash and
+    compare by family and program hashes, so a bank is part of the jit key of the env that holds it.
     Only programs with a passing :class:`ValidationReport` for the same hash and family are accepted.
     ``bank(program_id, prev, state, action)`` dispatches with ``jax.lax.switch``, so environments with
     different programs run in one ``vmap``; ids out of range are clamped (lax.switch semantics).
     """
 
-    def __init__(self, family: str | Family):
+    def __init__(self, family: str | Family, sources: Sequence[str] = (),
+                 reports: Sequence[ValidationReport | None] = ()):
         self.family = load_family(family)
-        self._fns: list[Callable[[Any, Any, Any], Any]] = []
-        self._hashes: list[str] = []
+        by_hash = {r.program_hash: r for r in reports if r is not None}
+        fns, hashes, kept = [], [], []
+        for source in sources:
+            h = program_hash(source)
+            _check_report(h, by_hash.get(h), self.family.name)
+            if h in hashes:
+                continue
+            fns.append(_as_scalar_f32(compile_program(source, self.family.spec)))
+            hashes.append(h)
+            kept.append(source)
+        self._fns: tuple[Callable[[Any, Any, Any], jax.Array], ...] = tuple(fns)
+        self._hashes: tuple[str, ...] = tuple(hashes)
+        self._sources: tuple[str, ...] = tuple(kept)
+        self._reports = tuple(by_hash[h] for h in hashes)
 
     @classmethod
     def from_validated(
         cls, family: str | Family, sources: Sequence[str], reports: Sequence[ValidationReport]
     ) -> RewardBank:
         """A bank of ``sources`` in order; ``reports`` may be in any order (matched by hash)."""
-        bank = cls(family)
-        by_hash = {r.program_hash: r for r in reports}
-        for source in sources:
-            bank.add(source, by_hash.get(program_hash(source)))
-        return bank
+        return cls(family, sources, reports)
 
-    def add(self, source: str, report: ValidationReport | None) -> int:
-        """Compile ``source`` and return its id; re-adding the same program returns the existing id."""
+    def with_program(self, source: str, report: ValidationReport | None) -> tuple[RewardBank, int]:
+        """A new bank with ``source`` added, and its id; an existing program keeps its id."""
         h = program_hash(source)
-        if report is None or not report.ok or report.program_hash != h:
-            why = (
-                "no report"
-                if report is None
-                else (
-                    f"report is for {report.program_hash[:12]}"
-                    if report.program_hash != h
-                    else f"validation failed at stage {report.stage!r}: {report.message}"
-                )
-            )
-            raise UnvalidatedProgramError(f"reward program {h[:12]} has not passed validation ({why})")
-        if report.family != self.family.name:
-            raise UnvalidatedProgramError(
-                f"reward program {h[:12]} was validated for family {report.family!r}, not {self.family.name!r}"
-            )
+        _check_report(h, report, self.family.name)
         if h in self._hashes:
-            return self._hashes.index(h)
-        fn = compile_program(source, self.family.spec)
-        self._fns.append(_as_scalar_f32(fn))
-        self._hashes.append(h)
-        return len(self._hashes) - 1
+            return self, self._hashes.index(h)
+        bank = RewardBank(self.family, (*self._sources, source), (*self._reports, report))
+        return bank, len(bank) - 1
 
     @property
     def hashes(self) -> tuple[str, ...]:
         """Program hashes by id."""
-        return tuple(self._hashes)
+        return self._hashes
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        """Program sources by id (what a checkpoint stores to rebuild the bank)."""
+        return self._sources
 
     def index(self, program_hash_: str) -> int:
         """The id of a program given its hash."""
@@ -79,6 +80,13 @@ class RewardBank:
     def __len__(self) -> int:
         return len(self._fns)
 
+    def __hash__(self) -> int:
+        return hash((self.family.name, self._hashes))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, RewardBank) and (self.family.name, self._hashes) == (other.family.name,
+                                                                                      other._hashes)
+
     def __call__(self, program_id: Any, prev: Any, state: Any, action: Any) -> jax.Array:
         """The reward of program ``program_id`` for one transition (a float32 scalar; 0 for an empty bank)."""
         if not self._fns:
@@ -86,6 +94,23 @@ class RewardBank:
         if len(self._fns) == 1:
             return self._fns[0](prev, state, action)
         return jax.lax.switch(jnp.asarray(program_id, jnp.int32), self._fns, prev, state, action)
+
+
+def _check_report(h: str, report: ValidationReport | None, family: str) -> None:
+    if report is None or not report.ok or report.program_hash != h:
+        why = (
+            "no report"
+            if report is None
+            else (
+                f"report is for {report.program_hash[:12]}"
+                if report.program_hash != h
+                else f"validation failed at stage {report.stage!r}: {report.message}"
+            )
+        )
+        raise UnvalidatedProgramError(f"reward program {h[:12]} has not passed validation ({why})")
+    if report.family != family:
+        raise UnvalidatedProgramError(f"reward program {h[:12]} was validated for family {report.family!r}, "
+                                      f"not {family!r}")
 
 
 def _as_scalar_f32(fn: Callable[[Any, Any, Any], Any]) -> Callable[[Any, Any, Any], jax.Array]:

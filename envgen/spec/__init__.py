@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from envgen.spec.base import Spec, SpecError, parse_yaml, yaml_line_numbers
+from envgen.spec.base import Spec, SpecError, read_yaml
 
 # family name -> "module:Class"; imported lazily so loading one family never imports the other.
 SPEC_CLASSES = {
@@ -15,7 +15,7 @@ SPEC_CLASSES = {
     "minigrid": "envgen.spec.minigrid:MinigridSpec",
 }
 
-__all__ = ["Spec", "SpecError", "load_spec", "spec_class", "spec_from_dict"]
+__all__ = ["Spec", "SpecError", "load_spec", "spec_class", "spec_from_dict", "spec_from_yaml"]
 
 
 def spec_class(family: str) -> type[Spec]:
@@ -38,12 +38,20 @@ def spec_from_dict(data: Any, source: str = "<config>", family: str | None = Non
     return spec_class(str(fam)).from_dict(data, source=source, line_of=line_of)
 
 
+def spec_from_yaml(data: str | bytes, source: str = "<config>", family: str | None = None) -> Spec:
+    """Validate a config given as YAML text or bytes (untrusted: see :func:`envgen.spec.base.read_yaml`)."""
+    parsed, lines = read_yaml(data, source)
+    return spec_from_dict(parsed, source=source, family=family, line_of=lines)
+
+
 def load_spec(path: str | os.PathLike, family: str | None = None) -> Spec:
-    """Load and validate a config YAML file."""
+    """Load and validate a config YAML file (a regular file of at most ``MAX_CONFIG_BYTES``)."""
+    from envgen.io import read_regular_file
+    from envgen.spec.base import MAX_CONFIG_BYTES
+
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        data = read_regular_file(path, MAX_CONFIG_BYTES)
     except OSError as exc:
         raise SpecError(str(path), [f"cannot read file: {exc.strerror or exc}"]) from None
-    data = parse_yaml(text, str(path))
-    return spec_from_dict(data, source=str(path), family=family, line_of=yaml_line_numbers(text))
+    return spec_from_yaml(data, source=str(path), family=family)

@@ -13,7 +13,9 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from envgen.spec.reward import RewardSpec
 
 
 class SpecError(ValueError):
@@ -33,9 +35,31 @@ class Spec(BaseModel):
     name: str | None = Field(None, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$", description="short file-safe name")
     purpose: str | None = Field(None, max_length=2000, description="what this environment teaches, in words")
 
+    reward: RewardSpec | None = Field(None, description=(
+        "dense reward as weights over the family's features (task_weight, potential, bonus, gamma); "
+        "unset = the environment's own reward"))
+
+    @model_validator(mode="after")
+    def _check_reward_names(self):
+        if self.reward is not None and self.family_name:
+            from envgen.rewards.features import feature_module
+
+            mod = feature_module(self.family_name)
+            problems = self.reward.problems(mod.FEATURES, mod.EVENTS)
+            if problems:
+                raise ValueError("; ".join(problems))
+        return self
+
     def compile(self, static_params: Any = None) -> Any:
         """Turn the validated config into the family's EnvParams pytree."""
         raise NotImplementedError
+
+    def compile_reward(self, gamma: float | None = None) -> Any:
+        """The config's :class:`~envgen.rewards.terms.RewardTerms` (the environment's own reward if unset)."""
+        spec = self.reward if self.reward is not None else RewardSpec()
+        if gamma is not None:
+            spec = spec.model_copy(update={"gamma": gamma})
+        return spec.compile(self.family_name)
 
     def to_yaml(self) -> str:
         """Serialise to YAML (explicitly set fields plus ``family``), stable key order."""
@@ -111,33 +135,125 @@ def describe_errors(model: type[BaseModel], err: ValidationError, line_of: dict)
     return problems
 
 
-def yaml_line_numbers(text: str) -> dict[tuple, int]:
-    """Map each key path in a YAML document to its 1-based line, for error messages."""
-    lines: dict[tuple, int] = {}
+MAX_CONFIG_BYTES = 256 * 1024  # a config is a few hundred bytes; anything near this is not a config
+MAX_YAML_NODES = 20_000  # nodes after expanding aliases (a billion-laughs file expands to 10**9)
+MAX_YAML_DEPTH = 32
 
-    def walk(node: Any, path: tuple) -> None:
+
+class _StrictLoader(yaml.SafeLoader):
+    """SafeLoader that rejects duplicate keys instead of silently keeping the last one."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            key = self.construct_object(key_node, deep=True)
+            with contextlib.suppress(TypeError):  # unhashable keys are reported by the base class
+                if key in seen:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"duplicate key {key!r} (first on line {seen[key]})", key_node.start_mark)
+                seen[key] = key_node.start_mark.line + 1
+        return super().construct_mapping(node, deep=deep)
+
+
+def read_yaml(data: bytes | str, source: str) -> tuple[Any, dict[tuple, int]]:
+    """Parse an untrusted YAML document; return the data and the line of each key path.
+
+    The size is capped before parsing, bytes must be UTF-8, aliases may not expand past
+    ``MAX_YAML_NODES`` nodes, nesting is limited and duplicate keys are errors. Every failure is a
+    :class:`SpecError` with one problem that names the line.
+    """
+    size = len(data.encode("utf-8") if isinstance(data, str) else data)
+    if size > MAX_CONFIG_BYTES:
+        raise SpecError(source, [f"file is {size} bytes; a config may have at most {MAX_CONFIG_BYTES}"])
+    if isinstance(data, bytes):
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as err:
+            line = data.count(b"\n", 0, err.start) + 1
+            raise SpecError(source, [f"line {line}: not UTF-8 text (byte 0x{data[err.start]:02x})"]) from None
+    else:
+        text = data
+    loader = _StrictLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None, {}
+        lines = _check_graph(node, source)
+        return loader.construct_document(node), lines
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise SpecError(source, [f"{where}malformed YAML: {problem}"]) from None
+    except RecursionError:
+        raise SpecError(source, [f"nested more than {MAX_YAML_DEPTH} levels deep"]) from None
+    finally:
+        loader.dispose()
+
+
+def _check_graph(root: yaml.Node, source: str) -> dict[tuple, int]:
+    """Size the document as if aliases were expanded (without expanding them) and map key paths to lines."""
+    expanded: dict[int, int] = {}
+    # post-order without recursion: (node, depth, children done?)
+    stack: list[tuple[yaml.Node, int, bool]] = [(root, 1, False)]
+    active: set[int] = set()
+    while stack:
+        node, depth, done = stack.pop()
+        if depth > MAX_YAML_DEPTH:
+            raise SpecError(source, [f"line {node.start_mark.line + 1}: nested more than {MAX_YAML_DEPTH} levels deep"])
+        kids = _children(node)
+        if done:
+            active.discard(id(node))
+            expanded[id(node)] = 1 + sum(expanded[id(k)] for k in kids)
+            if expanded[id(node)] > MAX_YAML_NODES:
+                raise SpecError(source, [f"line {node.start_mark.line + 1}: aliases expand this document past "
+                                         f"{MAX_YAML_NODES} values (an alias bomb?)"])
+            continue
+        if id(node) in expanded:
+            continue
+        if id(node) in active:
+            raise SpecError(source, [f"line {node.start_mark.line + 1}: a recursive alias is not allowed"])
+        active.add(id(node))
+        stack.append((node, depth, True))
+        stack.extend((k, depth + 1, False) for k in kids if id(k) not in expanded)
+    lines: dict[tuple, int] = {}
+    seen: set[int] = set()
+    todo: list[tuple[yaml.Node, tuple]] = [(root, ())]
+    while todo:  # each node once: an alias is not walked again
+        node, path = todo.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
         if isinstance(node, yaml.MappingNode):
             for key_node, value_node in node.value:
                 key = (*path, str(key_node.value))
-                lines[key] = key_node.start_mark.line + 1
-                walk(value_node, key)
+                lines.setdefault(key, key_node.start_mark.line + 1)
+                todo.append((value_node, key))
         elif isinstance(node, yaml.SequenceNode):
             for i, item in enumerate(node.value):
-                lines[(*path, str(i))] = item.start_mark.line + 1
-                walk(item, (*path, str(i)))
-
-    # Malformed YAML has no line map; parse_yaml reports the syntax error itself.
-    with contextlib.suppress(yaml.YAMLError):
-        walk(yaml.compose(text, Loader=yaml.SafeLoader), ())
+                lines.setdefault((*path, str(i)), item.start_mark.line + 1)
+                todo.append((item, (*path, str(i))))
     return lines
 
 
-def parse_yaml(text: str, source: str) -> Any:
-    """Parse YAML, turning syntax errors into a :class:`SpecError` that names the line."""
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+def yaml_line_numbers(text: str) -> dict[tuple, int]:
+    """Map each key path in a YAML document to its 1-based line, for error messages ({} if malformed)."""
     try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise SpecError(source, [f"{where}malformed YAML: {problem}"]) from None
+        return read_yaml(text, "<yaml>")[1]
+    except SpecError:
+        return {}
+
+
+def parse_yaml(text: str | bytes, source: str) -> Any:
+    """Parse YAML (see :func:`read_yaml`), turning every fault into a :class:`SpecError` naming the line."""
+    return read_yaml(text, source)[0]

@@ -15,7 +15,8 @@ from conftest import has_family
 import envgen
 from envgen.cli import main
 from envgen.envs.crafter.constants import GRASS, TREE, A
-from envgen.generate.load import GeneratedParams, LoadError
+from envgen.generate.load import LoadError
+from envgen.tasks import Task
 
 GOALS = {"crafter": "make a wood pickaxe", "minigrid": "pick up the blue ball"}
 
@@ -81,8 +82,8 @@ def loaded(generated):
 
 def test_load_batches_every_config_and_steps_under_jit_vmap(loaded):
     _family, _out, env, params, step, reset = loaded
-    assert isinstance(params, GeneratedParams) and params.reward_id.shape == (4,)
-    assert all(x.shape[0] == 4 for x in jax.tree.leaves(params.env))
+    assert isinstance(params, Task) and params.reward.program.shape == (4,)
+    assert all(x.shape[0] == 4 for x in jax.tree.leaves(params))
     keys = jax.random.split(jax.random.key(0), 4)
     _obs, state = reset(keys, params)
     actions = jnp.zeros(4, jnp.int32)
@@ -93,21 +94,23 @@ def test_load_batches_every_config_and_steps_under_jit_vmap(loaded):
 
 
 def test_dense_reward_rises_along_a_scripted_crafter_path(loaded):
-    family, _out, _env, params, step, reset = loaded
+    family, _out, env, params, step, reset = loaded
     if family != "crafter":
         pytest.skip("crafter path")
     keys = jax.random.split(jax.random.key(1), 4)
     _obs, state = reset(keys, params)
     # a clean patch of grass around the player with one tree two tiles to the right; no creatures
-    m = np.array(state.map)
-    pos = np.array(state.player_pos)
+    inner = state.env
+    m = np.array(inner.map)
+    pos = np.array(inner.player_pos)
     for i, (x, y) in enumerate(pos):
         m[i, x - 3:x + 4, y - 3:y + 4] = GRASS
         m[i, x + 2, y] = TREE
-    no = jnp.zeros_like(state.zombies.alive)
-    state = state.replace(map=jnp.asarray(m), zombies=state.zombies.replace(alive=no),
-                          cows=state.cows.replace(alive=jnp.zeros_like(state.cows.alive)),
-                          skeletons=state.skeletons.replace(alive=jnp.zeros_like(state.skeletons.alive)))
+    no = jnp.zeros_like(inner.zombies.alive)
+    inner = inner.replace(map=jnp.asarray(m), zombies=inner.zombies.replace(alive=no),
+                          cows=inner.cows.replace(alive=jnp.zeros_like(inner.cows.alive)),
+                          skeletons=inner.skeletons.replace(alive=jnp.zeros_like(inner.skeletons.alive)))
+    state = jax.vmap(env.with_env_state)(state, inner)
     path = ["move_right", "do", "do", "do", "move_down", "place_table", "make_wood_pickaxe"]
     rewards = []
     for t, name in enumerate(path):
@@ -115,7 +118,7 @@ def test_dense_reward_rises_along_a_scripted_crafter_path(loaded):
         _obs, state, reward, *_ = step(k, state, jnp.full(4, A[name], jnp.int32), params)
         rewards.append(np.asarray(reward))
     rewards = np.stack(rewards)  # (steps, envs)
-    assert np.asarray(state.achievements)[:, 15].all()  # make_wood_pickaxe unlocked everywhere
+    assert np.asarray(state.env.achievements)[:, 15].all()  # make_wood_pickaxe unlocked everywhere
     cum = rewards.cumsum(0)
     assert (rewards >= -1e-6).all(), rewards
     assert (cum[-1] > 0).all()

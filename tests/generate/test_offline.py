@@ -103,3 +103,23 @@ def test_minigrid_reward_programs_pass_the_sandbox(minigrid_answers):
         check_source(source, fam.spec)
     reports = validate_programs(sources, "minigrid")
     assert all(r.ok for r in reports), [r.message for r in reports if not r.ok]
+
+
+def test_the_readme_chain_becomes_step_and_whole_environments_that_validate_and_solve():
+    envs = rules.minigrid_candidates("open a locked door then fetch the key-coloured ball", 4)
+    specs = [spec_from_dict(e["config"], family="minigrid") for e in envs]
+    assert [s.mission.type for s in specs] == ["unlock_door", "pickup", "pickup", "pickup"]
+    color = specs[0].door.color
+    assert color != "random" and specs[0].mission.color == color
+    for s in specs[1:]:
+        assert (s.mission.object, s.mission.color) == ("ball", color)  # the key's colour is the door's
+    for s in specs[2:]:  # the whole chain: the ball waits behind the locked door
+        assert s.door.locked_prob == 1.0 and s.door.color == color and s.mission.spawn
+    failures = [f"{s.name}: {r['diagnosis']}" for s in specs
+                if not (r := check_solvable("minigrid", s, [], seeds=8))["ok"]]
+    assert not failures, failures
+    fam = load_family("minigrid")
+    sources = sorted({e["reward_code"] for e in envs})
+    for source in sources:
+        check_source(source, fam.spec)
+    assert all(r.ok for r in validate_programs(sources, "minigrid"))

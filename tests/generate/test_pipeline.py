@@ -47,8 +47,6 @@ def test_a_provider_that_never_succeeds_is_reported_not_saved(scripted, tmp_path
 
 
 def test_anthropic_provider_end_to_end_through_the_pipeline(monkeypatch, tmp_path):
-    import httpx  # noqa: F401  (the SDK's own httpx flavour is used below)
-
     from envgen.llm import Budget
     from envgen.llm.anthropic import AnthropicProvider, sdk_httpx
 

@@ -6,11 +6,20 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-import httpx
 import pytest
 
-from envgen.llm import LLMRequest, Message, RetryPolicy
+from envgen.llm import LLMRequest, Message
 from envgen.llm.anthropic import sdk_httpx
+
+
+def openai_httpx():
+    """The httpx flavour the installed openai SDK's client is built on."""
+    import importlib
+
+    import openai
+
+    base = next(c for c in openai.DefaultHttpxClient.__mro__[1:] if c.__name__ == "Client")
+    return importlib.import_module(base.__module__.split(".")[0])
 
 SCHEMA = {
     "type": "object",
@@ -129,27 +138,14 @@ class FakeServer:
         return self.httpx.Client(transport=self.httpx.MockTransport(self))
 
 
-class SleepLog:
-    """Stands in for time.sleep: records the requested delays, sleeps for none."""
 
-    def __init__(self):
-        self.delays: list[float] = []
-
-    def __call__(self, seconds: float) -> None:
-        self.delays.append(seconds)
+# A server's hint to retry after 1 ms, so the SDK's own backoff costs a test no real time.
+FAST_RETRY = {"retry-after-ms": "1"}
 
 
-@pytest.fixture
-def sleeps() -> SleepLog:
-    return SleepLog()
-
-
-@pytest.fixture
-def retry(sleeps) -> Callable[..., RetryPolicy]:
-    def make(**kw):
-        return RetryPolicy(sleep=sleeps, **kw)
-
-    return make
+def retry_counts(server) -> list[int]:
+    """The SDK's retry counter on each request the server saw (0 for the first try)."""
+    return [int(r.headers.get("x-stainless-retry-count", "0")) for r in server.requests]
 
 
 @pytest.fixture
@@ -159,7 +155,7 @@ def anthropic_server() -> Callable[[list[Any]], FakeServer]:
 
 @pytest.fixture
 def openai_server() -> Callable[[list[Any]], FakeServer]:
-    return lambda replies: FakeServer(httpx, replies)
+    return lambda replies: FakeServer(openai_httpx(), replies)
 
 
 @pytest.fixture(autouse=True)
@@ -178,6 +174,8 @@ class _Fakes:
     make_request = staticmethod(make_request)
     anthropic_message = staticmethod(anthropic_message)
     openai_completion = staticmethod(openai_completion)
+    FAST_RETRY = FAST_RETRY
+    retry_counts = staticmethod(retry_counts)
 
 
 @pytest.fixture

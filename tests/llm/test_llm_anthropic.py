@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from envgen.llm import Budget, MalformedOutput, ProviderError, RetryExhausted, RetryPolicy, SpendCapExceeded
+from envgen.llm import Budget, MalformedOutput, ProviderError, RetryExhausted, SpendCapExceeded
 from envgen.llm.anthropic import DEFAULT_MODEL, AnthropicProvider, estimate_input_tokens, sdk_httpx
 from envgen.llm.pricing import Price, price_for
 
@@ -14,9 +14,8 @@ def sent_key(request) -> str | None:
     return request.headers.get("x-api-key") or request.headers.get("authorization", "").removeprefix("Bearer ")
 
 
-def provider(server, retry=None, **kw):
-    retry = retry or RetryPolicy(sleep=lambda s: None)  # never really sleep in a test
-    return AnthropicProvider(api_key="test-key", http_client=server.client(), retry=retry, **kw)
+def provider(server, **kw):
+    return AnthropicProvider(api_key="test-key", http_client=server.client(), **kw)
 
 
 def test_well_formed_tool_output_is_parsed_and_accounted(anthropic_server, fx):
@@ -96,56 +95,58 @@ def test_output_truncated_by_max_tokens_is_malformed(anthropic_server, fx):
         provider(server).complete(fx.make_request())
 
 
-def test_429_then_success_backs_off_and_retries(anthropic_server, fx, retry, sleeps):
+def test_429_then_success_is_retried_by_the_sdk_and_counted(anthropic_server, fx):
     rate_limited = (
         429,
         {"type": "error", "error": {"type": "rate_limit_error", "message": "slow down"}},
-        {"retry-after": "7"},
+        fx.FAST_RETRY,
     )
     server = anthropic_server([rate_limited, rate_limited, fx.anthropic_message(fx.GOOD)])
-    resp = provider(server, retry=retry(max_attempts=4, base_delay_s=1.0, max_delay_s=30.0)).complete(fx.make_request())
-    assert resp.parsed == fx.GOOD and resp.attempts == 3 and len(server.requests) == 3
-    assert len(sleeps.delays) == 2
-    assert all(d >= 7 for d in sleeps.delays)  # the server's retry-after hint is honoured
+    resp = provider(server, max_retries=3).complete(fx.make_request())
+    assert resp.parsed == fx.GOOD and resp.attempts == 3 and fx.retry_counts(server) == [0, 1, 2]
 
 
-def test_500s_until_the_retry_cap_raise_retry_exhausted(anthropic_server, fx, retry, sleeps):
-    err = (500, {"type": "error", "error": {"type": "api_error", "message": "internal"}})
-    server = anthropic_server([err] * 3)
-    with pytest.raises(RetryExhausted) as info:
-        provider(server, retry=retry(max_attempts=3)).complete(fx.make_request())
-    assert info.value.attempts == 3 and len(server.requests) == 3
-    # exponential backoff: the second wait is longer than the first (jitter is at most +-25%)
-    assert len(sleeps.delays) == 2 and sleeps.delays[1] > sleeps.delays[0]
-
-
-def test_backoff_delays_are_reproducible_under_a_seed(anthropic_server, fx, retry, sleeps):
-    err = (529, {"type": "error", "error": {"type": "overloaded_error", "message": "overloaded"}})
-    for _ in range(2):
+def test_5xx_until_the_retry_cap_raise_retry_exhausted_with_the_status(anthropic_server, fx):
+    for status, kind in ((500, "api_error"), (529, "overloaded_error")):
+        err = (status, {"type": "error", "error": {"type": kind, "message": "try later"}}, fx.FAST_RETRY)
         server = anthropic_server([err] * 3)
-        with pytest.raises(RetryExhausted):
-            provider(server, retry=retry(max_attempts=3, seed=7)).complete(fx.make_request())
-    assert sleeps.delays[:2] == sleeps.delays[2:]
+        with pytest.raises(RetryExhausted, match=f"{status}: try later") as info:
+            provider(server, max_retries=2).complete(fx.make_request())
+        assert info.value.attempts == 3 and len(server.requests) == 3
 
 
-def test_timeouts_are_retried_then_exhausted(anthropic_server, fx, retry, sleeps):
+def test_timeouts_are_retried_then_exhausted(anthropic_server, fx):
     timeout = sdk_httpx().ReadTimeout
-    server = anthropic_server([timeout, timeout, fx.anthropic_message(fx.GOOD)])
-    assert provider(server, retry=retry(max_attempts=3)).complete(fx.make_request()).attempts == 3
-    server = anthropic_server([timeout] * 2)
-    with pytest.raises(RetryExhausted, match="2 attempts"):
-        provider(server, retry=retry(max_attempts=2)).complete(fx.make_request())
+    server = anthropic_server([timeout, fx.anthropic_message(fx.GOOD)])
+    assert provider(server, max_retries=1).complete(fx.make_request()).attempts == 2
+    server = anthropic_server([timeout])
+    with pytest.raises(RetryExhausted, match="1 attempts.*APITimeoutError"):
+        provider(server, max_retries=0).complete(fx.make_request())
 
 
-def test_client_errors_are_not_retried(anthropic_server, fx, retry, sleeps):
+def test_client_errors_are_not_retried(anthropic_server, fx):
     bad = (
         400,
         {"type": "error", "error": {"type": "invalid_request_error", "message": "tools.0: bad schema"}},
     )
     server = anthropic_server([bad])
     with pytest.raises(ProviderError, match="400: tools.0: bad schema"):
-        provider(server, retry=retry()).complete(fx.make_request())
-    assert len(server.requests) == 1 and sleeps.delays == []
+        provider(server, max_retries=3).complete(fx.make_request())
+    assert len(server.requests) == 1
+
+
+def test_extended_thinking_lets_the_model_choose_the_tool(anthropic_server, fx):
+    message = fx.anthropic_message(fx.GOOD)
+    message["content"].insert(0, {"type": "thinking", "thinking": "The wood goes first...", "signature": "c2ln"})
+    server = anthropic_server([message])
+    resp = provider(server).complete(fx.make_request(thinking_budget=2048))
+    assert resp.parsed == fx.GOOD
+    (body,) = server.bodies()
+    # a forced tool_choice is refused with thinking on; "auto" is allowed, and the answer gets room
+    assert body["thinking"] == {"type": "enabled", "budget_tokens": 2048}
+    assert body["tool_choice"] == {"type": "auto"} and body["max_tokens"] == 1024 + 2048
+    # thinking changes the answer, so it is part of the request hash; without it the hash is as before
+    assert fx.make_request(thinking_budget=2048).request_hash() != fx.make_request().request_hash()
 
 
 def test_spend_cap_stops_before_the_request_that_could_break_it(anthropic_server, fx):

@@ -4,19 +4,15 @@ from __future__ import annotations
 
 import json
 
-import httpx
 import pytest
 
-from envgen.llm import Budget, MalformedOutput, ProviderError, RetryExhausted, RetryPolicy, SpendCapExceeded
+from envgen.llm import Budget, LLMRequest, MalformedOutput, ProviderError, RetryExhausted, SpendCapExceeded
 from envgen.llm.openai_compat import OpenAICompatProvider
 from envgen.llm.pricing import Price
 
 
-def provider(server, retry=None, **kw):
-    retry = retry or RetryPolicy(sleep=lambda s: None)
-    return OpenAICompatProvider(
-        "llama3.1:8b", base_url="http://gpu-box:8000/v1", http_client=server.client(), retry=retry, **kw
-    )
+def provider(server, **kw):
+    return OpenAICompatProvider("llama3.1:8b", base_url="http://gpu-box:8000/v1", http_client=server.client(), **kw)
 
 
 def test_json_schema_response_is_parsed_and_free(openai_server, fx):
@@ -51,6 +47,7 @@ def test_server_without_json_schema_support_falls_back_to_extraction(openai_serv
     ("content", "finish", "expected"),
     [
         ("I cannot help with that.", "stop", "no JSON object found"),
+        ('{"name": "x", "size": 9, "reward_code": "def', "stop", "JSON object is cut off"),
         ('{"name": "x", "size": 9}', "stop", "reward_code: required field is missing"),
         ('{"name": "x", "size": 9.5, "reward_code": ""}', "stop", "size: expected integer, got number"),
         ('{"name": "x", "si', "length", "cut off at max_tokens=1024"),
@@ -63,24 +60,29 @@ def test_malformed_answers_name_the_reason(openai_server, fx, content, finish, e
     assert expected in info.value.reason and info.value.response.raw_text == content
 
 
-def test_429_then_success(openai_server, fx, retry, sleeps):
-    server = openai_server(
-        [
-            (429, {"error": {"message": "busy"}}, {"retry-after": "2"}),
-            fx.openai_completion(json.dumps(fx.GOOD)),
-        ]
-    )
-    resp = provider(server, retry=retry(max_attempts=3)).complete(fx.make_request())
-    assert resp.attempts == 2 and len(sleeps.delays) == 1 and sleeps.delays[0] >= 2
+def test_429_then_success(openai_server, fx):
+    server = openai_server([(429, {"error": {"message": "busy"}}, fx.FAST_RETRY),
+                            fx.openai_completion(json.dumps(fx.GOOD))])
+    resp = provider(server, max_retries=3).complete(fx.make_request())
+    assert resp.attempts == 2 and fx.retry_counts(server) == [0, 1]
 
 
-def test_503s_until_the_cap_and_timeouts(openai_server, fx, retry, sleeps):
-    server = openai_server([(503, {"error": "loading model"})] * 3)
+def test_503s_until_the_cap_and_connection_errors(openai_server, fx):
+    from conftest import openai_httpx
+
+    server = openai_server([(503, {"error": "loading model"}, fx.FAST_RETRY)] * 3)
     with pytest.raises(RetryExhausted, match="HTTP 503"):
-        provider(server, retry=retry(max_attempts=3)).complete(fx.make_request())
-    assert len(server.requests) == 3 and len(sleeps.delays) == 2
-    server = openai_server([httpx.ReadTimeout, httpx.ConnectError, fx.openai_completion(json.dumps(fx.GOOD))])
-    assert provider(server, retry=retry(max_attempts=3)).complete(fx.make_request()).attempts == 3
+        provider(server, max_retries=2).complete(fx.make_request())
+    assert len(server.requests) == 3
+    server = openai_server([openai_httpx().ConnectError])
+    with pytest.raises(RetryExhausted, match="cannot reach http://gpu-box:8000/v1/chat/completions"):
+        provider(server, max_retries=0).complete(fx.make_request())
+
+
+def test_a_refused_connection_names_the_url():
+    p = OpenAICompatProvider("m", base_url="http://127.0.0.1:9/v1", max_retries=0)  # port 9: nothing listens
+    with pytest.raises(RetryExhausted, match=r"cannot reach http://127.0.0.1:9/v1/chat/completions .*--base-url"):
+        p.complete(LLMRequest.ask("s", "u", {"type": "object"}))
 
 
 def test_spend_cap_with_a_priced_endpoint(openai_server, fx):

@@ -45,23 +45,43 @@ def test_ids_follow_insertion_and_duplicates_reuse_them(bank_and_sources, toy_re
     bank, sources = bank_and_sources
     assert len(bank) == len(NAMES) and bank.hashes == tuple(program_hash(s) for s in sources)
     source, report = toy_reports[NAMES[2]]
-    assert bank.add(source, report) == 2 and bank.index(program_hash(source)) == 2
+    same, idx = bank.with_program(source, report)
+    assert idx == 2 and same is bank and bank.index(program_hash(source)) == 2
+
+
+def test_bank_is_immutable_and_part_of_the_jit_key(toy_family, toy_reports, toy):
+    """A program added after tracing can never be silently missing: adding makes a new bank."""
+    src0, rep0 = toy_reports[NAMES[0]]
+    src1, rep1 = toy_reports[NAMES[1]]
+    bank = RewardBank(toy_family, [src0], [rep0])
+    prev, state, action = jax.tree_util.tree_map(lambda x: x[0], toy.sample_views(jax.random.PRNGKey(3), 1))
+    f = jax.jit(lambda b, i: b(i, prev, state, action), static_argnums=0)
+    first = float(f(bank, 1))
+    bigger, idx = bank.with_program(src1, rep1)
+    assert idx == 1 and len(bank) == 1 and len(bigger) == 2 and bigger != bank
+    expected = float(sb.compile_program(src1, toy_family.spec)(prev, state, action))
+    assert float(f(bigger, 1)) == pytest.approx(expected)
+    assert float(f(bank, 1)) == first  # the old bank is unchanged
+    assert RewardBank(toy_family, [src0], [rep0]) == bank and hash(RewardBank(toy_family, [src0], [rep0])) == hash(bank)
+    assert bigger.sources == (src0, src1)
 
 
 def test_bank_refuses_programs_that_did_not_pass(toy_family, toy_reports):
     bank = RewardBank(toy_family)
     source, report = toy_reports["approach_goal"]
     with pytest.raises(UnvalidatedProgramError, match="no report"):
-        bank.add(source, None)
+        bank.with_program(source, None)
     tampered = source.replace("prev.goal_dist - state.goal_dist", "state.goal_dist")
     with pytest.raises(UnvalidatedProgramError, match="report is for"):
-        bank.add(tampered, report)  # same report, different code: the hash pins the program
+        bank.with_program(tampered, report)  # same report, different code: the hash pins the program
     bad_source, bad_report = toy_reports["nan"]
     with pytest.raises(UnvalidatedProgramError, match="validation failed at stage 'rollout'"):
-        bank.add(bad_source, bad_report)
+        bank.with_program(bad_source, bad_report)
     other_family = ValidationReport(report.program_hash, "crafter", True, "passed", "ok")
     with pytest.raises(UnvalidatedProgramError, match="validated for family 'crafter'"):
-        bank.add(source, other_family)
+        bank.with_program(source, other_family)
+    with pytest.raises(UnvalidatedProgramError, match="no report"):
+        RewardBank(toy_family, [source], [])
     assert len(bank) == 0
 
 

@@ -76,11 +76,14 @@ VALID_SRC = "def reward(prev, state, action):\n    return prev.goal_dist - state
 def test_duplicates_are_validated_once_and_reported_in_order(toy_family, monkeypatch):
     seen = []
 
-    def fake_child(pending, fam, limits, seed):
-        seen.append([h for h, _ in pending])
-        return {h: ValidationReport(h, fam.name, True, "passed", "ok") for h, _ in pending}
+    def fake_child(pending, texts, fam, limits, seed, fail_fast=False):
+        seen.append([job[0] for job, _ in pending])
+        return {job: ValidationReport(job[0], fam.name, True, "passed", "ok") for job, _ in pending}
 
-    monkeypatch.setattr(sb, "_validate_in_child", fake_child)
+    from envgen.rewards.sandbox import validate
+
+    monkeypatch.setenv("ENVGEN_NO_VERDICT_CACHE", "1")
+    monkeypatch.setattr(validate, "_validate_in_child", fake_child)
     other = VALID_SRC.replace("prev.goal_dist", "1.0 + prev.goal_dist")
     reports = sb.validate_programs([VALID_SRC, other, VALID_SRC], toy_family)
     assert [r.program_hash for r in reports] == [program_hash(s) for s in (VALID_SRC, other, VALID_SRC)]

@@ -6,8 +6,9 @@ and says where the agent starts (``start``), where goal-side things go (``goal``
 then locks the gate, puts the agent, goal tile, blocker ball, key (always on the agent's side of the
 gate), mission object and distractors, and resolves random mission colours against what was placed.
 
-Under ``vmap`` every layout branch is computed for every level, which is fine: levels are generated
-once and stored, never inside ``step`` (see envgen.envs.base).
+Under ``vmap`` a ``lax.switch`` computes every layout branch for every level, so batched generation
+(``MiniGrid.generate_levels``) draws each layout kind only when the batch contains it; levels are
+generated between training chunks and stored, never inside ``step`` (see envgen.envs.base).
 """
 
 from __future__ import annotations
@@ -550,14 +551,28 @@ def _random_type(rs: Stream, typ):
     return jnp.where(typ < 0, pick, typ).astype(jnp.int32)
 
 
-def generate_level(key: jax.Array, params: EnvParams, static: StaticEnvParams) -> Level:
-    """Generate one level from a config (jit/vmap-able; one compile serves every config)."""
+def layout_index(params: EnvParams) -> jax.Array:
+    """The index into ``LAYOUTS`` a config uses (out-of-range ids clamp, as ``lax.switch`` does)."""
+    return jnp.clip(params.layout, 0, len(LAYOUTS) - 1)
+
+
+def layout_key(key: jax.Array) -> jax.Array:
+    """The part of a level key that the layout generator draws from."""
+    return jax.random.split(key, 4)[0]
+
+
+def generate_level(key: jax.Array, params: EnvParams, static: StaticEnvParams, layout: Layout | None = None) -> Level:
+    """Generate one level from a config (jit/vmap-able; one compile serves every config).
+
+    ``layout`` is the layout already drawn with ``layout_key(key)`` (batched generation draws each
+    layout kind only for the batches that use it); by default it is drawn here.
+    """
     rows, cols = coords(static)
     k_layout, k_scalars, k_cells, k_objects = jax.random.split(key, 4)
     rs = Stream(k_scalars, 16)
     cell_u = jax.random.uniform(k_cells, (6, *rows.shape))
-    lay = jax.lax.switch(jnp.clip(params.layout, 0, len(LAYOUTS) - 1),
-                         [lambda k, p, f=f: f(k, p, static) for f in LAYOUTS], k_layout, params)
+    lay = layout if layout is not None else jax.lax.switch(
+        layout_index(params), [lambda k, p, f=f: f(k, p, static) for f in LAYOUTS], k_layout, params)
     typ, col, st = lay.typ, lay.col, lay.st
     cont = jnp.zeros_like(typ)
 

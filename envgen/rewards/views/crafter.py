@@ -105,12 +105,14 @@ def sample_views(key: jax.Array, n: int):
     names = _field_names()
     k_prev, k_delta, k_action, k_mask = jax.random.split(key, 4)
     hi = jnp.asarray([_upper(name) for name in names], jnp.float32)
-    binary = jnp.asarray([_upper(name) == 1.0 for name in names])
+    binary = jnp.asarray([_upper(name) == 1.0 and name not in _CONTINUOUS for name in names])
     u = jax.random.uniform(k_prev, (n, len(names)))
+    continuous = jnp.asarray([name in _CONTINUOUS for name in names])
     prev = jnp.where(binary, (u > 0.5).astype(jnp.float32), jnp.floor(u * (hi + 1.0)).clip(0, hi))
+    prev = jnp.where(continuous, u * hi, prev)
     delta = jax.random.randint(k_delta, (n, len(names)), -1, 2).astype(jnp.float32)
     change = jax.random.bernoulli(k_mask, 0.3, (n, len(names)))
-    state = jnp.where(change, jnp.clip(prev + delta, 0.0, hi), prev)
+    state = jnp.where(change, jnp.clip(prev + jnp.where(continuous, 0.05 * delta, delta), 0.0, hi), prev)
     state = jnp.where(binary, jnp.maximum(state, prev * (prev > 0)), state)  # unlocks never revert
 
     def to_view(arr):
@@ -119,9 +121,13 @@ def sample_views(key: jax.Array, n: int):
     return to_view(prev), to_view(state), jax.random.randint(k_action, (n,), 0, 17)
 
 
+_CONTINUOUS = ("daylight",)  # real values, not counts: sampled uniformly, not on integers
+MAX_TIME = 100_000.0  # the largest max_steps a config may set
+
+
 def _upper(name: str) -> float:
     if name in ACHIEVEMENTS or name.startswith(("facing_", "near_")) or name == "sleeping":
         return 1.0
     if name.startswith("dist_"):
         return NO_TARGET
-    return {"achievement_count": 22.0, "x": 63.0, "y": 63.0, "daylight": 1.0, "time": 10000.0}.get(name, 9.0)
+    return {"achievement_count": 22.0, "x": 63.0, "y": 63.0, "daylight": 1.0, "time": MAX_TIME}.get(name, 9.0)

@@ -158,7 +158,8 @@ def _attribute_docs(cls: type) -> dict[str, str]:
 FIELD_DOCS: dict[str, str] = _attribute_docs(MinigridView)
 
 # (low, high) of each integer field for sampling; floats are distances, bools are coin flips.
-_INT_RANGES = {"time": (0, 500), "steps_remaining": (0, 500), "agent_dir": (0, 3), "carrying_type": (0, 7),
+MAX_STEPS = 10_000  # the largest max_steps a config may set: time and steps_remaining reach it
+_INT_RANGES = {"time": (0, MAX_STEPS), "steps_remaining": (0, MAX_STEPS), "agent_dir": (0, 3), "carrying_type": (0, 7),
                "carrying_color": (0, 5), "front_type": (1, 9), "front_color": (0, 5), "front_state": (0, 2),
                "mission_kind": (0, 5), "doors_open": (0, 4), "doors_closed": (0, 4), "doors_locked": (0, 4),
                "keys_on_grid": (0, 3)}

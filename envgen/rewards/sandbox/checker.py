@@ -1,44 +1,23 @@
-"""Untrusted reward programs: an AST allowlist, a restricted compile, and validation in a child process.
+"""The first gate: parse a reward program and accept it only if every construct is on an allowlist.
 
-A reward program is exactly one function ``def reward(prev, state, action):`` written against a
-family's StateView. It goes through three gates before a trainer may trace it:
-
-1. :func:`check_source` (host, nothing executed): every AST node, name, attribute and call must be on
-   an allowlist; anything else is rejected with the line and the construct.
-2. :func:`compile_program`: the checked tree is rewritten so that every arithmetic operation on plain
-   Python integers is bounded (no program can build a huge number while it is traced), then compiled
-   with empty builtins and a proxy exposing only the listed ``jnp`` functions.
-3. :func:`validate_programs`: in a child process with a minimal environment (no API keys), CPU-only JAX,
-   address-space and CPU-time limits and a wall-clock timeout, ``jax.eval_shape`` proves a scalar float
-   and a rollout over states sampled by the family proves the reward finite, bounded and not constant.
-
-A program is identified by the sha256 of its source text (:func:`program_hash`). The family's module
-``envgen.rewards.views.<family>`` provides ``StateView`` (a ``flax.struct`` dataclass; its fields are
-the readable names, and an optional ``HELPERS`` class attribute names callable helper methods) and
-``sample_views(key, n) -> (prev, state, action)`` batched over a leading axis of size ``n``.
+Nothing is executed here. :func:`check_source` rejects, with the line and the construct, anything a
+reward program does not need: imports, builtins, names starting with ``_``, strings, loops other than
+``for i in range(K)``, non-ASCII identifiers (look-alike letters), and more (see docs/rewards.md).
 """
 
 from __future__ import annotations
 
 import ast
-import contextlib
 import dataclasses
 import hashlib
-import importlib
-import json
-import operator
-import os
-import signal
-import subprocess
-import sys
-import tempfile
-import types
+import io
+import tokenize
 import typing
-from collections.abc import Callable, Mapping, Sequence
-from pathlib import Path
+import unicodedata
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-# -- the allowlist ---------------------------------------------------------------------------------
+from envgen.printable import printable
 
 PARAMS = ("prev", "state", "action")
 VIEW_PARAMS = ("prev", "state")  # the ones with fields
@@ -138,6 +117,7 @@ _GUARD = "_envgen_binop"  # injected after checking; user code can never name it
 MAX_PY_INT_BITS = 62
 MAX_PY_INT = 2**MAX_PY_INT_BITS
 _RANGE = "range"
+_RESERVED = frozenset({*PARAMS, "jnp", _RANGE})  # names a program may read but never rebind
 
 # Readable names for rejected constructs, so the message says "import" and not "ast.Import".
 _CONSTRUCTS: dict[type, str] = {
@@ -261,9 +241,15 @@ def check_source(source: str, spec: ViewSpec) -> ast.Module:
     try:
         tree = ast.parse(source, filename="<reward>", mode="exec")
     except SyntaxError as err:
-        raise SandboxError([Problem(err.lineno or 1, err.offset or 0, f"syntax error: {err.msg}")]) from None
+        msg = (err.msg or "invalid syntax").split(" - ")[0][:200]
+        raise SandboxError([Problem(err.lineno or 1, err.offset or 0, f"syntax error: {msg}")]) from None
     except (ValueError, RecursionError, MemoryError) as err:
-        raise SandboxError([Problem(1, 0, f"cannot parse the program: {type(err).__name__}: {err}")]) from None
+        # MemoryError and RecursionError from the parser carry no message: say what they mean.
+        why = str(err).strip()[:200] or "the program is too large or too deeply nested to parse"
+        raise SandboxError([Problem(1, 0, f"cannot parse the program: {type(err).__name__}: {why}")]) from None
+    problems = _identifier_problems(source)
+    if problems:
+        raise SandboxError(problems[:MAX_PROBLEMS])
     # Measured without recursion first, so the recursive passes below (and compile()) only ever see
     # shallow trees and small programs.
     nodes, depth = _size_and_depth(tree)
@@ -273,6 +259,38 @@ def check_source(source: str, spec: ViewSpec) -> ast.Module:
         raise SandboxError([Problem(1, 0, f"program is nested {depth} levels deep; the limit is {MAX_DEPTH}")])
     _Checker(spec).run(tree)
     return tree
+
+
+# Trojan-source controls: text that displays in a different order than it is parsed.
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
+
+
+def _identifier_problems(source: str) -> list[Problem]:
+    """Non-ASCII identifiers and bidirectional controls, found on the raw tokens.
+
+    Python folds identifiers with NFKC, so ``ｓcore`` silently *is* ``score`` while a Cyrillic ``sсore``
+    is a different name that reads the same. Reward programs need neither: identifiers must be ASCII.
+    """
+    problems = []
+    for lineno, line in enumerate(source.splitlines(), 1):
+        for col, ch in enumerate(line):
+            if ch in _BIDI_CONTROLS:
+                problems.append(Problem(lineno, col, f"bidirectional control character U+{ord(ch):04X} is not "
+                                        "allowed (it makes the code read differently from how it runs)"))
+                break
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
+    except (tokenize.TokenError, SyntaxError):
+        return problems  # ast.parse accepted it; nothing more to say here
+    for tok in tokens:
+        if tok.type == tokenize.NAME and not tok.string.isascii():
+            bad = next(ch for ch in tok.string if not ch.isascii())
+            what = unicodedata.name(bad, "unnamed character")
+            problems.append(Problem(tok.start[0], tok.start[1], f"identifier {printable(tok.string)!r} contains "
+                                    f"non-ASCII character U+{ord(bad):04X} ({what}); identifiers must be ASCII "
+                                    "(look-alike letters can make two different names read the same)"))
+    return problems
+
 
 
 def _size_and_depth(tree: ast.AST) -> tuple[int, int]:
@@ -440,7 +458,7 @@ class _Checker:
         elif isinstance(t, ast.Name):
             if t.id.startswith("_"):
                 self.reject(t, f"names starting with '_' are not allowed ({t.id!r})")
-            elif t.id in PARAMS or t.id in ("jnp", _RANGE):
+            elif t.id in _RESERVED:
                 self.reject(t, f"cannot assign to {t.id!r}")
         elif isinstance(t, ast.Starred):
             self.reject(t, "star-unpacking (*x) is not allowed")
@@ -454,8 +472,10 @@ class _Checker:
     def for_loop(self, s: ast.For, mult: int, depth: int) -> None:
         if s.orelse:
             self.reject(s, "for/else is not allowed")
-        if not isinstance(s.target, ast.Name) or s.target.id.startswith("_") or s.target.id in PARAMS:
+        if not isinstance(s.target, ast.Name) or s.target.id.startswith("_"):
             self.reject(s, "the loop variable must be a plain local name")
+        elif s.target.id in _RESERVED:
+            self.reject(s, f"the loop variable cannot be named {s.target.id!r} (it would shadow it)")
         it = s.iter
         n = None
         if (
@@ -527,6 +547,9 @@ class _Checker:
     def constant(self, e: ast.Constant) -> None:
         v = e.value
         if isinstance(v, bool):
+            return
+        if isinstance(v, int) and v.bit_length() > 64:  # repr() of a huge int can itself fail
+            self.reject(e, f"integer constant of {v.bit_length()} bits is too large (|c| <= {MAX_CONST:g})")
             return
         if isinstance(v, (int, float)):
             if not (abs(v) <= MAX_CONST):  # also rejects inf and nan
@@ -727,500 +750,3 @@ def _literal_static(e: ast.expr) -> bool:
 def _cmp_name(op: ast.cmpop) -> str:
     return {ast.Is: "is", ast.IsNot: "is not", ast.In: "in", ast.NotIn: "not in"}.get(type(op), "?")
 
-
-# -- restricted compile ----------------------------------------------------------------------------
-
-
-class _GuardArithmetic(ast.NodeTransformer):
-    """Route every binary operation through :func:`_guarded_binop` (after checking).
-
-    Arithmetic on arrays is unaffected; arithmetic on plain Python integers (constants, loop
-    variables, bools from static comparisons) is checked after every step, so no program can grow a
-    huge integer while it is traced - e.g. by squaring a number forty times.
-    """
-
-    def visit_BinOp(self, node: ast.BinOp) -> ast.expr:
-        self.generic_visit(node)
-        return ast.copy_location(_guard_call(node.op, node.left, node.right), node)
-
-    def visit_AugAssign(self, node: ast.AugAssign) -> ast.stmt:
-        self.generic_visit(node)
-        assert isinstance(node.target, ast.Name)  # the checker allows nothing else
-        current = ast.copy_location(ast.Name(id=node.target.id, ctx=ast.Load()), node)
-        value = _guard_call(node.op, current, node.value)
-        return ast.copy_location(ast.Assign(targets=[node.target], value=value), node)
-
-
-def _guard_call(op: ast.operator, left: ast.expr, right: ast.expr) -> ast.Call:
-    code = ast.Constant(value=_OP_CODES[type(op)])
-    return ast.Call(func=ast.Name(id=_GUARD, ctx=ast.Load()), args=[code, left, right], keywords=[])
-
-
-_OP_FUNCS: dict[type, Callable[[Any, Any], Any]] = {
-    ast.Add: operator.add,
-    ast.Sub: operator.sub,
-    ast.Mult: operator.mul,
-    ast.Div: operator.truediv,
-    ast.FloorDiv: operator.floordiv,
-    ast.Mod: operator.mod,
-    ast.Pow: operator.pow,
-    ast.BitAnd: operator.and_,
-    ast.BitOr: operator.or_,
-    ast.BitXor: operator.xor,
-}
-_OP_CODES = {t: i for i, t in enumerate(_OP_FUNCS)}
-_OP_BY_CODE = list(_OP_FUNCS.values())
-
-
-def _guarded_binop(code: int, left: Any, right: Any) -> Any:
-    result = _OP_BY_CODE[code](left, right)
-    if isinstance(result, int) and not -MAX_PY_INT <= result <= MAX_PY_INT:
-        raise OverflowError(f"integer arithmetic exceeds +-2**{MAX_PY_INT_BITS} (use float values)")
-    return result
-
-
-def _jnp_proxy() -> Any:
-    """An object whose only attributes are the allowed jnp functions and constants (no module walk)."""
-    import jax.numpy as jnp
-
-    members = {name: staticmethod(getattr(jnp, name)) for name in JNP_FUNCTIONS}
-    members.update({name: getattr(jnp, name) for name in JNP_CONSTANTS})
-    proxy_cls = type("jnp", (), {"__slots__": (), **members, "__repr__": lambda self: "<jnp reward subset>"})
-    return proxy_cls()
-
-
-def compile_program(source: str, spec: ViewSpec) -> Callable[[Any, Any, Any], Any]:
-    """Check ``source`` and return its ``reward`` function, compiled with no builtins.
-
-    Only :func:`validate_programs` (in the child) and :class:`~envgen.rewards.bank.RewardBank` (for
-    programs that passed validation) should call this.
-    """
-    tree = ast.fix_missing_locations(_GuardArithmetic().visit(check_source(source, spec)))
-    code = compile(tree, f"<reward {program_hash(source)[:12]}>", "exec", dont_inherit=True)
-    namespace: dict[str, Any] = {
-        "__builtins__": {},
-        "jnp": _jnp_proxy(),
-        _RANGE: _bounded_range,
-        _GUARD: _guarded_binop,
-    }
-    exec(code, namespace)  # defines the function only: no decorators, defaults or annotations can run
-    return namespace["reward"]
-
-
-def _bounded_range(*args: int) -> range:
-    r = range(*args)
-    if len(r) > MAX_LOOP:
-        raise ValueError(f"range of {len(r)} iterations exceeds {MAX_LOOP}")
-    return r
-
-
-# -- families --------------------------------------------------------------------------------------
-
-
-@dataclasses.dataclass(frozen=True)
-class Family:
-    """A family's view module: what programs may read and how states are sampled."""
-
-    name: str
-    module_name: str
-    spec: ViewSpec
-    import_root: str  # the sys.path entry under which module_name is importable
-
-    @property
-    def module(self) -> Any:
-        """The family's view module (imported on first use)."""
-        return importlib.import_module(self.module_name)
-
-
-def load_family(family: str | Family | types.ModuleType) -> Family:
-    """Resolve a family name ("crafter"), a module path ("my.views") or a module to its :class:`Family`."""
-    if isinstance(family, Family):
-        return family
-    if isinstance(family, types.ModuleType):
-        module = family
-    else:
-        module_name = family if "." in family else f"envgen.rewards.views.{family}"
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as err:
-            if err.name and module_name.startswith(err.name):
-                raise ValueError(f"no reward views for family {family!r} ({module_name} not found)") from None
-            raise
-    view_cls = getattr(module, "StateView", None)
-    if view_cls is None or not callable(getattr(module, "sample_views", None)):
-        raise ValueError(f"{module.__name__} must define StateView and sample_views(key, n)")
-    name = module.__name__.rsplit(".", 1)[-1]
-    return Family(name, module.__name__, ViewSpec.of(view_cls), _import_root(module))
-
-
-def _import_root(module: Any) -> str:
-    path = Path(module.__file__).resolve()
-    depth = module.__name__.count(".") + (1 if path.name == "__init__.py" else 0)
-    return str(path.parents[depth])
-
-
-def reward_api(family: str | Family | types.ModuleType) -> dict[str, Any]:
-    """What a program may use, generated from code, for prompt templates and docs.
-
-    Returns ``fields`` (dotted names, nested views expanded), ``helpers`` (name -> first docstring
-    line), ``jnp`` (function -> allowed keywords), ``jnp_constants`` and ``limits``.
-    """
-    fam = load_family(family)
-    view_cls = fam.module.StateView
-
-    def names(spec: ViewSpec, prefix: str) -> list[str]:
-        out = []
-        for name, sub in spec.fields.items():
-            out.extend(names(sub, f"{prefix}{name}.") if sub is not None else [prefix + name])
-        return out
-
-    helpers = {}
-    for h in sorted(fam.spec.helpers):
-        doc = (getattr(view_cls, h).__doc__ or "").strip().splitlines()
-        helpers[h] = doc[0] if doc else ""
-    return {
-        "family": fam.name,
-        "signature": "def reward(prev, state, action):",
-        "fields": names(fam.spec, ""),
-        "helpers": helpers,
-        "jnp": {f: sorted(kw) for f, kw in sorted(JNP_FUNCTIONS.items())},
-        "jnp_constants": sorted(JNP_CONSTANTS),
-        "limits": {
-            "max_loop": MAX_LOOP,
-            "max_pow": MAX_POW,
-            "max_const": MAX_CONST,
-            "max_source_chars": MAX_SOURCE_CHARS,
-            "reward_bound": SandboxLimits.bound,
-        },
-    }
-
-
-# -- validation reports ----------------------------------------------------------------------------
-
-
-@dataclasses.dataclass(frozen=True)
-class ValidationReport:
-    """The outcome for one program. ``stage`` is where it failed ("ast", "compile", "shape", "rollout",
-    "sandbox") or "passed"; ``message`` names the line where one is known; ``stats`` describe the
-    rewards seen in the rollout (min, max, mean, std, nonzero_frac, n)."""
-
-    program_hash: str
-    family: str
-    ok: bool
-    stage: str
-    message: str = ""
-    line: int | None = None
-    stats: Mapping[str, float] = dataclasses.field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain data, for run.json."""
-        return {**dataclasses.asdict(self), "stats": dict(self.stats)}
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> ValidationReport:
-        """Inverse of :meth:`to_dict`."""
-        return cls(**{f.name: data[f.name] for f in dataclasses.fields(cls) if f.name in data})
-
-
-@dataclasses.dataclass(frozen=True)
-class SandboxLimits:
-    """Resources of the validation child and the checks' thresholds."""
-
-    timeout_s: float = 180.0  # wall clock for one child (all the programs it validates)
-    cpu_s: int = 600  # CPU seconds (all threads together)
-    memory_mb: int = 4096  # address space
-    n_samples: int = 1024  # sampled (prev, state, action) triples in the smoke rollout
-    bound: float = 100.0  # |reward| must stay within this
-    min_spread: float = 1e-6  # max - min below this counts as constant
-
-
-# -- the child process -----------------------------------------------------------------------------
-
-_MARK = "ENVGEN-SANDBOX "
-# The limits are applied first, before anything else is imported.
-_APPLY_LIMITS = """
-import json, resource, sys
-payload = json.loads(sys.stdin.read())
-for name, value in payload["rlimits"].items():
-    resource.setrlimit(getattr(resource, name), tuple(value))
-"""
-_BOOTSTRAP = (
-    _APPLY_LIMITS
-    + """
-sys.path[:0] = payload["paths"]
-from envgen.rewards.sandbox import _child_main
-_child_main(payload)
-"""
-)
-
-
-def child_environment(home: str) -> dict[str, str]:
-    """The whole environment of a validation child: nothing inherited, so no API key can leak."""
-    return {
-        "PATH": "/usr/bin:/bin",
-        "HOME": home,
-        "TMPDIR": home,
-        "LANG": "C.UTF-8",
-        "JAX_PLATFORMS": "cpu",
-        "JAX_ENABLE_X64": "0",
-        "OMP_NUM_THREADS": "1",
-        "PYTHONHASHSEED": "0",
-        "TF_CPP_MIN_LOG_LEVEL": "3",
-    }
-
-
-@dataclasses.dataclass
-class ChildRun:
-    """What came back from one child: its protocol events, exit status and stderr tail."""
-
-    events: list[dict[str, Any]]
-    returncode: int | None
-    timed_out: bool
-    stderr_tail: str
-    pid: int
-
-
-def run_child(payload: Mapping[str, Any], limits: SandboxLimits, command: Sequence[str] | None = None) -> ChildRun:
-    """Run one validation child on ``payload`` under ``limits``; kill its process group on timeout.
-
-    ``command`` replaces the interpreter command line (a test hook); the payload arrives on stdin and
-    events are lines ``ENVGEN-SANDBOX <json>`` on stdout.
-    """
-    mem = limits.memory_mb * 1024 * 1024
-    payload = {
-        **payload,
-        "rlimits": {
-            "RLIMIT_AS": [mem, mem],
-            "RLIMIT_CPU": [limits.cpu_s, limits.cpu_s + 5],
-            "RLIMIT_FSIZE": [16 << 20, 16 << 20],
-            "RLIMIT_CORE": [0, 0],
-        },
-    }
-    cmd = list(command) if command is not None else [sys.executable, "-I", "-c", _BOOTSTRAP]
-    with tempfile.TemporaryDirectory(prefix="envgen-sandbox-") as home:
-        proc = subprocess.Popen(
-            cmd,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            cwd=home,
-            env=child_environment(home),
-            start_new_session=True,
-            close_fds=True,
-        )
-        timed_out = False
-        try:
-            out, err = proc.communicate(json.dumps(payload).encode(), timeout=limits.timeout_s)
-        except subprocess.TimeoutExpired:
-            timed_out = True
-            _kill_group(proc)
-            out, err = proc.communicate()
-        finally:
-            if proc.poll() is None:
-                _kill_group(proc)
-                proc.wait()
-    events = []
-    for line in out.decode("utf-8", "replace").splitlines():
-        if line.startswith(_MARK):
-            with contextlib.suppress(ValueError):  # a garbled line is ignored; missing results are failures
-                events.append(json.loads(line[len(_MARK) :]))
-    tail = err.decode("utf-8", "replace")[-2000:]
-    return ChildRun(events, proc.returncode, timed_out, tail, proc.pid)
-
-
-def _kill_group(proc: subprocess.Popen) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(proc.pid, signal.SIGKILL)  # the child leads its own session: this is our group only
-
-
-def validate_programs(
-    sources: Sequence[str],
-    family: str | Family,
-    limits: SandboxLimits | None = None,
-    seed: int = 0,
-) -> list[ValidationReport]:
-    """Validate many programs for ``family``: AST check here, everything that runs in child processes.
-
-    Programs rejected by the AST check never reach a child. The rest are validated together in one
-    child; if it dies or times out, the program it was working on is failed and the others are tried
-    again in a fresh child. Returns one report per source, in order.
-    """
-    limits = limits or SandboxLimits()
-    fam = load_family(family)
-    reports: dict[str, ValidationReport] = {}
-    pending: list[tuple[str, str]] = []
-    for source in sources:
-        h = program_hash(source)
-        if h in reports or any(h == p for p, _ in pending):
-            continue
-        try:
-            check_source(source, fam.spec)
-            pending.append((h, source))
-        except SandboxError as err:
-            reports[h] = ValidationReport(h, fam.name, False, "ast", str(err), err.line)
-    while pending:
-        done = _validate_in_child(pending, fam, limits, seed)
-        reports.update(done)
-        pending = [(h, s) for h, s in pending if h not in reports]
-    return [reports[program_hash(s)] for s in sources]
-
-
-def validate_program(
-    source: str, family: str | Family, limits: SandboxLimits | None = None, seed: int = 0
-) -> ValidationReport:
-    """Validate one program (see :func:`validate_programs`)."""
-    return validate_programs([source], family, limits, seed)[0]
-
-
-def _validate_in_child(
-    pending: list[tuple[str, str]], fam: Family, limits: SandboxLimits, seed: int
-) -> dict[str, ValidationReport]:
-    import envgen
-
-    paths = list(dict.fromkeys([str(Path(envgen.__file__).resolve().parents[1]), fam.import_root]))
-    payload = {
-        "module": fam.module_name,
-        "family": fam.name,
-        "paths": paths,
-        "programs": [s for _, s in pending],
-        "n_samples": limits.n_samples,
-        "bound": limits.bound,
-        "min_spread": limits.min_spread,
-        "seed": seed,
-    }
-    run = run_child(payload, limits)
-    out: dict[str, ValidationReport] = {}
-    ready = False
-    for ev in run.events:
-        if ev.get("event") == "ready":
-            ready = True
-        elif ev.get("event") == "result":
-            out[pending[ev["index"]][0]] = ValidationReport.from_dict(ev["report"])
-    if len(out) == len(pending):
-        return out
-    why = (
-        f"validation did not finish within {limits.timeout_s:g} s and was killed"
-        if run.timed_out
-        else f"the validation process died (exit status {run.returncode}): {_last_line(run.stderr_tail)}"
-    )
-    missing = [h for h, _ in pending if h not in out]
-    # Before "ready" the failure is the setup's (imports, sampling), so it is every program's; after it,
-    # it is the program being validated when the child died.
-    blamed = missing if not ready else missing[:1]
-    for h in blamed:
-        out[h] = ValidationReport(h, fam.name, False, "sandbox", why)
-    return out
-
-
-def _last_line(text: str) -> str:
-    lines = [ln for ln in text.strip().splitlines() if ln.strip()]
-    return lines[-1] if lines else "no error output"
-
-
-def _child_main(payload: Mapping[str, Any]) -> None:
-    """Entry point inside the child: validate each program and emit one event per result."""
-    out_fd = os.dup(1)
-    sys.stdout = sys.stderr  # anything printed by libraries must not corrupt the protocol
-
-    def emit(event: dict[str, Any]) -> None:
-        os.write(out_fd, (_MARK + json.dumps(event) + "\n").encode())
-
-    import jax
-    import jax.numpy as jnp
-    import numpy as np
-
-    fam = load_family(importlib.import_module(payload["module"]))
-    fam = dataclasses.replace(fam, name=payload["family"])
-    sample = jax.jit(fam.module.sample_views, static_argnums=1)  # one compile, not one per random op
-    prev_b, state_b, action_b = sample(jax.random.PRNGKey(payload["seed"]), payload["n_samples"])
-    one = jax.tree_util.tree_map(lambda x: x[0], (prev_b, state_b, action_b))
-    emit({"event": "ready"})
-    for index, source in enumerate(payload["programs"]):
-        report = _check_in_child(source, fam, one, (prev_b, state_b, action_b), payload, jax, jnp, np)
-        emit({"event": "result", "index": index, "report": report.to_dict()})
-
-
-def _check_in_child(source, fam, one, batch, payload, jax, jnp, np) -> ValidationReport:
-    h = program_hash(source)
-    fail = lambda stage, msg, line=None: ValidationReport(h, fam.name, False, stage, msg, line)  # noqa: E731
-    try:
-        fn = compile_program(source, fam.spec)
-    except SandboxError as err:
-        return fail("ast", str(err), err.line)
-    except Exception as err:
-        return fail("compile", f"{type(err).__name__}: {err}")
-    try:
-        out = jax.eval_shape(fn, *one)
-    except Exception as err:
-        line, msg = _explain(err)
-        return fail("shape", msg, line)
-    if not (hasattr(out, "shape") and out.shape == () and jnp.issubdtype(out.dtype, jnp.floating)):
-        got = f"shape {tuple(out.shape)} {out.dtype}" if hasattr(out, "shape") else type(out).__name__
-        return fail(
-            "shape",
-            f"reward must return a scalar float, got {got} (reduce with jnp.sum/jnp.mean, cast with jnp.float32)",
-        )
-    try:
-        rewards = np.asarray(jax.jit(jax.vmap(fn))(*batch), dtype=np.float64)
-    except Exception as err:
-        line, msg = _explain(err)
-        return fail("rollout", msg, line)
-    n = int(rewards.size)
-    finite = np.isfinite(rewards)
-    stats = {"n": n}
-    if not finite.all():
-        bad = int((~finite).sum())
-        return dataclasses.replace(
-            fail(
-                "rollout",
-                f"reward is NaN or infinite on {bad} of {n} sampled states (guard divisions, logs and square roots)",
-            ),
-            stats=stats,
-        )
-    stats = {
-        "n": n,
-        "min": float(rewards.min()),
-        "max": float(rewards.max()),
-        "mean": float(rewards.mean()),
-        "std": float(rewards.std()),
-        "nonzero_frac": float((rewards != 0).mean()),
-    }
-    bound = payload["bound"]
-    if np.abs(rewards).max() > bound:
-        return dataclasses.replace(
-            fail(
-                "rollout",
-                f"reward reaches {stats['min']:.4g}..{stats['max']:.4g} on "
-                f"sampled states; it must stay within +-{bound:g}",
-            ),
-            stats=stats,
-        )
-    if stats["max"] - stats["min"] < payload["min_spread"]:
-        return dataclasses.replace(
-            fail(
-                "rollout",
-                f"reward is constant ({stats['min']:.4g}) over {n} sampled states: it gives no learning signal",
-            ),
-            stats=stats,
-        )
-    return ValidationReport(h, fam.name, True, "passed", "ok", None, stats)
-
-
-def _explain(err: BaseException) -> tuple[int | None, str]:
-    """The line in the reward program where ``err`` arose, and a message with a hint for common mistakes."""
-    import traceback
-
-    line = None
-    for frame in traceback.extract_tb(err.__traceback__):
-        if frame.filename.startswith("<reward"):
-            line = frame.lineno
-    text = str(err).strip().splitlines()[0] if str(err).strip() else ""
-    name = type(err).__name__
-    hint = ""
-    if "Tracer" in name or "Concretization" in name:
-        hint = (
-            "; Python if/and/or/not and chained comparisons cannot branch on array values - use "
-            "jnp.where, jnp.logical_and/or/not"
-        )
-    msg = f"{name}: {text[:300]}{hint}"
-    return line, (f"line {line}: {msg}" if line else msg)

@@ -1,0 +1,327 @@
+"""Inside the validation child: prove each program a scalar, finite, bounded, informative and cheap.
+
+Two kinds of states are used. *Sampled* states cover every field's whole range, drawn by the family's
+``sample_views``. *Rollout* states are real: the paired config is compiled to params and run with
+several policies (uniform random, sticky random, one fixed action per env), many envs at once, and
+half of the envs start late in the episode, so the states near the time limit are seen too. A program
+must be finite and within the bound on both, and must not be constant on the rollouts (a program that
+recognises sampled states and pays a constant on real ones fails here). Its compile time and its
+run time are measured against a reference program that reads every field, and must stay within a
+budget relative to it. One compiled rollout serves every config (configs are arrays, not shapes).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import json
+import os
+import sys
+import threading
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from envgen.rewards.sandbox.checker import SandboxError, program_hash
+from envgen.rewards.sandbox.families import Family, load_family
+from envgen.rewards.sandbox.process import MARK
+from envgen.rewards.sandbox.report import ValidationReport
+from envgen.rewards.sandbox.restricted import compile_program
+
+N_POLICIES = 3  # uniform random, sticky random, one fixed action
+
+
+def child_main(payload: Mapping[str, Any]) -> None:
+    """Entry point inside the child: validate each program and emit one event per result."""
+    out_fd = os.dup(1)
+    sys.stdout = sys.stderr  # anything printed by libraries must not corrupt the protocol
+
+    def emit(event: dict[str, Any]) -> None:
+        os.write(out_fd, (MARK + json.dumps(event) + "\n").encode())
+
+    import jax
+
+    if payload.get("compile_cache"):
+        jax.config.update("jax_compilation_cache_dir", payload["compile_cache"])
+        jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.5)
+    fam = load_family(importlib.import_module(payload["module"]))
+    fam = dataclasses.replace(fam, name=payload["family"])
+    sample = jax.jit(fam.module.sample_views, static_argnums=1)  # one compile, not one per random op
+    sampled = sample(jax.random.PRNGKey(payload["seed"]), payload["n_samples"])
+    rollouts = _rollouts(fam.name, payload) if payload.get("configs") else {}
+    yardstick = _combine(sampled, next(iter(rollouts.values()), None))
+    reference = _reference_cost(yardstick)
+    emit({"event": "ready"})
+    config_of = payload.get("config_of") or [None] * len(payload["programs"])
+    for index, source in enumerate(payload["programs"]):
+        # A compile that runs far past its budget is stopped from outside: XLA cannot be interrupted.
+        deadline = _deadline(reference, payload)
+        why = (f"reward took longer than {deadline:.1f} s to compile and run (a program reading every field "
+               f"takes {reference.compile_s:.2f} s): use fewer operations and loops")
+        timeout = ValidationReport(program_hash(source), fam.name, False, "budget", why)
+        timer = threading.Timer(deadline, _give_up, (emit, index, timeout))
+        timer.daemon = True
+        timer.start()
+        report = check_program(source, fam, sampled, rollouts.get(config_of[index]), reference, payload)
+        timer.cancel()
+        emit({"event": "result", "index": index, "report": report.to_dict()})
+        if payload.get("fail_fast") and not report.ok:
+            break  # the caller needs every program to pass: one failure is its answer
+
+
+def _give_up(emit: Callable, index: int, report: ValidationReport) -> None:
+    emit({"event": "result", "index": index, "report": report.to_dict()})
+    os._exit(4)  # the parent starts a fresh child for the programs after this one
+
+
+def _deadline(reference: Cost, payload: Mapping[str, Any]) -> float:
+    compile_limit = max(payload["max_cost_ratio"] * reference.compile_s, payload["min_compile_budget_s"])
+    run_limit = max(payload["max_cost_ratio"] * reference.run_s, payload["min_run_budget_s"])
+    return 2.0 * compile_limit + 10.0 * run_limit + 5.0
+
+
+def _combine(sampled: Any, rollout: Any) -> Any:
+    """Sampled and rollout transitions in one batch, so each program is compiled once."""
+    import jax
+    import jax.numpy as jnp
+
+    if rollout is None:
+        return sampled
+    return jax.tree.map(lambda a, b: jnp.concatenate([a, b.astype(a.dtype)]), sampled, rollout)
+
+
+# -- real rollouts ---------------------------------------------------------------------------------
+
+
+def _rollouts(family: str, payload: Mapping[str, Any]) -> dict[str, Any]:
+    """Config hash -> batched (prev, state, action) views recorded from rollouts of that config."""
+    import jax
+
+    from envgen.envs.registry import env_class
+    from envgen.spec import spec_from_dict
+    from envgen.spec.base import parse_yaml
+
+    env = env_class(family)()
+    build_view = importlib.import_module(f"envgen.rewards.views.{family}").build_view
+    run = jax.jit(_make_rollout(env, build_view, payload["rollout_envs"], payload["rollout_steps"]))
+    out = {}
+    for i, (config_hash, text) in enumerate(sorted(payload["configs"].items())):
+        spec = spec_from_dict(parse_yaml(text, "config"), source="config", family=family)
+        params = spec.compile(env.static_params)
+        out[config_hash] = run(jax.random.PRNGKey(payload["seed"] + 7919 * (i + 1)), params)
+    return out
+
+
+def _make_rollout(env: Any, build_view: Callable, n_envs: int, n_steps: int) -> Callable:
+    """A function ``(key, params) -> (prev views, state views, actions)``, each of n_envs * n_steps.
+
+    One scan with one copy of the step (compile time dominates: the simulator step is large).
+    """
+    import jax
+    import jax.numpy as jnp
+
+    n_actions = env.num_actions
+    policy = jnp.arange(n_envs) % N_POLICIES
+    late = jnp.arange(n_envs) >= n_envs // 2
+
+    def one_env(key, params, which, start_late):
+        k_reset, k_fixed, k_time, k_run = jax.random.split(key, 4)
+        _, state = env.reset(k_reset, params)
+        max_steps = jnp.asarray(getattr(params, "max_steps", n_steps), jnp.int32)
+        # Jump late starters ahead so the rollout reaches the end of a long episode (time near the
+        # limit, the day/night cycle, truncation) without simulating every step before it.
+        offset = jax.random.randint(k_time, (), 0, jnp.maximum(max_steps - n_steps // 2, 1))
+        state = state.replace(time=jnp.where(start_late, offset, state.time).astype(state.time.dtype))
+        fixed = jax.random.randint(k_fixed, (), 0, n_actions)
+
+        def step(carry, key):
+            state, last = carry
+            k_new, k_sticky, k_step, k_reset = jax.random.split(key, 4)
+            fresh = jax.random.randint(k_new, (), 0, n_actions)
+            sticky = jnp.where(jax.random.uniform(k_sticky) < 0.9, last, fresh)
+            action = jnp.stack([fresh, sticky, fixed])[which]
+            obs_st, state_st, _, terminated, info = env.step_env(k_step, state, action, params)
+            views = (build_view(state, params), build_view(state_st, params), action)
+            _, state_out, _, _ = env.auto_reset(k_reset, obs_st, state_st, terminated, info, params)
+            return (state_out, action), views
+
+        _, views = jax.lax.scan(step, (state, jnp.int32(0)), jax.random.split(k_run, n_steps))
+        return views
+
+    def rollout(key, params):
+        keys = jax.random.split(key, n_envs)
+        views = jax.vmap(one_env, in_axes=(0, None, 0, 0))(keys, params, policy, late)
+        return jax.tree.map(lambda x: x.reshape((-1, *x.shape[2:])), views)
+
+    return rollout
+
+
+# -- the checks ------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Cost:
+    """Seconds to compile a program for the batch, and seconds per evaluation of the batch."""
+
+    compile_s: float
+    run_s: float
+
+
+def _measure(fn: Callable, batch: Any) -> tuple[Any, Cost]:
+    """Compile ``vmap(fn)`` for ``batch`` and run it; the run time is the best of seven (a busy machine
+    stalls single runs)."""
+    import jax
+
+    t = time.perf_counter()
+    compiled = jax.jit(jax.vmap(fn)).lower(*batch).compile()
+    compile_s = time.perf_counter() - t
+    best = float("inf")
+    out = None
+    for _ in range(7):
+        t = time.perf_counter()
+        out = jax.block_until_ready(compiled(*batch))
+        best = min(best, time.perf_counter() - t)
+    return out, Cost(compile_s, best)
+
+
+def _reference_cost(batch: Any) -> Cost:
+    """The cost of a plain program that reads every field once: the yardstick of the compute budget."""
+    import jax
+    import jax.numpy as jnp
+
+    def reference(prev, state, action):
+        leaves = jax.tree.leaves(state) + jax.tree.leaves(prev)
+        return sum(jnp.sum(jnp.asarray(x, jnp.float32)) for x in leaves) + jnp.float32(action)
+
+    _measure(reference, batch)  # warm-up: the first compile also pays for JAX's own setup
+    return _measure(reference, batch)[1]
+
+
+def check_program(source: str, fam: Family, sampled: Any, rollout: Any, reference: Cost,
+                  payload: Mapping[str, Any]) -> ValidationReport:
+    """Every check of one program, in order; the first failure is the report."""
+    import jax
+    import jax.numpy as jnp
+    import numpy as np
+
+    h = program_hash(source)
+
+    def fail(stage: str, msg: str, line: int | None = None, stats: Mapping[str, float] | None = None):
+        return ValidationReport(h, fam.name, False, stage, msg, line, dict(stats or {}))
+
+    try:
+        fn = compile_program(source, fam.spec)
+    except SandboxError as err:
+        return fail("ast", str(err), err.line)
+    except Exception as err:
+        return fail("compile", f"{type(err).__name__}: {_text(err)}")
+    one = jax.tree.map(lambda x: x[0], sampled)
+    try:
+        out = jax.eval_shape(fn, *one)
+    except Exception as err:
+        line, msg = explain(err)
+        return fail("shape", msg, line)
+    if not (hasattr(out, "shape") and out.shape == () and jnp.issubdtype(out.dtype, jnp.floating)):
+        got = f"shape {tuple(out.shape)} {out.dtype}" if hasattr(out, "shape") else type(out).__name__
+        return fail("shape", f"reward must return a scalar float, got {got} (reduce with jnp.sum/jnp.mean, "
+                             "cast with jnp.float32)")
+    n_sampled = jax.tree.leaves(sampled)[0].shape[0]
+    try:
+        rewards, cost = _measure(fn, _combine(sampled, rollout))
+    except Exception as err:
+        line, msg = explain(err)
+        return fail("rollout", msg, line)
+    stats: dict[str, float] = {"compile_s": round(cost.compile_s, 4),
+                               "run_ratio": round(cost.run_s / max(reference.run_s, 1e-9), 2)}
+    budget = _over_budget(cost, reference, payload)
+    if budget:
+        return fail("budget", budget, stats=stats)
+    bound = payload["bound"]
+    rewards = np.asarray(rewards, np.float64)
+    sampled_r, real = rewards[:n_sampled], rewards[n_sampled:]
+    # Unprefixed stats describe what training will see: the rollouts when there are any.
+    stats.update(_stats(sampled_r, "sampled_" if rollout is not None else ""))
+    problem = _bad_values(sampled_r, "sampled states", bound)
+    if problem:
+        return fail("rollout", problem, stats=stats)
+    if rollout is not None:
+        stats.update(_stats(real, ""))
+        problem = _bad_values(real, "states of real rollouts of the config", bound)
+        if problem:
+            return fail("rollout", problem, stats=stats)
+        if real.max() - real.min() < payload["min_spread"]:
+            return fail("rollout", f"reward is constant ({real.min():.4g}) over {real.size} transitions of real "
+                                   "rollouts of the config (random, sticky and fixed-action policies): it gives "
+                                   "no learning signal in training", stats=stats)
+    elif sampled_r.max() - sampled_r.min() < payload["min_spread"]:
+        return fail("rollout", f"reward is constant ({sampled_r.min():.4g}) over {sampled_r.size} sampled states: "
+                               "it gives no learning signal", stats=stats)
+    return ValidationReport(h, fam.name, True, "passed", "ok", None, stats)
+
+
+def _over_budget(cost: Cost, reference: Cost, payload: Mapping[str, Any]) -> str:
+    ratio = payload["max_cost_ratio"]
+    compile_limit = max(ratio * reference.compile_s, payload["min_compile_budget_s"])
+    run_limit = max(ratio * reference.run_s, payload["min_run_budget_s"])
+    if cost.compile_s > compile_limit:
+        return (f"reward takes {cost.compile_s:.2f} s to compile, {cost.compile_s / reference.compile_s:.0f}x a "
+                f"program reading every field (limit {compile_limit:.2f} s): use fewer operations and loops")
+    if cost.run_s > run_limit:
+        return (f"reward takes {cost.run_s / reference.run_s:.0f}x the run time of a program reading every field "
+                f"(limit {ratio:g}x): use fewer operations and loops")
+    return ""
+
+
+def _bad_values(rewards: Any, where: str, bound: float) -> str:
+    import numpy as np
+
+    finite = np.isfinite(rewards)
+    if not finite.all():
+        first = int(np.flatnonzero(~finite)[0])
+        return (f"reward is NaN or infinite on {int((~finite).sum())} of {rewards.size} {where} (first at "
+                f"#{first}, value {rewards[first]}): guard divisions, logs and square roots")
+    if rewards.size and np.abs(rewards).max() > bound:
+        return (f"reward reaches {rewards.min():.4g}..{rewards.max():.4g} on {where}; it must stay within "
+                f"+-{bound:g}")
+    return ""
+
+
+def _stats(rewards: Any, prefix: str) -> dict[str, float]:
+    import numpy as np
+
+    if not rewards.size or not np.isfinite(rewards).all():
+        return {f"{prefix}n": int(rewards.size)}
+    return {f"{prefix}n": int(rewards.size), f"{prefix}min": float(rewards.min()),
+            f"{prefix}max": float(rewards.max()), f"{prefix}mean": float(rewards.mean()),
+            f"{prefix}std": float(rewards.std()), f"{prefix}nonzero_frac": float((rewards != 0).mean())}
+
+
+def _text(err: BaseException) -> str:
+    """The first line of an error's message; errors that carry none (MemoryError) say what they mean."""
+    text = str(err).strip()
+    if text:
+        return text.splitlines()[0][:300]
+    if isinstance(err, MemoryError):
+        return "out of memory (the program builds values too large for the sandbox's memory limit)"
+    if isinstance(err, RecursionError):
+        return "nested too deeply"
+    return "no message"
+
+
+def explain(err: BaseException) -> tuple[int | None, str]:
+    """The line in the reward program where ``err`` arose, and a message with a hint for common mistakes."""
+    import traceback
+
+    line = None
+    for frame in traceback.extract_tb(err.__traceback__):
+        if frame.filename.startswith("<reward"):
+            line = frame.lineno
+    name = type(err).__name__
+    hint = ""
+    if "Tracer" in name or "Concretization" in name:
+        hint = (
+            "; Python if/and/or/not and chained comparisons cannot branch on array values - use "
+            "jnp.where, jnp.logical_and/or/not"
+        )
+    msg = f"{name}: {_text(err)}{hint}"
+    return line, (f"line {line}: {msg}" if line else msg)

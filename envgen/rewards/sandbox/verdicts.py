@@ -1,0 +1,59 @@
+"""Validation verdicts kept where a shared folder cannot forge them: a per-user cache, keyed by content.
+
+A verdict is stored under the sha256 of (program hash, config hash, family, envgen version, seed and
+the limits it was checked under), so a changed program, config, check or release is a cache miss and
+is validated again. ``ENVGEN_CACHE_DIR`` moves the cache (default ``$XDG_CACHE_HOME/envgen`` or
+``~/.cache/envgen``); ``ENVGEN_NO_VERDICT_CACHE=1`` turns it off.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import hashlib
+import json
+import os
+from pathlib import Path
+
+from envgen.rewards.sandbox.report import SandboxLimits, ValidationReport
+
+
+def cache_root() -> Path:
+    """envgen's per-user cache folder."""
+    if os.environ.get("ENVGEN_CACHE_DIR"):
+        return Path(os.environ["ENVGEN_CACHE_DIR"])
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "envgen"
+
+
+def verdict_key(program_hash: str, config_hash: str | None, family: str, seed: int, limits: SandboxLimits) -> str:
+    """The cache key of one validation: everything the verdict depends on."""
+    from envgen import __version__
+
+    checks = {k: v for k, v in dataclasses.asdict(limits).items() if k not in ("timeout_s", "cpu_s", "memory_mb")}
+    blob = json.dumps([program_hash, config_hash, family, __version__, seed, checks], sort_keys=True)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def lookup(key: str, program_hash: str) -> ValidationReport | None:
+    """The stored verdict for ``key``, or None (also for an unreadable or mismatched entry)."""
+    if os.environ.get("ENVGEN_NO_VERDICT_CACHE"):
+        return None
+    path = cache_root() / "verdicts" / f"{key}.json"
+    try:
+        if path.stat().st_size > 1 << 20:
+            return None
+        report = ValidationReport.from_dict(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, TypeError):
+        return None
+    return report if report.program_hash == program_hash else None
+
+
+def store(key: str, report: ValidationReport) -> None:
+    """Keep a verdict; a cache that cannot be written only costs a later re-validation."""
+    if os.environ.get("ENVGEN_NO_VERDICT_CACHE") or report.stage in ("sandbox", "skipped"):  # no verdict
+        return
+    from envgen.io import write_json_atomic
+
+    with contextlib.suppress(OSError):
+        write_json_atomic(cache_root() / "verdicts" / f"{key}.json", report.to_dict())
