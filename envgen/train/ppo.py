@@ -94,8 +94,12 @@ def episode_success(info: dict, reward: jax.Array, terminated: jax.Array) -> jax
     return (terminated & (task_reward > 0)).astype(jnp.float32)
 
 
-def _tree_select(mask, a, b):
-    return jax.tree.map(lambda x, y: jnp.where(mask.reshape(mask.shape + (1,) * (x.ndim - mask.ndim)), x, y), a, b)
+def env_achievements(state: Any) -> jax.Array | None:
+    """Crafter's achievements of a (possibly task-wrapped) env state, or None for other families."""
+    for s in (state, getattr(state, "env", None)):
+        if s is not None and hasattr(s, "achievements"):
+            return s.achievements
+    return None
 
 
 class PPO:
@@ -139,8 +143,8 @@ class PPO:
         if self._refresh is not None:
             # a new level in every slot's next-level slot: each episode that starts in this chunk gets one
             key, k_levels = jax.random.split(jax.random.wrap_key_data(runner.key))
-            runner = runner.replace(env_state=self._refresh(k_levels, runner.env_state, tasks),
-                                    key=jax.random.key_data(key))
+            env_state, tasks = self._refresh(k_levels, runner.env_state, tasks)
+            runner = runner.replace(env_state=env_state, key=jax.random.key_data(key))
         stats = self._empty_stats(runner)
         (runner, stats), per_update = jax.lax.scan(lambda c, _: self._update(c, tasks), (runner, stats), None,
                                                    cfg.updates_per_chunk)
@@ -158,7 +162,7 @@ class PPO:
                          achievements=jnp.zeros((n, k), jnp.float32))
 
     def _num_achievements(self, runner: RunnerState) -> int:
-        achievements = getattr(runner.env_state, "achievements", None)
+        achievements = env_achievements(runner.env_state)
         return 0 if achievements is None else int(achievements.shape[-1])
 
     def _policy(self, params, hidden, obs, starts):
