@@ -72,7 +72,7 @@ def command(path: Path) -> None:
             config = read_yaml(data, "config")[0]
             settings = _text(_settings(config), 600) if isinstance(config, dict) else "(not a mapping)"
         except (LoadError, SpecError) as err:
-            settings = f"(config unreadable: {_text(err, 200)})"
+            settings = f"(config unreadable: {_text(err, 500)})"
         solv = entry.get("solvability") if isinstance(entry.get("solvability"), dict) else {}
         targets = entry.get("targets") if isinstance(entry.get("targets"), list) else []
         solvable = f"{'yes' if solv.get('ok') is True else 'no'} ({_number(solv.get('fraction')):.0%})" + (

@@ -319,9 +319,15 @@ def _check_all(cands: list[Candidate], family: str, seed: int, seeds: int, timer
         try:
             reports, levels = check_solvable_batch(family, [c.spec for c in check], [c.targets for c in check],
                                                    seeds)
-        except Exception as err:
-            failed = {"ok": False, "diagnosis": f"the solvability check failed: {_error_text(err)}"}
-            reports, levels = [failed] * len(check), [None] * len(check)
+        except Exception:  # one config broke the batch: check each alone, so only that one fails
+            reports, levels = [], []
+            for c in check:
+                try:
+                    (rep,), (level,) = check_solvable_batch(family, [c.spec], [c.targets], seeds)
+                except Exception as err:
+                    rep, level = {"ok": False, "diagnosis": f"the solvability check failed: {_error_text(err)}"}, None
+                reports.append(rep)
+                levels.append(level)
         for c, rep, level in zip(check, reports, levels, strict=True):
             c.solvability, c.level = rep, level
             if not rep["ok"]:

@@ -152,10 +152,11 @@ def crafter_reward_source(targets: list[str], chain: list[str], granted: list[st
         if item and item not in needs:
             needs[item] = 1
     if needs:
-        lines.append("    # collecting an item the plan still needs")
+        # a potential difference: placing a stone and mining it again (or any give-and-take loop) earns nothing
+        lines.append("    # holding the items the plan still needs (progress paid once, as a potential difference)")
         for item in sorted(needs):
-            lines.append(f"    r = r + 0.2 * jnp.where(prev.{item} < {needs[item]}, "
-                         f"jnp.clip(state.{item} - prev.{item}, 0.0, 1.0), 0.0)")
+            lines.append(f"    r = r + 0.2 * (0.99 * jnp.minimum(state.{item}, {float(needs[item])}) "
+                         f"- jnp.minimum(prev.{item}, {float(needs[item])}))")
     approach = []
     for a in left + list(targets):
         if a in onto.CRAFTER_MATERIAL:
@@ -312,42 +313,37 @@ def _minigrid_config(g: onto.MinigridGoal, d: float, seed: int) -> dict[str, Any
 
 
 def minigrid_reward_source(kind: str, door: str | None = None) -> str:
-    """Dense shaping for a MiniGrid mission: success, then progress toward the object, door or goal.
+    """Dense shaping for a MiniGrid mission: the success bonus plus potential-based progress.
 
-    ``door`` ("closed" or "locked") adds shaping for the gate the mission lies behind.
+    Progress is a potential ``phi(s) >= 0`` (closeness to the goal or object, holding it, an open gate, a
+    key in hand) paid as ``0.99 * phi(state) - phi(prev)``: closing and reopening a door, or picking a key
+    up and dropping it, earns nothing over a loop (slightly less than nothing), so looping can never
+    out-earn the success bonus. ``door`` ("closed" or "locked") adds the gate the mission lies behind.
     """
-    lines = ["def reward(prev, state, action):",
-             f'    """Dense shaping for the {kind} mission."""',
-             "    r = 5.0 * jnp.float32(state.mission_success)"]
+    terms: list[tuple[float, str]] = []  # (weight, feature of a view X in [0, 1])
+    near = "(1.0 - jnp.minimum(X.{}, 25.0) / 25.0)"
     if kind == "reach_goal":
-        lines.append("    # closer to the goal tile")
-        lines.append("    r = r + 0.1 * jnp.clip(prev.goal_distance - state.goal_distance, -1.0, 1.0)")
-        lines.append("    r = r + 0.1 * jnp.clip(jnp.float32(state.doors_open - prev.doors_open), 0.0, 1.0)")
+        terms += [(0.5, near.format("goal_distance")), (0.3, "jnp.minimum(jnp.float32(X.doors_open), 1.0)")]
     if kind in ("go_to", "pickup", "put_near"):
-        lines.append("    # closer to the object the mission names (while it is not held)")
-        lines.append("    near = jnp.clip(prev.target_distance - state.target_distance, -1.0, 1.0)")
-        lines.append("    r = r + 0.1 * jnp.where(jnp.logical_or(prev.target_held, state.target_held), 0.0, near)")
-        lines.append("    r = r + 0.05 * jnp.clip(jnp.float32(state.target_visible) - jnp.float32(prev.target_visible),"
-                     " 0.0, 1.0)")
+        terms += [(0.5, near.format("target_distance")), (0.1, "jnp.float32(X.target_visible)")]
     if kind in ("pickup", "put_near"):
-        lines.append("    # picking the object up")
-        lines.append("    r = r + 1.0 * jnp.clip(jnp.float32(state.target_held) - jnp.float32(prev.target_held),"
-                     " 0.0, 1.0)")
+        terms.append((0.5, "jnp.float32(X.target_held)"))
     if kind == "put_near":
-        lines.append("    # carrying it toward the target")
-        lines.append("    r = r + 0.1 * jnp.float32(state.target_held)"
-                     " * jnp.clip(prev.put_distance - state.put_distance, -1.0, 1.0)")
+        terms.append((0.5, "jnp.float32(X.target_held) * " + near.format("put_distance")))
     if kind in ("open_door", "unlock_door"):
-        lines.append("    # walking up to the door, and opening doors")
-        lines.append("    r = r + 0.1 * jnp.clip(prev.target_distance - state.target_distance, -1.0, 1.0)")
-        lines.append("    r = r + 0.5 * jnp.clip(jnp.float32(state.doors_open - prev.doors_open), 0.0, 1.0)")
+        terms += [(0.5, near.format("target_distance")), (1.0, "jnp.minimum(jnp.float32(X.doors_open), 1.0)")]
     if door and kind not in ("open_door", "unlock_door", "reach_goal"):
-        lines.append("    # opening the gate the mission lies behind")
-        lines.append("    r = r + 0.5 * jnp.clip(jnp.float32(state.doors_open - prev.doors_open), 0.0, 1.0)")
+        terms.append((0.5, "jnp.minimum(jnp.float32(X.doors_open), 1.0)"))
     if kind == "unlock_door" or door == "locked":
-        lines.append("    # picking up a key")
-        lines.append("    r = r + 0.5 * jnp.clip(jnp.float32(state.carrying_type == 5) - "
-                     "jnp.float32(prev.carrying_type == 5), 0.0, 1.0)")
+        terms.append((0.5, "jnp.float32(X.carrying_type == 5)"))
+    lines = ["def reward(prev, state, action):",
+             f'    """Dense shaping for the {kind} mission: success, and progress as a potential difference."""',
+             "    r = 5.0 * jnp.float32(state.mission_success)"]
+    for view in ("prev", "state"):
+        expr = " + ".join(f"{w} * {f.replace('X.', view + '.')}" for w, f in terms) or "0.0"
+        lines.append(f"    phi_{view} = {expr}")
+    lines.append("    # progress toward the mission, paid once (a potential difference cannot be farmed)")
+    lines.append("    r = r + 0.99 * phi_state - phi_prev")
     lines.append("    # lava ends the episode")
     lines.append("    r = r - 1.0 * jnp.float32(state.in_lava)")
     lines.append("    return r")

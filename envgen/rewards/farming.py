@@ -40,10 +40,16 @@ class FarmReport:
                 f"over {self.steps} steps ({self.worst_policy}); solving pays {self.solve_value:.3f}")
 
 
-def looping_cycles(num_actions: int) -> np.ndarray:
-    """Every single-action loop and every ordered two-action alternation, as [P, 2] action cycles."""
+MAX_PAIR_ACTIONS = 9  # two-action alternations are drawn from the first actions (Crafter: noop, moves, do,
+# sleep, place stone/table): every loop of interest among them, at 89 policies instead of 289
+
+
+def looping_cycles(num_actions: int, pair_actions: int = MAX_PAIR_ACTIONS) -> np.ndarray:
+    """Every single-action loop and every ordered alternation of two of the first ``pair_actions``
+    actions, as [P, 2] action cycles."""
+    k = min(num_actions, pair_actions)
     singles = [(a, a) for a in range(num_actions)]
-    pairs = [(a, b) for a in range(num_actions) for b in range(num_actions) if a != b]
+    pairs = [(a, b) for a in range(k) for b in range(k) if a != b]
     return np.asarray(singles + pairs, np.int32)
 
 

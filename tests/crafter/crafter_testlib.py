@@ -8,15 +8,27 @@ unless a test places them, and "quiet" params in which chunk balancing never spa
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
-from envgen.envs.crafter.constants import ACH, ACTIONS, DIRECTIONS, GRASS, INVENTORY_ITEMS, VITALS, M
+from envgen.envs.crafter.constants import (
+    ACH,
+    ACTIONS,
+    DIRECTIONS,
+    GRASS,
+    INVENTORY_ITEMS,
+    PLANT,
+    PLANT_RIPE_AGE,
+    RIPE_PLANT,
+    VITALS,
+    M,
+)
 from envgen.envs.crafter.env import Crafter
-from envgen.envs.crafter.state import Arrows, EnvParams, EnvState, Mobs
+from envgen.envs.crafter.state import Arrows, EnvParams, EnvState, Mobs, Plants
 
 CENTER = (32, 32)
 DIR_INDEX = {tuple(d): i for i, d in enumerate(DIRECTIONS.tolist())}
@@ -49,8 +61,9 @@ def _mobs(template: Mobs, entries: Sequence[tuple[tuple[int, int], int]]) -> Mob
     alive = np.zeros((n,), bool)
     for i, (p, h) in enumerate(entries):
         pos[i], health[i], alive[i] = p, h, True
+    # Created in list order (they update in that order, oldest first).
     return Mobs(pos=jnp.asarray(pos), health=jnp.asarray(health), alive=jnp.asarray(alive),
-                cooldown=jnp.zeros((n,), jnp.int32))
+                cooldown=jnp.zeros((n,), jnp.int32), born=jnp.arange(n, dtype=jnp.int32) - n)
 
 
 def build_state(base: EnvState, tiles: dict | None = None, *, fill: int = GRASS,
@@ -60,16 +73,21 @@ def build_state(base: EnvState, tiles: dict | None = None, *, fill: int = GRASS,
     """A state on a uniform map with ``tiles`` placed relative to the player.
 
     ``tiles`` maps (dx, dy) offsets to material names; mobs are lists of ((dx, dy), health); arrows are
-    lists of ((dx, dy), (dirx, diry)); ``planted`` maps offsets to the plant's age at ``time``.
+    lists of ((dx, dy), (dirx, diry)); ``planted`` maps offsets to plants and their ages (steps grown).
+    Every chunk counts as having held an object, so balancing (when not quiet) may act anywhere.
     """
     n = base.map.shape[0]
     grid = np.full((n, n), fill, np.uint8)
     px, py = pos
     for (dx, dy), name in (tiles or {}).items():
         grid[px + dx, py + dy] = M[name]
-    planted_at = np.zeros((n, n), np.int32)
-    for (dx, dy), age in (planted or {}).items():
-        planted_at[px + dx, py + dy] = time - age
+    n_plants = base.plants.alive.shape[0]
+    p_pos = np.zeros((n_plants, 2), np.int32)
+    p_grown = np.zeros((n_plants,), np.int32)
+    p_alive = np.zeros((n_plants,), bool)
+    for i, ((dx, dy), age) in enumerate((planted or {}).items()):
+        p_pos[i], p_grown[i], p_alive[i] = (px + dx, py + dy), min(age, PLANT_RIPE_AGE + 1), True
+        grid[px + dx, py + dy] = RIPE_PLANT if age > PLANT_RIPE_AGE else PLANT
     inv = np.zeros(len(INVENTORY_ITEMS), np.int32)
     for name, value in (inventory or {}).items():
         inv[INVENTORY_ITEMS.index(name)] = value
@@ -84,7 +102,10 @@ def build_state(base: EnvState, tiles: dict | None = None, *, fill: int = GRASS,
     for i, ((dx, dy), direction) in enumerate(arrows):
         a_pos[i], a_dir[i], a_alive[i] = (px + dx, py + dy), direction, True
     return base.replace(
-        map=jnp.asarray(grid), planted_at=jnp.asarray(planted_at),
+        map=jnp.asarray(grid),
+        plants=Plants(pos=jnp.asarray(p_pos), grown=jnp.asarray(p_grown), alive=jnp.asarray(p_alive),
+                      damaged=jnp.zeros((n_plants,), bool)),
+        chunks_seen=jnp.ones_like(base.chunks_seen),
         player_pos=jnp.asarray(pos, jnp.int32), player_dir=jnp.asarray(FACING[facing], jnp.int32),
         vitals=jnp.asarray(vit), inventory=jnp.asarray(inv),
         hunger=jnp.zeros((), jnp.float32), thirst=jnp.zeros((), jnp.float32),
@@ -93,7 +114,8 @@ def build_state(base: EnvState, tiles: dict | None = None, *, fill: int = GRASS,
         achievements=jnp.zeros_like(base.achievements),
         zombies=_mobs(base.zombies, rel(zombies)), cows=_mobs(base.cows, rel(cows)),
         skeletons=_mobs(base.skeletons, rel(skeletons)),
-        arrows=Arrows(pos=jnp.asarray(a_pos), direction=jnp.asarray(a_dir), alive=jnp.asarray(a_alive)),
+        arrows=Arrows(pos=jnp.asarray(a_pos), direction=jnp.asarray(a_dir), alive=jnp.asarray(a_alive),
+                      born=jnp.arange(n_arrows, dtype=jnp.int32) - n_arrows),
         time=jnp.asarray(time, jnp.int32),
     )
 
@@ -148,3 +170,31 @@ def tile(state: EnvState, offset: tuple[int, int], pos: tuple[int, int] = CENTER
     return MATERIALS[int(state.map[pos[0] + offset[0], pos[1] + offset[1]])]
 
 
+
+
+@functools.cache
+def _rules_step():
+    from envgen.envs.crafter.transition import apply_rules
+
+    return jax.jit(apply_rules)
+
+
+def step_with_draws(state: EnvState, action: str, params: EnvParams, draws) -> EnvState:
+    """One step of the world rules with chosen random numbers (chunk balancing keeps a fixed key)."""
+    a = jnp.asarray(ACTIONS.index(action), jnp.int32)
+    return _rules_step()(draws, jax.random.key(0), state, a, params)
+
+
+def fixed_draws(state: EnvState, u: float = 0.99, direction: int = 0, sapling: float = 0.99, **per_kind):
+    """Draws where every mob uniform is ``u`` and every random direction ``direction`` (0.99: nobody
+    moves or shoots by chance); ``per_kind`` overrides a field, e.g. ``skeleton_u=0.0``."""
+    from envgen.envs.crafter.step import Draws
+
+    full = lambda n, cols=None: np.full((n,) if cols is None else (n, cols), u, np.float32)
+    nz, ns, nc = (m.alive.shape[0] for m in (state.zombies, state.skeletons, state.cows))
+    fields = dict(sapling=np.float32(sapling), zombie_u=full(nz, 2), zombie_dir=np.full(nz, direction, np.int32),
+                  skeleton_u=full(ns, 5), skeleton_dir=np.full(ns, direction, np.int32),
+                  cow_u=full(nc), cow_dir=np.full(nc, direction, np.int32))
+    for name, value in per_kind.items():
+        fields[name] = np.full_like(fields[name], value)
+    return Draws(**fields)

@@ -5,7 +5,18 @@ from __future__ import annotations
 import jax.numpy as jnp
 import numpy as np
 import pytest
-from crafter_testlib import CENTER, build_state, inv, quiet, tile, trap, unlocked, vital
+from crafter_testlib import (
+    CENTER,
+    build_state,
+    fixed_draws,
+    inv,
+    quiet,
+    step_with_draws,
+    tile,
+    trap,
+    unlocked,
+    vital,
+)
 
 from envgen.envs.crafter.step import daylight
 
@@ -286,3 +297,91 @@ def test_cow_health_param(runner, base_state, qparams):
     state = build_state(base_state, tiles=trap(R), cows=[(R, 1)], facing="right")
     state, _ = runner.run(state, ["do"], qparams)
     assert unlocked(state) == {"eat_cow"}
+
+
+# -- object timing, as in Crafter (chosen draws; see also the lockstep test in test_vs_crafter.py) -------
+def test_new_arrow_first_moves_on_the_next_step(base_state, qparams):
+    # A skeleton two tiles to the right, walled in so its retreat fails, shoots (every draw 0).
+    state = build_state(base_state, tiles=trap((2, 0), open_side=(1, 0)), skeletons=[((2, 0), 3)])
+    draws = fixed_draws(state, skeleton_u=0.0)
+    state = step_with_draws(state, "noop", qparams, draws)
+    assert vital(state, "health") == 9 and bool(state.arrows.alive.any())  # shot, not flown yet
+    state = step_with_draws(state, "noop", qparams, fixed_draws(state))
+    assert vital(state, "health") == 7 and not bool(state.arrows.alive.any())
+
+
+def test_zombie_killed_by_the_player_still_hits_that_step(base_state, qparams):
+    state = build_state(base_state, zombies=[(R, 2)], inventory={"wood_sword": 1}, facing="right")
+    state = step_with_draws(state, "do", qparams, fixed_draws(state))
+    assert "defeat_zombie" in unlocked(state) and not bool(state.zombies.alive.any())
+    assert vital(state, "health") == 7  # its last update: adjacent with cooldown 0
+
+
+def test_mob_killed_by_an_arrow_stays_until_its_next_update(base_state, qparams):
+    # The arrow above the cow hits it on step 1 (2 damage: health 0); the cow is still there on step 2.
+    state = build_state(base_state, cows=[(R, 2)], arrows=[((1, -1), (0, 1))], facing="right",
+                        vitals={"food": 3})
+    state = step_with_draws(state, "noop", qparams, fixed_draws(state))
+    assert bool(state.cows.alive[0]) and int(state.cows.health[0]) == 0
+    blocked = step_with_draws(state, "move_right", qparams, fixed_draws(state))
+    assert tuple(blocked.player_pos.tolist()) == CENTER and not bool(blocked.cows.alive[0])
+    eaten = step_with_draws(state, "do", qparams, fixed_draws(state))  # eaten before its update removes it
+    assert "eat_cow" in unlocked(eaten) and vital(eaten, "food") == 9 and not bool(eaten.cows.alive[0])
+
+
+def test_sapling_next_to_a_mob_first_updates_on_the_next_step(base_state, qparams):
+    state = build_state(base_state, cows=[((2, 0), 3)], inventory={"sapling": 1}, facing="right")
+    state = step_with_draws(state, "place_plant", qparams, fixed_draws(state))
+    assert tile(state, R) == "sapling" and "place_plant" in unlocked(state)
+    state = step_with_draws(state, "noop", qparams, fixed_draws(state))
+    assert tile(state, R) == "grass" and not bool(state.plants.alive.any())  # trampled at its update
+
+
+def test_plant_hit_by_an_arrow_becomes_grass_at_its_next_update(base_state, qparams):
+    state = build_state(base_state, tiles={R: "sapling"}, planted={R: 10}, arrows=[((1, -1), (0, 1))])
+    state = step_with_draws(state, "noop", qparams, fixed_draws(state))
+    assert tile(state, R) == "sapling" and bool(state.plants.damaged[0]) and not bool(state.arrows.alive.any())
+    state = step_with_draws(state, "noop", qparams, fixed_draws(state))
+    assert tile(state, R) == "grass"
+
+
+def test_place_plant_refused_when_every_plant_slot_is_used(base_state, qparams):
+    n = base_state.plants.alive.shape[0]
+    planted = {(dx, dy): 5 for dx in range(-8, 8) for dy in (2, 3)}
+    assert len(planted) == n
+    state = build_state(base_state, tiles=dict.fromkeys(planted, "sapling"), planted=planted,
+                        inventory={"sapling": 1}, facing="right")
+    state = step_with_draws(state, "place_plant", qparams, fixed_draws(state))
+    assert tile(state, R) == "grass" and inv(state, "sapling") == 1 and "place_plant" not in unlocked(state)
+
+
+def test_balancing_spawns_only_in_chunks_that_held_an_object(base_state, params):
+    # Night, and zombies certain to spawn in every balanced chunk with grass (all chunks here).
+    night = quiet(params, zombie_spawn_prob=1.0)
+    everywhere = build_state(base_state, time=210)
+    only_start = everywhere.replace(chunks_seen=jnp.zeros_like(everywhere.chunks_seen).at[2, 2].set(True))
+
+    def spawn_chunks(s):
+        out = []
+        for _ in range(10):  # each of the 9 chunks around the player is balanced once
+            before, seen = np.asarray(s.zombies.alive), np.asarray(s.chunks_seen)
+            s = step_with_draws(s, "noop", night, fixed_draws(s))
+            for p in np.asarray(s.zombies.pos)[np.asarray(s.zombies.alive) & ~before]:
+                cx, cy = (int(v) for v in p // 12)
+                assert seen[cx, cy], (cx, cy)
+                out.append((cx, cy))
+        return set(out)
+
+    assert len(spawn_chunks(everywhere)) >= 4
+    assert spawn_chunks(only_start) == {(2, 2)}
+
+
+def test_first_balancing_at_step_10(base_state, params):
+    # Zombies certain to spawn (dense even by day): as in Crafter, nothing is balanced before step 10.
+    eager = quiet(params, zombie_spawn_prob=1.0, zombie_density=10.0)
+    state = build_state(base_state)
+    for _ in range(9):
+        state = step_with_draws(state, "noop", eager, fixed_draws(state))
+    assert not bool(state.zombies.alive.any())
+    state = step_with_draws(state, "noop", eager, fixed_draws(state))
+    assert bool(state.zombies.alive.any())

@@ -111,7 +111,7 @@ REFUSED = {
     "plant on path": (dict(tiles={R: "path"}, inventory={"sapling": 1}, facing="right"), "place_plant"),
     "plant without sapling": (dict(facing="right"), "place_plant"),
     "table on a cow": (dict(tiles=trap(R), cows=[(R, 3)], inventory={"wood": 2}, facing="right"), "place_table"),
-    "unripe plant": (dict(tiles={R: "sapling"}, planted={R: 300}, time=400, vitals={"food": 3}, facing="right"),
+    "unripe plant": (dict(tiles={R: "sapling"}, planted={R: 299}, time=400, vitals={"food": 3}, facing="right"),
                      "do"),
     "sleep at full energy": (dict(), "sleep"),
 }

@@ -101,7 +101,9 @@ def test_preplaced_stations_and_plant_next_to_start(starts):
         xs, ys = np.nonzero(m == PLANT)
         assert len(xs) == 1 and abs(xs[0] - 32) + abs(ys[0] - 32) <= 2
         # Pre-grown: ripe a few steps into the episode.
-        assert 0 < PLANT_RIPE_AGE + int(s.planted_at[xs[0], ys[0]]) <= 10
+        slot = np.flatnonzero(np.asarray(s.plants.alive))
+        assert len(slot) == 1 and tuple(np.asarray(s.plants.pos)[slot[0]]) == (xs[0], ys[0])
+        assert 0 < PLANT_RIPE_AGE + 1 - int(s.plants.grown[slot[0]]) <= 10
     for s in starts["default"]:
         m = np.asarray(s.map)
         assert not ((m == TABLE) | (m == FURNACE) | (m == PLANT)).any()
@@ -125,3 +127,21 @@ def test_worldgen_mobs_respect_peaceful(env):
     for k in jax.random.split(jax.random.key(5), 4):
         _, s = env.reset(k, p)
         assert not s.zombies.alive.any() and not s.skeletons.alive.any()
+
+
+def test_worldgen_mobs_lie_in_the_simulated_block_and_mark_their_chunks(starts):
+    """Mobs go where the player can meet them (the 3x3 chunk block envgen simulates), and every chunk
+    that held a mob or the player counts as having held an object, so only those get balanced."""
+    zombies, unseen = [], 0
+    for s in starts["default"]:
+        seen = np.asarray(s.chunks_seen)
+        assert seen[2, 2]  # the player's chunk
+        for mobs in (s.zombies, s.cows, s.skeletons):
+            for p in np.asarray(mobs.pos)[np.asarray(mobs.alive)]:
+                cx, cy = (int(v) for v in p // 12)
+                assert abs(cx - 2) <= 1 and abs(cy - 2) <= 1 and seen[cx, cy]
+        zombies.append(int(np.asarray(s.zombies.alive).sum()))
+        unseen += int((~seen).sum())
+    # Crafter: about 3.5 zombies in that block at the start (tests/crafter/measure_creatures.py).
+    assert 2.5 <= np.mean(zombies) <= 5.0
+    assert unseen > 0  # some chunks (water, bare stone) never held an object

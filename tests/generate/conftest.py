@@ -2,24 +2,11 @@
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import json
 
 import pytest
 
 from envgen.llm.base import LLMRequest, LLMResponse, Usage
-
-
-def has_family(family: str) -> bool:
-    """True when every piece the generator needs for ``family`` exists (MiniGrid is being written)."""
-    if family == "crafter":
-        return True
-    if not all(importlib.util.find_spec(m) is not None
-               for m in ("envgen.spec.minigrid", "envgen.rewards.views.minigrid")):
-        return False
-    views = importlib.import_module("envgen.rewards.views.minigrid")
-    return hasattr(views, "StateView") and hasattr(views, "sample_views")
 
 
 class ScriptedProvider:

@@ -87,17 +87,17 @@ def test_one_hostile_candidate_does_not_end_the_run(scripted, monkeypatch):
     import envgen.generate.pipeline as pipeline
     import envgen.rewards.sandbox as sandbox
 
-    real = pipeline.check_solvable
+    real = pipeline.check_solvable_batch
 
-    def explode_on_hostile(family, spec, targets, seeds=8, seed=0):
-        if spec.name == "hostile":
+    def explode_on_hostile(family, specs, targets, seeds=8, seed=0):
+        if any(spec.name == "hostile" for spec in specs):
             raise RecursionError("maximum recursion depth exceeded")
-        return real(family, spec, targets, seeds, seed)
+        return real(family, specs, targets, seeds, seed)
 
     def passing(sources, family, limits=None, seed=0, configs=None):  # the sandbox is tested elsewhere
         return [ValidationReport(program_hash(s), family, True, "passed", "ok") for s in sources]
 
-    monkeypatch.setattr(pipeline, "check_solvable", explode_on_hostile)
+    monkeypatch.setattr(pipeline, "check_solvable_batch", explode_on_hostile)
     monkeypatch.setattr(sandbox, "validate_programs", passing)
     hostile = {**GOOD, "config": {**GOOD["config"], "name": "hostile"}}
     crlf = {**GOOD, "reward_code": GOOD["reward_code"].replace("\n", "\r\n")}

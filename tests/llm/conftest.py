@@ -21,6 +21,13 @@ def openai_httpx():
     base = next(c for c in openai.DefaultHttpxClient.__mro__[1:] if c.__name__ == "Client")
     return importlib.import_module(base.__module__.split(".")[0])
 
+
+@pytest.fixture
+def httpx_flavour():
+    """The httpx module the openai SDK uses (a fixture: test modules cannot import a conftest by name)."""
+    return openai_httpx()
+
+
 SCHEMA = {
     "type": "object",
     "properties": {

@@ -67,14 +67,12 @@ def test_429_then_success(openai_server, fx):
     assert resp.attempts == 2 and fx.retry_counts(server) == [0, 1]
 
 
-def test_503s_until_the_cap_and_connection_errors(openai_server, fx):
-    from conftest import openai_httpx
-
+def test_503s_until_the_cap_and_connection_errors(openai_server, fx, httpx_flavour):
     server = openai_server([(503, {"error": "loading model"}, fx.FAST_RETRY)] * 3)
     with pytest.raises(RetryExhausted, match="HTTP 503"):
         provider(server, max_retries=2).complete(fx.make_request())
     assert len(server.requests) == 3
-    server = openai_server([openai_httpx().ConnectError])
+    server = openai_server([httpx_flavour.ConnectError])
     with pytest.raises(RetryExhausted, match="cannot reach http://gpu-box:8000/v1/chat/completions"):
         provider(server, max_retries=0).complete(fx.make_request())
 

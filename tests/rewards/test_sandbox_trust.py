@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from envgen.rewards import sandbox as sb
+from envgen.rewards.farming import looping_cycles
 from envgen.spec import spec_class
 
 RET = "def reward(prev, state, action):\n    return "
@@ -95,9 +96,16 @@ CRAFTER = {
         "    real = state.achievement_count == total\n"
         "    return jnp.where(real, 77.0, 0.01 * state.health)\n"
     ),
+    # pays for every sideways step: walking left and right forever out-earns the whole tech tree
+    "pace": RET + "0.1 * jnp.float32(state.x != prev.x) + 1.0 * (state.collect_wood - prev.collect_wood)\n",
+    # the same progress as a potential difference: loops earn nothing
+    "potential": RET + "0.3 * (0.99 * jnp.minimum(state.wood, 3.0) - jnp.minimum(prev.wood, 3.0))"
+                       " + 0.05 * (prev.dist_tree - state.dist_tree)\n",
 }
 MINIGRID = {
     "ok": RET + "0.1 * (prev.goal_distance - state.goal_distance)\n",
+    # pays for turning: spinning on the spot earns more than reaching the goal
+    "spin": RET + "0.1 * jnp.float32(state.agent_dir != prev.agent_dir) + 1.0 * jnp.float32(state.mission_success)\n",
     # +inf once time passes 500, which a long episode reaches (the old sampler stopped at 500)
     "late_inf": RET + "jnp.where(state.time > 500, 1.0 / (state.time * 0.0), 0.01 * state.goal_distance)\n",
     "slow": (
@@ -118,15 +126,15 @@ MINIGRID = {
 @pytest.fixture(scope="module")
 def crafter_reports():
     config = spec_class("crafter")(max_steps=10000, day_length=300).to_yaml()
-    return dict(zip(CRAFTER, sb.validate_programs(list(CRAFTER.values()), "crafter", configs=[config] * 3),
+    return dict(zip(CRAFTER, sb.validate_programs(list(CRAFTER.values()), "crafter", configs=[config] * len(CRAFTER)),
                     strict=True))
 
 
 @pytest.fixture(scope="module")
 def minigrid_reports():
     config = spec_class("minigrid")(max_steps=2000).to_yaml()
-    return dict(zip(MINIGRID, sb.validate_programs(list(MINIGRID.values()), "minigrid", configs=[config] * 3),
-                    strict=True))
+    reports = sb.validate_programs(list(MINIGRID.values()), "minigrid", configs=[config] * len(MINIGRID))
+    return dict(zip(MINIGRID, reports, strict=True))
 
 
 @pytest.mark.slow
@@ -134,7 +142,9 @@ def test_real_rollouts_accept_plain_programs(crafter_reports, minigrid_reports):
     for reports in (crafter_reports, minigrid_reports):
         ok = reports["ok"]
         assert ok.ok, ok.message
-        assert ok.stats["n"] == sb.SandboxLimits().rollout_envs * sb.SandboxLimits().rollout_steps
+        limits = sb.SandboxLimits()
+        loops = len(looping_cycles(17 if reports is crafter_reports else 7))
+        assert ok.stats["n"] == (limits.rollout_envs + loops) * limits.rollout_steps
         assert ok.stats["sampled_n"] == sb.SandboxLimits().n_samples and ok.config_hash
 
 
@@ -150,6 +160,15 @@ def test_values_only_real_configs_reach_are_checked(crafter_reports, minigrid_re
 def test_a_program_that_recognises_sampled_states_fails_on_real_ones(crafter_reports):
     rep = crafter_reports["sampler_detector"]
     assert not rep.ok and "constant (77) over" in rep.message and "real rollouts" in rep.message
+
+
+@pytest.mark.slow
+def test_rewards_that_looping_farms_are_rejected(crafter_reports, minigrid_reports):
+    for rep, how in ((crafter_reports["pace"], "alternating actions"), (minigrid_reports["spin"], "repeating action")):
+        assert not rep.ok and rep.stage == "farming", rep.message
+        assert how in rep.message and "as much as solving pays" in rep.message
+    good = crafter_reports["potential"]
+    assert good.ok and good.stats["loop_income"] < good.stats["solve_value"], good.message
 
 
 @pytest.mark.slow

@@ -1,9 +1,10 @@
 """Crafter's chunk balancing with fixed-capacity mob slots.
 
-Crafter rebalances every 12x12 chunk of the world every 10 steps, while only objects within 18 tiles
-of the player move. Here the chunks around the player (the 3x3 block containing the player's chunk)
-are balanced, one chunk per step in turn, so each is still balanced once every 10 steps; mobs that
-leave that block are removed (in Crafter they would stand frozen until the player returns).
+Crafter rebalances every 12x12 chunk that ever held an object every 10 steps, while only objects within
+18 tiles of the player move. Here the chunks around the player (the 3x3 block containing the player's
+chunk) are balanced, one chunk per step in turn from step 10 on, so each is still balanced once every
+10 steps, and only if it ever held an object (``chunks_seen``); mobs that leave that block are removed
+(in Crafter they would stand frozen until the player returns).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import numpy as np
 
 from envgen.envs.crafter.constants import CHUNK, GRASS, PATH
 from envgen.envs.crafter.state import EnvParams, EnvState, Mobs
-from envgen.envs.crafter.step import l1, occupied
+from envgen.envs.crafter.step import is_plant, l1, occupied
 
 _OFFSETS = jnp.asarray(np.array([(dx, dy) for dx in (-1, 0, 1) for dy in (-1, 0, 1)], np.int32))
 
@@ -41,7 +42,8 @@ def _balance_one(key, state: EnvState, mobs: Mobs, chunk, region, start, in_chun
     u = jax.random.uniform(k_u, (2,))
     in_c = mobs.alive & jnp.all(_chunk_of(mobs.pos) == chunk, axis=-1)
     count = in_c.sum()
-    mask = in_chunk & (region == material)
+    # A plant is an object standing on grass in Crafter: it counts as grass space but blocks a spawn.
+    mask = in_chunk & ((region == material) | ((material == GRASS) & is_plant(region)))
     space = mask.sum()
     tmin_v, tmax_v = tmin(space), tmax(space)
     want_spawn = enabled & (count < jnp.floor(tmin_v)) & (u[0] < spawn_prob)
@@ -51,13 +53,15 @@ def _balance_one(key, state: EnvState, mobs: Mobs, chunk, region, start, in_chun
     idx = jnp.argmax(jnp.cumsum(mask.reshape(-1)) > k)
     pos = start + jnp.array([idx // CHUNK, idx % CHUNK], jnp.int32)
     free_slot = ~mobs.alive
-    spawn = (want_spawn & mask.any() & ~occupied(state, pos) & (l1(pos, state.player_pos) >= span)
+    spawn = (want_spawn & mask.any() & ~occupied(state, pos) & ~is_plant(state.map[pos[0], pos[1]])
+             & (l1(pos, state.player_pos) >= span)
              & free_slot.any())
     slot = jnp.argmax(free_slot)
     mobs = mobs.replace(
         pos=mobs.pos.at[slot].set(jnp.where(spawn, pos, mobs.pos[slot])),
         health=mobs.health.at[slot].set(jnp.where(spawn, health, mobs.health[slot])),
         cooldown=mobs.cooldown.at[slot].set(jnp.where(spawn, 0, mobs.cooldown[slot])),
+        born=mobs.born.at[slot].set(jnp.where(spawn, state.time, mobs.born[slot])),
         alive=mobs.alive.at[slot].set(mobs.alive[slot] | spawn))
     want_despawn = enabled & ~want_spawn & (count > jnp.floor(tmax_v)) & (u[1] < despawn_prob)
     k = jnp.floor(jax.random.uniform(k_pick) * count).astype(jnp.int32)
@@ -72,7 +76,10 @@ def balance_chunks(key: jax.Array, state: EnvState, params: EnvParams) -> EnvSta
     n_chunks = -(-n // CHUNK)
     slot = state.time % 10
     chunk = _chunk_of(state.player_pos) + _OFFSETS[jnp.minimum(slot, 8)]
-    enabled = (slot < 9) & jnp.all((chunk >= 0) & (chunk < n_chunks))
+    inside = jnp.all((chunk >= 0) & (chunk < n_chunks))
+    seen = state.chunks_seen[jnp.clip(chunk[0], 0, n_chunks - 1), jnp.clip(chunk[1], 0, n_chunks - 1)]
+    # Crafter first balances at step 10 (then every 10 steps); chunk k here at steps 10 + k, 20 + k, ...
+    enabled = (slot < 9) & inside & seen & (state.time >= 10)
     start = jnp.clip(chunk * CHUNK, 0, n - CHUNK)
     region = jax.lax.dynamic_slice(state.map, (start[0], start[1]), (CHUNK, CHUNK))
     coords = start[:, None] + jnp.arange(CHUNK)[None, :]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-# Tile ids stored in the map. Plants are tiles here (Crafter makes them objects); their age lives in a
-# separate grid so ripeness needs no per-step update.
+# Tile ids stored in the map. Crafter's plants are objects on grass; here they also live in a fixed list
+# (state.Plants, for their growth) and show on the map as sapling or ripe_plant tiles.
 MATERIALS = (
     "out_of_bounds", "water", "grass", "stone", "path", "sand", "tree", "lava",
     "coal", "iron", "diamond", "table", "furnace", "sapling", "ripe_plant",

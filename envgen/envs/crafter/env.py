@@ -11,19 +11,10 @@ from gymnax.environments import spaces
 
 from envgen.envs.base import Environment, ResetMode
 from envgen.envs.crafter import observe
-from envgen.envs.crafter.balance import balance_chunks, despawn_far
 from envgen.envs.crafter.constants import NUM_ACHIEVEMENTS, NUM_ACTIONS
 from envgen.envs.crafter.state import Arrows, EnvParams, EnvState, Level, StaticEnvParams
-from envgen.envs.crafter.step import (
-    daylight,
-    life_stats,
-    player_action,
-    trample_plants,
-    update_arrows,
-    update_cows,
-    update_skeletons,
-    update_zombies,
-)
+from envgen.envs.crafter.step import daylight
+from envgen.envs.crafter.transition import advance
 from envgen.envs.crafter.worldgen import generate_level
 
 ObsType = Literal["symbolic", "pixels"]
@@ -69,33 +60,22 @@ class Crafter(Environment[EnvState, EnvParams, Level]):
         f0 = jnp.zeros((), jnp.float32)
         vitals = jnp.clip(params.initial_vitals, 0, 9).astype(jnp.int32)
         return EnvState(
-            map=level.map, planted_at=level.planted_at, player_pos=level.player_pos,
+            map=level.map, player_pos=level.player_pos,
             player_dir=jnp.asarray(3, jnp.int32),  # facing down, as in Crafter
             vitals=vitals, inventory=jnp.clip(params.initial_inventory, 0, 9).astype(jnp.int32),
             hunger=f0, thirst=f0, fatigue=f0, recover=f0, sleeping=jnp.asarray(False),
             last_health=vitals[0], achievements=jnp.zeros((NUM_ACHIEVEMENTS,), bool),
             zombies=level.zombies, cows=level.cows, skeletons=level.skeletons,
-            arrows=Arrows.empty(self.static_params.max_arrows),
+            arrows=Arrows.empty(self.static_params.max_arrows), plants=level.plants,
+            chunks_seen=level.chunks_seen,
             light=daylight(jnp.asarray(0), params), time=jnp.asarray(0, jnp.int32), level=level,
         )
 
     def step_env(self, key: jax.Array, state: EnvState, action, params: EnvParams):
-        """One Crafter step: player, counters, mobs, arrows, plants, balancing, reward."""
-        k_player, k_zombie, k_skel, k_cow, k_balance = jax.random.split(key, 5)
-        action = jnp.asarray(action, jnp.int32)
+        """One Crafter step (``transition.advance``), then reward and observation."""
         prev_health = state.vitals[0]
         prev_ach = state.achievements
-        time = state.time + 1
-        state = state.replace(light=daylight(time, params))
-        state = player_action(k_player, state, action, params)
-        state = life_stats(state)
-        state = update_zombies(k_zombie, state, params)
-        state = update_skeletons(k_skel, state)
-        state = update_cows(k_cow, state)
-        state = update_arrows(state, params)
-        state = trample_plants(state)
-        state = despawn_far(state.replace(time=time))
-        state = balance_chunks(k_balance, state, params)
+        state = advance(key, state, jnp.asarray(action, jnp.int32), params, self.static_params)
         unlocked = state.achievements & ~prev_ach
         reward = (jnp.sum(unlocked * params.achievement_weights)
                   + params.health_reward * (state.vitals[0] - prev_health)).astype(jnp.float32)

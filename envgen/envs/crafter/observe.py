@@ -14,7 +14,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from envgen.envs.crafter import textures
-from envgen.envs.crafter.constants import MAX_ITEM, NUM_MATERIALS, OUT, PLANT, PLANT_RIPE_AGE, RIPE_PLANT
+from envgen.envs.crafter.constants import MAX_ITEM, NUM_MATERIALS, OUT
 from envgen.envs.crafter.state import EnvState, StaticEnvParams
 
 NUM_MOB_CHANNELS = 4
@@ -30,7 +30,7 @@ def view_offsets(static: StaticEnvParams) -> tuple[int, int]:
 
 
 def local_materials(state: EnvState, static: StaticEnvParams) -> jax.Array:
-    """(view_width, view_height) material ids around the player; ripe plants shown as ripe."""
+    """(view_width, view_height) material ids around the player (ripe plants are ripe_plant tiles)."""
     n = state.map.shape[0]
     hx, hy = view_offsets(static)
     xs = state.player_pos[0] + jnp.arange(-hx, static.view_width - hx)
@@ -38,8 +38,6 @@ def local_materials(state: EnvState, static: StaticEnvParams) -> jax.Array:
     inside = ((xs >= 0) & (xs < n))[:, None] & ((ys >= 0) & (ys < n))[None, :]
     cx, cy = jnp.clip(xs, 0, n - 1), jnp.clip(ys, 0, n - 1)
     ids = state.map[cx[:, None], cy[None, :]].astype(jnp.int32)
-    ripe = (ids == PLANT) & (state.time - state.planted_at[cx[:, None], cy[None, :]] > PLANT_RIPE_AGE)
-    ids = jnp.where(ripe, RIPE_PLANT, ids)
     return jnp.where(inside, ids, OUT)
 
 
@@ -103,8 +101,6 @@ def full_map_image(state: EnvState, static: StaticEnvParams, p: int = 8) -> np.n
     """The whole world as an RGB image (host-side, for ``envgen render``)."""
     s = jax.device_get(state)
     tiles = np.asarray(s.map).astype(np.int32)
-    ripe = (tiles == PLANT) & (int(s.time) - np.asarray(s.planted_at) > PLANT_RIPE_AGE)
-    tiles = np.where(ripe, RIPE_PLANT, tiles)
     atlas = textures.material_atlas(p)
     img = atlas[tiles.T]  # (H rows = y, W cols = x, p, p, 3)
     spr_rgb, spr_mask = textures.sprite_atlas(p)

@@ -11,7 +11,7 @@ import jax.numpy as jnp
 import numpy as np
 from flax import struct
 
-from envgen.envs.crafter.constants import GRASS, NUM_ACHIEVEMENTS
+from envgen.envs.crafter.constants import CHUNK, GRASS, NUM_ACHIEVEMENTS
 
 
 @struct.dataclass
@@ -25,6 +25,7 @@ class StaticEnvParams:
     max_cows: int = 6
     max_skeletons: int = 6
     max_arrows: int = 6
+    max_plants: int = 32  # placing a sapling fails while all plant slots are in use
     tile_pixels: int = 7  # pixel observation: pixels per tile
 
 
@@ -36,11 +37,12 @@ class Mobs:
     health: jax.Array  # (N,) int32
     alive: jax.Array  # (N,) bool
     cooldown: jax.Array  # (N,) int32: zombie attack cooldown / skeleton reload
+    born: jax.Array  # (N,) int32 creation order: a kind's members update oldest first, as in Crafter
 
     @classmethod
     def empty(cls, n: int) -> Mobs:
         return cls(jnp.zeros((n, 2), jnp.int32), jnp.zeros((n,), jnp.int32), jnp.zeros((n,), bool),
-                   jnp.zeros((n,), jnp.int32))
+                   jnp.zeros((n,), jnp.int32), jnp.zeros((n,), jnp.int32))
 
 
 @struct.dataclass
@@ -48,10 +50,32 @@ class Arrows:
     pos: jax.Array  # (N, 2) int32
     direction: jax.Array  # (N, 2) int32
     alive: jax.Array  # (N,) bool
+    born: jax.Array  # (N,) int32 creation order (arrows update oldest first)
 
     @classmethod
     def empty(cls, n: int) -> Arrows:
-        return cls(jnp.zeros((n, 2), jnp.int32), jnp.zeros((n, 2), jnp.int32), jnp.zeros((n,), bool))
+        return cls(jnp.zeros((n, 2), jnp.int32), jnp.zeros((n, 2), jnp.int32), jnp.zeros((n,), bool),
+                   jnp.zeros((n,), jnp.int32))
+
+
+@struct.dataclass
+class Plants:
+    """Saplings as Crafter's plant objects, in fixed-capacity slots (the map shows them as tiles)."""
+
+    pos: jax.Array  # (P, 2) int32
+    grown: jax.Array  # (P,) int32 steps grown near the player, saturating at PLANT_RIPE_AGE + 1
+    alive: jax.Array  # (P,) bool
+    damaged: jax.Array  # (P,) bool: hit by an arrow (health 0), removed at the plant's next update
+
+    @classmethod
+    def empty(cls, n: int) -> Plants:
+        return cls(jnp.zeros((n, 2), jnp.int32), jnp.zeros((n,), jnp.int32), jnp.zeros((n,), bool),
+                   jnp.zeros((n,), bool))
+
+
+def num_chunks(static: StaticEnvParams) -> int:
+    """Chunks per map side (the last one may be partial, as in Crafter)."""
+    return -(-static.map_size // CHUNK)
 
 
 @struct.dataclass
@@ -59,19 +83,19 @@ class Level:
     """What auto-reset restores: the generated world and the start-of-episode player state."""
 
     map: jax.Array  # (W, H) uint8 material ids, indexed [x, y]
-    planted_at: jax.Array  # (W, H) int32 step at which the plant on a tile was planted (may be < 0)
     player_pos: jax.Array  # (2,) int32
     zombies: Mobs
     cows: Mobs
     skeletons: Mobs
+    plants: Plants
+    chunks_seen: jax.Array  # (C, C) bool: chunks that ever held an object (only these are balanced)
 
 
 @struct.dataclass
 class EnvState:
     """Full dynamic state of one Crafter episode."""
 
-    map: jax.Array
-    planted_at: jax.Array  # a plant is ripe when time - planted_at > PLANT_RIPE_AGE
+    map: jax.Array  # ripe plants are RIPE_PLANT tiles
     player_pos: jax.Array
     player_dir: jax.Array  # int32 index into DIRECTIONS
     vitals: jax.Array  # (4,) int32 health, food, drink, energy
@@ -87,6 +111,8 @@ class EnvState:
     cows: Mobs
     skeletons: Mobs
     arrows: Arrows
+    plants: Plants
+    chunks_seen: jax.Array  # (C, C) bool
     light: jax.Array  # float32 daylight in [0, 1]
     time: jax.Array  # int32 steps taken this episode
     level: Level

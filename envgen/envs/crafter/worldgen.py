@@ -7,6 +7,7 @@ import jax.numpy as jnp
 
 from envgen.envs.crafter import noise
 from envgen.envs.crafter.constants import (
+    CHUNK,
     COAL,
     DIAMOND,
     FURNACE,
@@ -22,7 +23,7 @@ from envgen.envs.crafter.constants import (
     TREE,
     WATER,
 )
-from envgen.envs.crafter.state import EnvParams, Level, Mobs, StaticEnvParams
+from envgen.envs.crafter.state import EnvParams, Level, Mobs, Plants, StaticEnvParams, num_chunks
 
 
 def generate_materials(key: jax.Array, params: EnvParams, static: StaticEnvParams):
@@ -78,7 +79,7 @@ def _pick_tiles(key: jax.Array, candidates: jax.Array, count, k: int, prefer_nea
     return pos, valid
 
 
-def _spawn(mobs: Mobs, pos, valid, health) -> Mobs:
+def _spawn(mobs: Mobs, pos, valid, health, n: int) -> Mobs:
     """Fill free slots with mobs at ``pos`` where ``valid`` (in order)."""
     free = ~mobs.alive
     slot_rank = jnp.cumsum(free) - 1  # rank of each free slot
@@ -92,6 +93,8 @@ def _spawn(mobs: Mobs, pos, valid, health) -> Mobs:
         health=jnp.where(has, health, mobs.health),
         alive=mobs.alive | has,
         cooldown=jnp.where(has, 0, mobs.cooldown),
+        # Crafter creates world-generation objects column by column, before any spawned during play.
+        born=jnp.where(has, pos[src, 0] * n + pos[src, 1] - n * n, mobs.born),
     )
 
 
@@ -108,7 +111,6 @@ def generate_level(key: jax.Array, params: EnvParams, static: StaticEnvParams) -
     not_player = l1 > 0
 
     # Pre-placed stations and plant next to the player (EnvGen's inventory extras).
-    planted_at = jnp.zeros((n, n), jnp.int32)
     near1 = (jnp.maximum(jnp.abs(xs - center[0]), jnp.abs(ys - center[1])) == 1) & walkable
     pos, ok = _pick_tiles(keys[1], near1, params.place_table.astype(jnp.int32), 1)
     tiles = tiles.at[pos[0, 0], pos[0, 1]].set(jnp.where(ok[0], TABLE, tiles[pos[0, 0], pos[0, 1]]))
@@ -118,8 +120,10 @@ def generate_level(key: jax.Array, params: EnvParams, static: StaticEnvParams) -
     near2 = (l1 <= 2) & not_player & (tiles == GRASS)
     pos, ok = _pick_tiles(keys[3], near2, params.place_plant.astype(jnp.int32), 1)
     tiles = tiles.at[pos[0, 0], pos[0, 1]].set(jnp.where(ok[0], PLANT, tiles[pos[0, 0], pos[0, 1]]))
+    plants = Plants.empty(static.max_plants)
     # Pre-grown to 295 of the 300 steps a plant needs, as EnvGen does.
-    planted_at = planted_at.at[pos[0, 0], pos[0, 1]].set(jnp.where(ok[0], -(PLANT_RIPE_AGE - 5), 0))
+    plants = plants.replace(pos=plants.pos.at[0].set(pos[0]), grown=plants.grown.at[0].set(PLANT_RIPE_AGE - 5),
+                            alive=plants.alive.at[0].set(ok[0]))
     walkable = (tiles == GRASS) | (tiles == SAND) | (tiles == PATH)
 
     # Worldgen mobs (Crafter's second pass), nearest first so the fixed capacity holds the ones
@@ -130,6 +134,16 @@ def generate_level(key: jax.Array, params: EnvParams, static: StaticEnvParams) -
     zombie_c = walkable & ~cow_c & (dist > 10) & (u[1] > params.zombie_uniform) & hostile
     skel_c = walkable & ~cow_c & ~zombie_c & (tiles == PATH) & tunnels & (u[2] > params.skeleton_uniform) & hostile
     near = l1.astype(jnp.float32) / (2.0 * n)
+    # Crafter balances only chunks that ever held an object: every chunk where its per-tile rules put a
+    # mob (anywhere on the map), the player's, and those of the pre-placed objects below.
+    nc = num_chunks(static)
+    chunk_x, chunk_y = xs // CHUNK, ys // CHUNK
+    chunk_ids = (chunk_x * nc + chunk_y).reshape(-1)
+    seen = jnp.zeros((nc * nc,), bool).at[chunk_ids].max((cow_c | zombie_c | skel_c).reshape(-1))
+    # Only the 3x3 chunk block around the start is simulated (balance.py): mobs elsewhere would be
+    # removed on the first step, so the capacity goes to the nearest ones inside the block.
+    start_chunk = center // CHUNK
+    block = (jnp.abs(chunk_x - start_chunk[0]) <= 1) & (jnp.abs(chunk_y - start_chunk[1]) <= 1)
     zombies = Mobs.empty(static.max_zombies)
     cows = Mobs.empty(static.max_cows)
     skeletons = Mobs.empty(static.max_skeletons)
@@ -143,10 +157,10 @@ def generate_level(key: jax.Array, params: EnvParams, static: StaticEnvParams) -
         cap = mobs.alive.shape[0]
         k_forced, k_world = jax.random.split(keys[5 + i])
         pos_f, ok_f = _pick_tiles(k_forced, window & ~taken, forced, cap)
-        mobs = _spawn(mobs, pos_f, ok_f, health)
+        mobs = _spawn(mobs, pos_f, ok_f, health, n)
         taken = taken.at[pos_f[:, 0], pos_f[:, 1]].set(taken[pos_f[:, 0], pos_f[:, 1]] | ok_f)
-        pos_w, ok_w = _pick_tiles(k_world, cand & ~taken, cap, cap, prefer_near=near * 100.0)
-        mobs = _spawn(mobs, pos_w, ok_w, health)
+        pos_w, ok_w = _pick_tiles(k_world, cand & block & ~taken, cap, cap, prefer_near=near * 100.0)
+        mobs = _spawn(mobs, pos_w, ok_w, health, n)
         taken = taken.at[pos_w[:, 0], pos_w[:, 1]].set(taken[pos_w[:, 0], pos_w[:, 1]] | ok_w)
         if i == 0:
             cows = mobs
@@ -154,5 +168,8 @@ def generate_level(key: jax.Array, params: EnvParams, static: StaticEnvParams) -
             zombies = mobs
         else:
             skeletons = mobs
-    return Level(map=tiles, planted_at=planted_at, player_pos=center, zombies=zombies, cows=cows,
-                 skeletons=skeletons)
+    # EnvGen's forced spawns and pre-placed plant are objects too (tables and furnaces are materials).
+    placed = taken | (tiles == PLANT)
+    seen = seen.at[chunk_ids].max(placed.reshape(-1)).at[start_chunk[0] * nc + start_chunk[1]].set(True)
+    return Level(map=tiles, player_pos=center, zombies=zombies, cows=cows, skeletons=skeletons, plants=plants,
+                 chunks_seen=seen.reshape(nc, nc))

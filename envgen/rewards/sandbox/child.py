@@ -5,7 +5,8 @@ Two kinds of states are used. *Sampled* states cover every field's whole range, 
 several policies (uniform random, sticky random, one fixed action per env), many envs at once, and
 half of the envs start late in the episode, so the states near the time limit are seen too. A program
 must be finite and within the bound on both, and must not be constant on the rollouts (a program that
-recognises sampled states and pays a constant on real ones fails here). Its compile time and its
+recognises sampled states and pays a constant on real ones fails here). One env per looping policy
+(each action repeated, and alternations of two) checks that looping cannot out-earn solving. Its compile time and its
 run time are measured against a reference program that reads every field, and must stay within a
 budget relative to it. One compiled rollout serves every config (configs are arrays, not shapes).
 """
@@ -49,7 +50,7 @@ def child_main(payload: Mapping[str, Any]) -> None:
     sample = jax.jit(fam.module.sample_views, static_argnums=1)  # one compile, not one per random op
     sampled = sample(jax.random.PRNGKey(payload["seed"]), payload["n_samples"])
     rollouts = _rollouts(fam.name, payload) if payload.get("configs") else {}
-    yardstick = _combine(sampled, next(iter(rollouts.values()), None))
+    yardstick = _combine(sampled, next(iter(rollouts.values()), (None, None))[0])
     reference = _reference_cost(yardstick)
     emit({"event": "ready"})
     config_of = payload.get("config_of") or [None] * len(payload["programs"])
@@ -94,16 +95,19 @@ def _combine(sampled: Any, rollout: Any) -> Any:
 
 
 def _rollouts(family: str, payload: Mapping[str, Any]) -> dict[str, Any]:
-    """Config hash -> batched (prev, state, action) views recorded from rollouts of that config."""
+    """Config hash -> (batched (prev, state, action) views, loop episodes) from rollouts of that config."""
     import jax
+    import jax.numpy as jnp
 
     from envgen.envs.registry import env_class
+    from envgen.rewards.farming import looping_cycles
     from envgen.spec import spec_from_dict
     from envgen.spec.base import parse_yaml
 
     env = env_class(family)()
     build_view = importlib.import_module(f"envgen.rewards.views.{family}").build_view
-    run = jax.jit(_make_rollout(env, build_view, payload["rollout_envs"], payload["rollout_steps"]))
+    cycles = jnp.asarray(looping_cycles(env.num_actions))
+    run = jax.jit(_make_rollout(env, build_view, payload["rollout_envs"], payload["rollout_steps"], cycles))
     out = {}
     for i, (config_hash, text) in enumerate(sorted(payload["configs"].items())):
         spec = spec_from_dict(parse_yaml(text, "config"), source="config", family=family)
@@ -112,19 +116,24 @@ def _rollouts(family: str, payload: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _make_rollout(env: Any, build_view: Callable, n_envs: int, n_steps: int) -> Callable:
-    """A function ``(key, params) -> (prev views, state views, actions)``, each of n_envs * n_steps.
+def _make_rollout(env: Any, build_view: Callable, n_envs: int, n_steps: int, cycles: Any) -> Callable:
+    """A function ``(key, params) -> (views, loops)``.
 
-    One scan with one copy of the step (compile time dominates: the simulator step is large).
+    ``views`` are (prev views, state views, actions) of ``n_envs`` policy envs and one env per looping
+    cycle, each ``n_steps`` long, flattened. ``loops`` holds the looping envs' task rewards and episode
+    ends (``[cycles, n_steps]``), for the farming check. One scan with one copy of the step (compile
+    time dominates: the simulator step is large).
     """
     import jax
     import jax.numpy as jnp
 
     n_actions = env.num_actions
-    policy = jnp.arange(n_envs) % N_POLICIES
-    late = jnp.arange(n_envs) >= n_envs // 2
+    n_loops = cycles.shape[0]
+    policy = jnp.concatenate([jnp.arange(n_envs) % N_POLICIES, jnp.full((n_loops,), N_POLICIES)])
+    late = jnp.concatenate([jnp.arange(n_envs) >= n_envs // 2, jnp.zeros((n_loops,), bool)])
+    cycle_of = jnp.concatenate([jnp.zeros((n_envs, 2), jnp.int32), cycles.astype(jnp.int32)])
 
-    def one_env(key, params, which, start_late):
+    def one_env(key, params, which, start_late, cycle):
         k_reset, k_fixed, k_time, k_run = jax.random.split(key, 4)
         _, state = env.reset(k_reset, params)
         max_steps = jnp.asarray(getattr(params, "max_steps", n_steps), jnp.int32)
@@ -134,26 +143,55 @@ def _make_rollout(env: Any, build_view: Callable, n_envs: int, n_steps: int) -> 
         state = state.replace(time=jnp.where(start_late, offset, state.time).astype(state.time.dtype))
         fixed = jax.random.randint(k_fixed, (), 0, n_actions)
 
-        def step(carry, key):
+        def step(carry, inp):
             state, last = carry
+            key, t = inp
             k_new, k_sticky, k_step, k_reset = jax.random.split(key, 4)
             fresh = jax.random.randint(k_new, (), 0, n_actions)
             sticky = jnp.where(jax.random.uniform(k_sticky) < 0.9, last, fresh)
-            action = jnp.stack([fresh, sticky, fixed])[which]
-            obs_st, state_st, _, terminated, info = env.step_env(k_step, state, action, params)
+            action = jnp.stack([fresh, sticky, fixed, cycle[t % 2]])[which]
+            obs_st, state_st, task_reward, terminated, info = env.step_env(k_step, state, action, params)
             views = (build_view(state, params), build_view(state_st, params), action)
-            _, state_out, _, _ = env.auto_reset(k_reset, obs_st, state_st, terminated, info, params)
-            return (state_out, action), views
+            _, state_out, truncated, _ = env.auto_reset(k_reset, obs_st, state_st, terminated, info, params)
+            return (state_out, action), (views, jnp.asarray(task_reward, jnp.float32), terminated | truncated)
 
-        _, views = jax.lax.scan(step, (state, jnp.int32(0)), jax.random.split(k_run, n_steps))
-        return views
+        _, out = jax.lax.scan(step, (state, jnp.int32(0)), (jax.random.split(k_run, n_steps), jnp.arange(n_steps)))
+        return out
 
     def rollout(key, params):
-        keys = jax.random.split(key, n_envs)
-        views = jax.vmap(one_env, in_axes=(0, None, 0, 0))(keys, params, policy, late)
-        return jax.tree.map(lambda x: x.reshape((-1, *x.shape[2:])), views)
+        keys = jax.random.split(key, n_envs + n_loops)
+        views, task_reward, done = jax.vmap(one_env, in_axes=(0, None, 0, 0, 0))(keys, params, policy, late,
+                                                                                 cycle_of)
+        flat = jax.tree.map(lambda x: x.reshape((-1, *x.shape[2:])), views)
+        return flat, {"task_reward": task_reward[n_envs:], "done": done[n_envs:], "cycles": cycles}
 
     return rollout
+
+
+def farm_problem(rewards: Any, loops: Mapping[str, Any], min_solve: float,
+                 largest_payment: float = 0.0) -> tuple[str | None, dict[str, float]]:
+    """Whether a looping policy out-earns solving: ``rewards`` are the program's on the looping envs
+    ([cycles, steps]); income counts each loop's first episode, leaving out the steps the task itself
+    rewards. Solving is worth the largest single payment the program makes (on those rewarded steps,
+    or ``largest_payment`` seen on sampled states, where success flags are drawn), at least ``min_solve``."""
+    import numpy as np
+
+    task = np.asarray(loops["task_reward"], np.float64)
+    done = np.asarray(loops["done"], bool)
+    alive = np.cumsum(done, axis=1) - done < 1  # up to and including the first episode end
+    progress = task > 0
+    income = np.where(alive & ~progress, rewards, 0.0).sum(axis=1)
+    paid = rewards[alive & progress]
+    solve = max(float(min_solve), float(largest_payment), float(paid.max()) if paid.size else 0.0)
+    worst = int(np.argmax(income))
+    stats = {"loop_income": round(float(income[worst]), 4), "solve_value": round(solve, 4)}
+    if income[worst] < solve:
+        return None, stats
+    a, b = (int(x) for x in np.asarray(loops["cycles"])[worst])
+    how = f"repeating action {a}" if a == b else f"alternating actions {a} and {b}"
+    return (f"reward can be farmed: {how} earns {income[worst]:.3g} in one episode of real rollouts without "
+            f"the task's progress, as much as solving pays ({solve:.3g}); pay for progress once (a potential "
+            "difference such as 0.99 * phi(state) - phi(prev), or a first-time event)"), stats
 
 
 # -- the checks ------------------------------------------------------------------------------------
@@ -226,6 +264,7 @@ def check_program(source: str, fam: Family, sampled: Any, rollout: Any, referenc
         return fail("shape", f"reward must return a scalar float, got {got} (reduce with jnp.sum/jnp.mean, "
                              "cast with jnp.float32)")
     n_sampled = jax.tree.leaves(sampled)[0].shape[0]
+    rollout, loops = rollout if rollout is not None else (None, None)
     try:
         rewards, cost = _measure(fn, _combine(sampled, rollout))
     except Exception as err:
@@ -253,6 +292,12 @@ def check_program(source: str, fam: Family, sampled: Any, rollout: Any, referenc
             return fail("rollout", f"reward is constant ({real.min():.4g}) over {real.size} transitions of real "
                                    "rollouts of the config (random, sticky and fixed-action policies): it gives "
                                    "no learning signal in training", stats=stats)
+        n_loops = np.asarray(loops["done"]).shape[0]
+        farmed, farm_stats = farm_problem(real.reshape(-1, payload["rollout_steps"])[-n_loops:], loops,
+                                          payload["farm_min_solve"], float(sampled_r.max()))
+        stats.update(farm_stats)
+        if farmed:
+            return fail("farming", farmed, stats=stats)
     elif sampled_r.max() - sampled_r.min() < payload["min_spread"]:
         return fail("rollout", f"reward is constant ({sampled_r.min():.4g}) over {sampled_r.size} sampled states: "
                                "it gives no learning signal", stats=stats)

@@ -44,6 +44,9 @@ class SandboxLimits:
     rollout_envs: int = 24  # envs per config in the real rollouts (a third per policy)
     rollout_steps: int = 128  # steps per env (half the envs start late in the episode)
     bound: float = 100.0  # |reward| must stay within this
+    # Farming: a looping policy (one action, or two alternating) may not earn, outside the steps the task
+    # itself rewards, as much as the program pays for solving (at least this much).
+    farm_min_solve: float = 1.0
     min_spread: float = 1e-6  # max - min below this counts as constant
     # Compile and run time relative to a program that reads every field once (envgen's own programs
     # cost 0.5-1.1x of it; a program of 16x16 unrolled loops of transcendentals costs 40x / 460x).

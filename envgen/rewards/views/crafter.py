@@ -21,6 +21,7 @@ from envgen.envs.crafter.constants import (
     IRON,
     LAVA,
     PLANT,
+    RIPE_PLANT,
     STONE,
     TABLE,
     TREE,
@@ -68,6 +69,11 @@ StateView = struct.dataclass(type("StateView", (), {
 }))
 
 
+def _is(tiles: jax.Array, mat: int) -> jax.Array:
+    """Tiles of material ``mat``; a plant is a plant whether ripe or not."""
+    return (tiles == mat) | ((tiles == RIPE_PLANT) if mat == PLANT else False)
+
+
 def build_view(state, params=None) -> StateView:
     """The view of one (unbatched) Crafter ``EnvState``; vmap it for batches."""
     f = lambda x: jnp.asarray(x, jnp.float32)
@@ -82,7 +88,7 @@ def build_view(state, params=None) -> StateView:
                   y=f(state.player_pos[1]), sleeping=f(state.sleeping), daylight=f(state.light),
                   time=f(state.time))
     for name, mat in _DIST_MATERIALS.items():
-        values[f"dist_{name}"] = jnp.min(jnp.where(state.map == mat, l1, NO_TARGET))
+        values[f"dist_{name}"] = jnp.min(jnp.where(_is(state.map, mat), l1, NO_TARGET))
     target = state.player_pos + DIRS[state.player_dir]
     facing = tile_at(state.map, target)
     for name, mobs in (("cow", state.cows), ("zombie", state.zombies), ("skeleton", state.skeletons)):
@@ -90,7 +96,7 @@ def build_view(state, params=None) -> StateView:
         values[f"dist_{name}"] = jnp.min(jnp.where(mobs.alive, d, NO_TARGET))
         values[f"facing_{name}"] = f((mobs.alive & jnp.all(mobs.pos == target, axis=-1)).any())
     for name, mat in _FACING.items():
-        values[f"facing_{name}"] = f(facing == mat)
+        values[f"facing_{name}"] = f(_is(facing, mat))
     area = nearby_tiles(state.map, state.player_pos)
     values.update(near_table=f(jnp.any(area == TABLE)), near_furnace=f(jnp.any(area == FURNACE)))
     return StateView(**values)
