@@ -117,19 +117,36 @@ class PPO:
         self._batch_step = getattr(env, "batch_step", None) or jax.vmap(env.step)
         self.traces = 0
         # seeds are vmapped over everything; the compiled function is cached on the instance
-        self.init_seeds = jax.jit(jax.vmap(self.init))
+        self._init_params = jax.jit(self.init_params)
+        self._init_runners = jax.jit(jax.vmap(self.init))
         self.chunk = jax.jit(jax.vmap(self.train_chunk))
 
+    def init_seeds(self, keys: jax.Array, tasks: Any) -> RunnerState:
+        """Runners for a batch of seeds (``keys [S]``, ``tasks [S, B, ...]``).
+
+        The network is initialised one seed at a time: its orthogonal init runs a QR decomposition, and
+        jaxlib 0.10's batched CPU LAPACK call deadlocked here under vmap (threads parked in _lapack.so).
+        """
+        params = [self._init_params(k, jax.tree.map(lambda x, i=i: x[i, 0], tasks)) for i, k in enumerate(keys)]
+        return self._init_runners(keys, tasks, jax.tree.map(lambda *xs: jnp.stack(xs), *params))
+
     # -- one seed ---------------------------------------------------------------------------------
-    def init(self, key: jax.Array, tasks: Any) -> RunnerState:
-        """A fresh runner for one seed: network init and every env slot reset on its task."""
+    def init_params(self, key: jax.Array, task: Any) -> Any:
+        """Network parameters for one seed (from the same key split as :meth:`init`)."""
+        k_net = jax.random.split(key, 3)[0]
+        obs = jax.tree.map(lambda s: jnp.zeros((1, 1, *s.shape), s.dtype), jax.eval_shape(
+            lambda: self.env.reset(jax.random.key(0), task)[0]))
+        return self.network.init(k_net, self.network.initial_hidden(1), obs, jnp.ones((1, 1), bool))
+
+    def init(self, key: jax.Array, tasks: Any, params: Any = None) -> RunnerState:
+        """A fresh runner for one seed: network init (unless ``params`` given), every slot reset on its task."""
         n = self.config.num_envs
-        k_net, k_env, k_run = jax.random.split(key, 3)
+        _, k_env, k_run = jax.random.split(key, 3)
         obs, env_state = jax.vmap(self.env.reset)(jax.random.split(k_env, n), tasks)
         hidden = self.network.initial_hidden(n)
         starts = jnp.ones((n,), bool)
-        one = jax.tree.map(lambda x: x[None, :1], obs)
-        params = self.network.init(k_net, hidden[:1], one, starts[None, :1])
+        if params is None:
+            params = self.init_params(key, jax.tree.map(lambda x: x[0], tasks))
         zeros = jnp.zeros((n,), jnp.float32)
         return RunnerState(
             train=TrainState(params, self.tx.init(params)), env_state=env_state, obs=obs, hidden=hidden,
