@@ -16,6 +16,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "validate": ("envgen.commands.validate", "Check config files or reward programs."),
     "show": ("envgen.commands.show", "Summarise a generated environment folder."),
     "list": ("envgen.commands.list_envs", "List environment families and shipped presets."),
+    "curriculum": ("envgen.commands.curriculum", "Run a curriculum (teacher + student) and plot it."),
     "train": ("envgen.commands.train", "Train the PPO student on a preset, config or generated folder."),
     "plot": ("envgen.commands.plot", "Draw a training run's learning curves to a PNG."),
 }
@@ -48,6 +49,7 @@ def main() -> None:
 
 def console(stderr: bool = False):
     """A rich console that does not wrap at 80 columns when the output is a file or a pipe (paths stay whole)."""
+    import os
     import sys
 
     from rich.console import Console
@@ -55,8 +57,10 @@ def console(stderr: bool = False):
     stream = sys.stderr if stderr else sys.stdout
     if stream.isatty():
         return Console(stderr=stderr)
-    # off a terminal rich assumes 80 columns; tables get room and text lines are never broken
-    return Console(stderr=stderr, soft_wrap=True, width=200)
+    # off a terminal rich assumes 80 columns: tables get room (an explicit COLUMNS still wins) and text
+    # lines are never broken
+    width = None if os.environ.get("COLUMNS") else 200
+    return Console(stderr=stderr, soft_wrap=True, width=width)
 
 
 def abort(message: str, code: int = 1) -> None:

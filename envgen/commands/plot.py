@@ -15,11 +15,16 @@ from envgen.cli import abort
 @click.option("--metric", "metrics", multiple=True, default=("success", "return"), show_default=True,
               help="Metric(s) to draw, one panel each.")
 def command(run: Path, out: Path | None, metrics: tuple[str, ...]) -> None:
-    """Draw the training run RUN's learning curves."""
+    """Draw the training run RUN's learning curves (a curriculum run: its curriculum view)."""
     from envgen.train.plotting import plot_run
 
     try:
-        path = plot_run(run, out, metrics)
-    except ValueError as err:
+        if (run / "curriculum.json").is_file():  # written by `envgen curriculum run`
+            from envgen.teachers.plots import plot_curriculum
+
+            path = plot_curriculum(run, out)[0]
+        else:
+            path = plot_run(run, out, metrics)
+    except (ValueError, FileNotFoundError) as err:
         abort(str(err))
     click.echo(f"wrote {path}")

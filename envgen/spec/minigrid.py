@@ -19,14 +19,27 @@ Color = Literal["red", "green", "blue", "purple", "yellow", "grey"]
 ColorOrRandom = Literal["red", "green", "blue", "purple", "yellow", "grey", "random"]
 ObjectType = Literal["key", "ball", "box"]
 LayoutName = Literal["empty", "two_rooms", "four_rooms", "room_grid", "multi_room", "crossing", "lava_gap",
-                     "obstacles", "key_corridor"]
-MissionName = Literal["reach_goal", "go_to", "pickup", "open_door", "unlock_door", "put_near"]
+                     "obstacles", "key_corridor", "obstructed_maze", "red_blue_doors", "locked_room", "memory",
+                     "playground"]
+MissionName = Literal["reach_goal", "go_to", "pickup", "open_door", "unlock_door", "put_near", "open_in_order",
+                      "match", "none"]
+THREE_BY_THREE = ("obstructed_maze", "playground")  # layouts of 3x3 rooms sized by room_size
 Direction = Literal["right", "down", "left", "up", "random"]
 ALL_COLORS: list[Color] = ["red", "green", "blue", "purple", "yellow", "grey"]
 
 
 class _Part(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True, use_attribute_docstrings=True)
+
+
+class RectSpec(_Part):
+    """A rectangle of lava or wall drawn over the layout (DistShift's lava strips)."""
+
+    x: int = Field(ge=0, le=24, description="Left column.")
+    y: int = Field(ge=0, le=24, description="Top row.")
+    width: int = Field(1, ge=1, le=25, description="Columns covered.")
+    height: int = Field(1, ge=1, le=25, description="Rows covered.")
+    type: Literal["lava", "wall"] = Field("lava", description="What the rectangle is made of.")
 
 
 class LayoutSpec(_Part):
@@ -36,7 +49,11 @@ class LayoutSpec(_Part):
         "Layout generator: empty (one room), two_rooms (a wall with one door, DoorKey), four_rooms, "
         "room_grid (rows x cols rooms joined by doors; start top-left, goal side bottom-right), multi_room "
         "(a chain of rooms, MultiRoom), crossing (lava/wall rivers with openings), lava_gap (one strip with "
-        "a gap), obstacles (random lava/wall cells), key_corridor (KeyCorridor)."))
+        "a gap), obstacles (random lava/wall cells), key_corridor (KeyCorridor), obstructed_maze (3x3 rooms: "
+        "locked doors from side rooms to corners, ObstructedMaze 2D*/1Q/2Q/Full), red_blue_doors (a walled room "
+        "in a 2N x N grid with two doors, RedBlueDoors; width follows from height), locked_room (a corridor "
+        "between six rooms, one locked, LockedRoom), memory (start room, hallway and a split, Memory; square, "
+        "odd size), playground (3x3 rooms with every door, Playground)."))
     width: int = Field(8, ge=5, le=25, description="Grid width including outer walls (ignored by room_grid "
                                                   "and key_corridor, whose size follows from rooms).")
     height: int = Field(8, ge=5, le=25, description="Grid height including outer walls (see width).")
@@ -59,6 +76,18 @@ class LayoutSpec(_Part):
                                                       "inside the grid (GoToDoor).")
     extra_doors: int = Field(0, ge=0, le=12, description="room_grid: doors beyond the spanning tree that "
                                                          "already connects every room.")
+    quarters: int = Field(1, ge=1, le=4, description="obstructed_maze: side rooms used (1 = one quarter of the "
+                                                     "maze, 4 = all); the ball is in one of their corners.")
+    keys_after_blockers: bool = Field(True, description=(
+        "obstructed_maze: place a side room's keys after its blocking balls (MiniGrid's v1). False is v0, "
+        "where a blocking ball can overwrite an earlier key."))
+    start_room: tuple[int, int] = Field((1, 1), description="obstructed_maze: (column, row) of the agent's "
+                                                            "room; (1, 1) is the middle.")
+    hallway_end: int | None = Field(-3, ge=-20, le=20, description=(
+        "memory: column where the hallway ends (negative counts from the right wall); null for random in "
+        "[4, size - 3]."))
+    rects: list[RectSpec] = Field(default_factory=list, max_length=4, description=(
+        "Up to 4 lava/wall rectangles drawn over any layout (DistShift's lava strips)."))
 
     @model_validator(mode="after")
     def _check(self):
@@ -66,9 +95,26 @@ class LayoutSpec(_Part):
             raise ValueError(f"min_rooms ({self.min_rooms}) must not exceed max_rooms ({self.max_rooms})")
         if self.type == "multi_room" and self.room_size < 4:
             raise ValueError("multi_room needs room_size >= 4")
-        if self.type in ("room_grid", "key_corridor"):
-            cols = 3 if self.type == "key_corridor" else self.cols
-            for name, n in (("width", cols), ("height", self.rows)):
+        if self.type == "memory" and (self.width != self.height or self.width % 2 == 0 or self.width < 7):
+            raise ValueError(f"memory needs a square grid of odd size >= 7, got {self.width}x{self.height}")
+        if self.type == "memory" and self.hallway_end is not None:
+            end = self.hallway_end % self.width if self.hallway_end < 0 else self.hallway_end
+            if not 4 <= end <= self.width - 3:
+                raise ValueError(f"hallway_end: {self.hallway_end} must fall in [4, width - 3] = [4, {self.width - 3}]")
+        if self.type == "red_blue_doors" and not 4 <= self.height <= 12:
+            raise ValueError(f"red_blue_doors: height {self.height} must be 4-12 (the grid is 2 * height wide)")
+        if self.type == "locked_room" and (self.width < 11 or self.height < 10):
+            raise ValueError(f"locked_room needs at least 11x10, got {self.width}x{self.height}")
+        if self.type == "obstructed_maze" and not all(0 <= v <= 2 for v in self.start_room):
+            raise ValueError(f"start_room: {list(self.start_room)} is not a room of the 3x3 grid")
+        for i, r in enumerate(self.rects):
+            h, w = self.size()
+            if r.x + r.width > w or r.y + r.height > h:
+                raise ValueError(f"rects[{i}]: ({r.x}, {r.y}) + {r.width}x{r.height} leaves the {w}x{h} grid")
+        if self.type in ("room_grid", "key_corridor", *THREE_BY_THREE):
+            cols = 3 if self.type in ("key_corridor", *THREE_BY_THREE) else self.cols
+            rows = 3 if self.type in THREE_BY_THREE else self.rows
+            for name, n in (("width", cols), ("height", rows)):
                 size = (self.room_size - 1) * n + 1
                 if size > 25:
                     raise ValueError(f"{self.type}: {name} (room_size - 1) * {n} + 1 = {size} exceeds 25")
@@ -80,6 +126,10 @@ class LayoutSpec(_Part):
             return (self.room_size - 1) * self.rows + 1, (self.room_size - 1) * self.cols + 1
         if self.type == "key_corridor":
             return (self.room_size - 1) * self.rows + 1, (self.room_size - 1) * 3 + 1
+        if self.type in THREE_BY_THREE:
+            return (self.room_size - 1) * 3 + 1, (self.room_size - 1) * 3 + 1
+        if self.type == "red_blue_doors":
+            return self.height, 2 * self.height
         return self.height, self.width
 
 
@@ -112,20 +162,33 @@ class DoorSpec(_Part):
         "Chance the gate is locked; a key of its colour is then placed on the agent's side."))
     key_in_box_prob: float = Field(0.0, ge=0.0, le=1.0, description="Chance the key is hidden in a grey box "
                                                                     "(toggle the box to reveal it).")
-    blocker: bool = Field(False, description="Put a ball of random colour in front of the gate on the "
-                                             "agent's side (BlockedUnlockPickup).")
+    blocker: bool = Field(False, description="Put a ball in front of the gate on the agent's side "
+                                             "(BlockedUnlockPickup, ObstructedMaze 'b'; obstructed_maze: in "
+                                             "front of every locked door).")
+    blocker_color: ColorOrRandom = Field("random", description="Colour of blocking balls (ObstructedMaze: "
+                                                               "green).")
 
 
 class ObjectsSpec(_Part):
     """Distractor objects placed at random on cells the agent can reach."""
 
-    count: int = Field(0, ge=0, le=10, description="Number of distractor objects.")
+    count: int = Field(0, ge=0, le=12, description="Number of distractor objects.")
+    moving: int = Field(0, ge=0, le=8, description=(
+        "Blue balls that each step move to a random free neighbouring cell (Dynamic-Obstacles). With any, "
+        "only left/right/forward act (other actions turn left) and moving forward into anything but the "
+        "goal ends the episode with reward -1."))
     types: list[ObjectType] = Field(default_factory=lambda: ["key", "ball", "box"], min_length=1,
                                     description="Object types to draw from.")
     colors: list[Color] = Field(default_factory=lambda: list(ALL_COLORS), min_length=1,
                                 description="Colours to draw from.")
     distinct: bool = Field(False, description="No two objects share a (type, colour) pair.")
     apart: bool = Field(False, description="No object within one cell (diagonals count) of another.")
+
+    @model_validator(mode="after")
+    def _check(self):
+        if self.count + self.moving > 12:
+            raise ValueError(f"count + moving = {self.count + self.moving} exceeds 12 objects")
+        return self
 
 
 class MissionSpec(_Part):
@@ -135,14 +198,17 @@ class MissionSpec(_Part):
         "reach_goal: step onto the goal; go_to: stand next to the object and use 'done' (toggle or "
         "done elsewhere ends the episode); pickup: pick the object up; open_door / unlock_door: toggle "
         "the door open / unlock it; put_near: drop the object next to the target (any drop ends the "
-        "episode)."))
+        "episode); open_in_order: open the door of `color` then the one of `target_color` (opening them "
+        "the other way round ends the episode; red_blue_doors); match: step next to the end object that "
+        "matches the start room's (memory); none: no task and no reward (Playground)."))
     object: Literal["key", "ball", "box", "door", "random"] = Field(
         "random", description="Object the mission names (door missions always name a door).")
     color: ColorOrRandom = Field("random", description="Its colour; random picks one present in the level "
                                                        "(for doors: the gate's colour).")
     target: Literal["key", "ball", "box", "random"] = Field("random", description="put_near: the object to "
                                                                                   "put it next to.")
-    target_color: ColorOrRandom = Field("random", description="put_near: the target's colour.")
+    target_color: ColorOrRandom = Field("random", description="put_near: the target's colour; "
+                                                              "open_in_order: the second door's colour.")
     spawn: bool = Field(False, description="Place the mission object on the goal side (KeyCorridor's ball, "
                                            "UnlockPickup's box) instead of choosing among distractors.")
     wrong_pickup_ends: bool = Field(False, description="pickup: picking up anything else ends the episode "
@@ -173,6 +239,10 @@ class MinigridSpec(Spec):
             raise ValueError("mission.object: doors cannot be picked up")
         if m.type == "put_near" and m.object == "door":
             raise ValueError("mission.object: put_near moves a key, ball or box")
+        if m.type == "open_in_order" and self.layout.type != "red_blue_doors":
+            raise ValueError("mission.type: open_in_order needs layout.type red_blue_doors")
+        if m.type == "match" and self.layout.type != "memory":
+            raise ValueError("mission.type: match needs layout.type memory")
         if m.type == "reach_goal" and self.goal.place is False:
             raise ValueError("goal.place: reach_goal needs a goal tile")
         if (self.agent.x is None) != (self.agent.y is None):
@@ -221,6 +291,8 @@ class MinigridSpec(Spec):
         types = np.array([t in self.objects.types for t in ("key", "ball", "box")])
         colors = np.array([c in self.objects.colors for c in C.COLOR_NAMES])
         agent_random = self.agent.x is None
+        rects = [[r.x, r.y, r.width, r.height, C.LAVA if r.type == "lava" else C.WALL] for r in lay.rects]
+        rects += [[0] * 5] * (C.MAX_RECTS - len(rects))
         goal_random = self.goal.x is None
         return EnvParams(
             max_steps=i(self.max_steps),
@@ -229,8 +301,8 @@ class MinigridSpec(Spec):
             height=i(height),
             width=i(width),
             room_size=i(lay.room_size),
-            room_rows=i(lay.rows),
-            room_cols=i(3 if lay.type == "key_corridor" else lay.cols),
+            room_rows=i(3 if lay.type in THREE_BY_THREE else lay.rows),
+            room_cols=i(3 if lay.type in ("key_corridor", *THREE_BY_THREE) else lay.cols),
             min_rooms=i(lay.min_rooms),
             max_rooms=i(lay.max_rooms),
             num_crossings=i(lay.crossings),
@@ -239,13 +311,21 @@ class MinigridSpec(Spec):
             wall_doors=i(lay.wall_doors),
             random_room_size=b(lay.random_room_size),
             extra_doors=i(lay.extra_doors),
+            quarters=i(lay.quarters),
+            keys_after_blockers=b(lay.keys_after_blockers),
+            start_room=i([lay.start_room[1], lay.start_room[0]]),
+            hallway_end=i(-1 if lay.hallway_end is None else lay.hallway_end % width),
+            rects=i(rects),
+            moving_obstacles=i(self.objects.moving),
             door_color=i(color(self.door.color)),
             door_locked_prob=f(self.door.locked_prob),
             key_in_box_prob=f(self.door.key_in_box_prob),
             blocker=b(self.door.blocker),
+            blocker_color=i(color(self.door.blocker_color)),
             agent_random=b(agent_random),
             agent_pos=i([0, 0] if agent_random else [self.agent.y, self.agent.x]),
             agent_dir=i(-1 if self.agent.dir == "random" else C.DIR_NAMES.index(self.agent.dir)),
+            agent_not_facing=b(lay.type in ("room_grid", "key_corridor", "obstructed_maze")),
             place_goal=b(place_goal),
             goal_random=b(goal_random),
             goal_pos=i([0, 0] if goal_random else [self.goal.y, self.goal.x]),

@@ -31,16 +31,32 @@ def cell_from(token: str):
 
 
 def make_state(env: MiniGrid, rows: list[str], agent=(1, 1), direction=0, carrying=(0, 0, 0),
-               mission=(C.M_REACH_GOAL, C.GOAL, C.GREEN, 0, 0)):
-    """Build an EnvState from a list of map rows of 2-char tokens (padding with walls)."""
+               mission=(C.M_REACH_GOAL, C.GOAL, C.GREEN, 0, 0), target=None, other=(0, 0), mark=None):
+    """Build an EnvState from a list of map rows of 2-char tokens (padding with walls).
+
+    As generation does, a pickup mission marks every object it names (or only the cell ``mark``), and
+    ``target`` defaults to the first cell holding the object go_to names or put_near's target.
+    """
     s = env.static_params
     grid = np.zeros((s.max_height, s.max_width, 4), np.uint8)
     grid[..., 0], grid[..., 1] = C.WALL, C.GREY
     for r, line in enumerate(rows):
         for c in range(len(line) // 2):
             grid[r, c] = cell_from(line[2 * c:2 * c + 2])
+    kind = mission[0]
+    named = (grid[..., 0] == mission[1]) & (grid[..., 1] == mission[2])
+    if kind == C.M_PICKUP:
+        marked = named if mark is None else np.zeros_like(named)
+        if mark is not None:
+            marked[mark] = True
+        grid[..., 3] |= np.where(marked, C.TARGET_BIT, 0).astype(np.uint8)
+    if target is None:
+        wanted = (grid[..., 0] == mission[3]) & (grid[..., 1] == mission[4]) if kind == C.M_PUT_NEAR else named
+        hits = np.argwhere(wanted)
+        target = tuple(hits[0]) if len(hits) else (0, 0)
     level = Level(grid=jnp.asarray(grid), agent_pos=jnp.asarray(agent, jnp.int32),
-                  agent_dir=jnp.int32(direction), mission=jnp.asarray(mission, jnp.int32))
+                  agent_dir=jnp.int32(direction), mission=jnp.asarray(mission, jnp.int32),
+                  target_pos=jnp.asarray(target, jnp.int32), other_pos=jnp.asarray(other, jnp.int32))
     state = env.reset_to_level(None, level, env.default_params)
     return state.replace(carrying=jnp.asarray(carrying, jnp.int32))
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 import numpy as np
-from minigrid_testlib import PRESETS, stack
+from minigrid_testlib import PRESETS, SEEDS, stack
 
 import envgen
 
@@ -83,8 +83,9 @@ def test_no_recompilation_across_configs(env, step_fn, gen_batch, trace_count, p
         state = env.reset_to_level(None, jax.tree.map(lambda x: x[0], preset_levels[n]), p)
         step_fn(state, jnp.int32(2), p)
     # a different mix of configs through the batched generator: same shapes, no new trace
-    mix = stack([preset_params[n] for n in names * 64][: 47 * 16])
-    gen_batch(jax.random.split(jax.random.key(3), 47 * 16), mix)
+    batch = len(PRESETS) * SEEDS   # the shape preset_levels compiled for
+    mix = stack([preset_params[n] for n in names * batch][:batch])
+    gen_batch(jax.random.split(jax.random.key(3), batch), mix)
     assert trace_count == before
 
 

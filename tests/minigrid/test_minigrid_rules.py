@@ -167,3 +167,111 @@ def test_missions(env, step_fn):
     moved = state.replace(agent_pos=np.array([3, 2], np.int32), grid=state.grid)
     _, out = run(env, step_fn, moved, [C.DROP])
     assert out[0][:2] == (0.0, True)
+
+
+def test_pickup_succeeds_only_with_the_object_the_level_placed(env, step_fn):
+    """Two identical yellow keys, only the left one is the mission's (MiniGrid compares objects)."""
+    rows = ["##########", "##Ky..Ky##", "##########"]
+    pick = (C.M_PICKUP, C.KEY, C.YELLOW, 0, 0)
+    twin = make_state(env, rows, agent=(1, 2), direction=0, mission=pick, mark=(1, 1))
+    _, out = run(env, step_fn, twin, [C.PICKUP])
+    assert out[0][:2] == (0.0, False)
+    state = make_state(env, rows, agent=(1, 2), direction=2, mission=pick, mark=(1, 1))
+    after, out = run(env, step_fn, state, [C.PICKUP])
+    assert out[0][1] and out[0][0] > 0 and int(after.carrying[0]) == C.KEY
+
+
+def test_go_to_means_the_cell_where_the_target_was_placed(env, step_fn):
+    """MiniGrid keeps the target's start cell: done next to it succeeds even when the agent holds the
+    target; done next to an identical object elsewhere ends with 0."""
+    go_to = (C.M_GO_TO, C.BALL, C.BLUE, 0, 0)
+    held = make_state(env, room_with("..", (2, 3)), agent=(2, 2), direction=3, carrying=(C.BALL, C.BLUE, 0),
+                      mission=go_to, target=(2, 3))
+    _, out = run(env, step_fn, held, [C.DONE])
+    assert out[0][1] and out[0][0] > 0
+    twin = make_state(env, room_with("Ab", (3, 3)), agent=(3, 2), direction=0, mission=go_to, target=(1, 1))
+    _, out = run(env, step_fn, twin, [C.DONE])
+    assert out[0][:2] == (0.0, True)
+
+
+def test_put_near_counts_the_target_cell_after_the_target_is_gone(env, step_fn):
+    """PutNear's target box was toggled away: dropping onto its old cell still succeeds, as in MiniGrid."""
+    put = (C.M_PUT_NEAR, C.BALL, C.BLUE, C.BOX, C.RED)
+    state = make_state(env, room_with("..", (2, 3)), agent=(2, 2), direction=0, carrying=(C.BALL, C.BLUE, 0),
+                       mission=put, target=(2, 3))
+    _, out = run(env, step_fn, state, [C.DROP])
+    assert out[0][1] and out[0][0] > 0
+
+
+def test_open_in_order(env, step_fn):
+    """RedBlueDoors: red then blue succeeds; blue first, or red after blue, ends with 0."""
+    order = (C.M_OPEN_IN_ORDER, C.DOOR, C.RED, C.DOOR, C.BLUE)
+    rows = ["##########", "##CrAgCb##", "##########"]
+    state = make_state(env, rows, agent=(1, 2), direction=2, mission=order, target=(1, 3), other=(1, 1))
+    state = state.replace(grid=state.grid.at[1, 2].set(np.array([C.EMPTY, 0, 0, 0], np.uint8)))
+    _, out = run(env, step_fn, state, [C.TOGGLE, C.RIGHT, C.RIGHT, C.TOGGLE])
+    assert [o[1] for o in out] == [False, False, False, True] and out[3][0] > 0
+    _, out = run(env, step_fn, state.replace(agent_dir=np.int32(0)), [C.TOGGLE])
+    assert out[0][:2] == (0.0, True)
+    blue_open = state.replace(grid=state.grid.at[1, 3, 2].set(C.OPEN))
+    _, out = run(env, step_fn, blue_open, [C.TOGGLE])
+    assert out[0][:2] == (0.0, True)
+
+
+def test_match_ends_on_either_cell_and_pickup_acts_as_toggle(env, step_fn):
+    match = (C.M_MATCH, 0, 0, 0, 0)
+    state = make_state(env, room_with("Ag", (3, 3)), agent=(2, 2), direction=0, mission=match, target=(2, 3),
+                       other=(1, 2))
+    _, out = run(env, step_fn, state, [C.FORWARD])
+    assert out[0][1] and out[0][0] > 0
+    _, out = run(env, step_fn, state.replace(agent_dir=np.int32(3)), [C.FORWARD])
+    assert out[0][:2] == (0.0, True)
+    after, out = run(env, step_fn, state.replace(agent_pos=np.array([2, 3], np.int32), agent_dir=np.int32(1)),
+                     [C.PICKUP])
+    assert int(after.carrying[0]) == 0 and int(after.grid[3, 3, 0]) == C.BALL
+
+
+def _moving(state, *cells):
+    grid = np.asarray(state.grid).copy()
+    for r, c in cells:
+        grid[r, c, 3] |= C.MOVING_BIT
+    return state.replace(grid=grid, level=state.level.replace(grid=grid))
+
+
+def test_dynamic_obstacles_collision_and_three_actions(env, step_fn):
+    """Forward into anything but the goal (judged before the balls move) ends with -1; actions past
+    forward turn left, as in MiniGrid's Dynamic-Obstacles."""
+    params = env.default_params.replace(moving_obstacles=np.int32(1), max_steps=np.int32(100))
+    state = _moving(make_state(env, room_with("Ab", (2, 3)), agent=(2, 2), direction=0), (2, 3))
+    _, _, reward, done, _ = step_fn(state, np.int32(C.FORWARD), params)
+    assert bool(done) and float(reward) == -1.0
+    wall = make_state(env, room_with("..", (2, 3)), agent=(1, 1), direction=3)
+    _, _, reward, done, _ = step_fn(wall, np.int32(C.FORWARD), params)
+    assert bool(done) and float(reward) == -1.0
+    _, after, reward, done, _ = step_fn(wall, np.int32(C.PICKUP), params)
+    assert int(after.agent_dir) == 2 and not bool(done)
+
+
+def test_moving_obstacle_steps_to_a_uniform_free_neighbour(env):
+    """A lone ball moves to each of its 8 free neighbours about equally often, never onto the agent or a
+    wall; boxed in, it stays."""
+    import jax
+
+    from envgen.envs.minigrid.step import move_obstacles
+
+    rows = ["############", "##........##", "##........##", "##....Ab..##", "##........##", "############"]
+    state = _moving(make_state(env, rows, agent=(2, 3)), (3, 3))
+    keys = jax.random.split(jax.random.key(0), 1600)
+    grids = np.asarray(jax.jit(jax.vmap(move_obstacles, (0, None, None)))(keys, state.grid, state.agent_pos))
+    where = [tuple(np.argwhere(g[..., 0] == C.BALL)[0]) for g in grids]
+    counts = {cell: where.count(cell) for cell in set(where)}
+    neighbours = {(r, c) for r in (2, 3, 4) for c in (2, 3, 4)} - {(3, 3), (2, 3)}
+    assert set(counts) == neighbours
+    assert all(120 < n < 300 for n in counts.values()), counts      # 1600 / 7 = 229 each
+    assert all(g[..., 3][g[..., 0] == C.BALL][0] & C.MOVING_BIT for g in grids[:20])
+    assert (grids[:, 3, 3] == [C.EMPTY, 0, 0, 0]).all(), "the ball's old cell is empty again"
+    assert ((grids[..., 0] == C.EMPTY).sum((1, 2)) == (np.asarray(state.grid)[..., 0] == C.EMPTY).sum()).all()
+    boxed = ["##########", "##AbAbAb##", "##AbAbAb##", "##AbAbAb##", "##########"]
+    boxed = _moving(make_state(env, boxed, agent=(1, 1)), (2, 2))
+    out = np.asarray(move_obstacles(jax.random.key(3), boxed.grid, boxed.agent_pos))
+    assert np.array_equal(out, np.asarray(boxed.grid))

@@ -58,6 +58,13 @@ def test_out_of_range_shows_range():
     ({"layout": {"type": "room_grid", "room_size": 12, "cols": 3}}, "exceeds 25"),
     ({"layout": {"width": 6}, "agent": {"x": 9, "y": 1}}, "outside"),
     ({"mission": {"type": "go_to", "color": "pink"}}, "mission.color"),
+    ({"layout": {"type": "memory", "width": 9, "height": 11}}, "memory needs a square grid of odd size"),
+    ({"layout": {"type": "memory", "width": 9, "height": 9, "hallway_end": 7}}, r"hallway_end: 7 must fall"),
+    ({"mission": {"type": "open_in_order"}}, "open_in_order needs layout.type red_blue_doors"),
+    ({"mission": {"type": "match"}}, "match needs layout.type memory"),
+    ({"layout": {"width": 9, "height": 7, "rects": [{"x": 6, "y": 1, "width": 4}]}}, r"rects\[0\].*leaves the 9x7"),
+    ({"objects": {"count": 8, "moving": 6}}, "exceeds 12 objects"),
+    ({"layout": {"type": "obstructed_maze", "start_room": [3, 1]}}, "start_room"),
 ])
 def test_cross_field_errors(data, needle):
     with pytest.raises(SpecError, match=needle):
@@ -68,3 +75,21 @@ def test_json_schema_has_descriptions():
     schema = MinigridSpec.model_json_schema()
     layout = schema["$defs"]["LayoutSpec"]["properties"]
     assert "description" in layout["type"] and layout["width"]["maximum"] == 25
+
+
+def test_new_layouts_compile_to_their_sizes_and_fields():
+    """DistShift's strips, Memory's hallway end, RedBlueDoors' width and ObstructedMaze's rooms reach the
+    params the generators read."""
+    dist = load_spec("curricula/presets/minigrid/DistShift2.yaml").compile()
+    np.testing.assert_array_equal(np.asarray(dist.rects)[:2], [[3, 1, 3, 1, C.LAVA], [3, 5, 3, 1, C.LAVA]])
+    memory = load_spec("curricula/presets/minigrid/MemoryS13.yaml").compile()
+    assert int(memory.hallway_end) == 10 and int(memory.mission[0]) == C.M_MATCH
+    assert int(load_spec("curricula/presets/minigrid/MemoryS17Random.yaml").compile().hallway_end) == -1
+    doors = load_spec("curricula/presets/minigrid/RedBlueDoors-8x8.yaml").compile()
+    assert (int(doors.height), int(doors.width)) == (8, 16)
+    maze = load_spec("curricula/presets/minigrid/ObstructedMaze-2Q-v1.yaml").compile()
+    assert (int(maze.height), int(maze.width), int(maze.quarters)) == (16, 16, 2)
+    assert tuple(np.asarray(maze.start_room)) == (1, 2) and bool(maze.keys_after_blockers)
+    assert int(maze.blocker_color) == C.GREEN and bool(maze.agent_not_facing)
+    dyn = load_spec("curricula/presets/minigrid/Dynamic-Obstacles-16x16.yaml").compile()
+    assert int(dyn.moving_obstacles) == 8

@@ -35,19 +35,28 @@ NUM_ACTIONS = 7
 # -- layouts (selected per config by lax.switch) ----------------------------------------------------
 LAYOUT_NAMES = (
     "empty", "two_rooms", "four_rooms", "room_grid", "multi_room", "crossing", "lava_gap", "obstacles",
-    "key_corridor",
+    "key_corridor", "obstructed_maze", "red_blue_doors", "locked_room", "memory", "playground",
 )
 (L_EMPTY, L_TWO_ROOMS, L_FOUR_ROOMS, L_ROOM_GRID, L_MULTI_ROOM, L_CROSSING, L_LAVA_GAP, L_OBSTACLES,
- L_KEY_CORRIDOR) = range(len(LAYOUT_NAMES))
+ L_KEY_CORRIDOR, L_OBSTRUCTED_MAZE, L_RED_BLUE_DOORS, L_LOCKED_ROOM, L_MEMORY, L_PLAYGROUND) = range(len(LAYOUT_NAMES))
 
 # -- missions ----------------------------------------------------------------------------------------
-MISSION_NAMES = ("reach_goal", "go_to", "pickup", "open_door", "unlock_door", "put_near")
-M_REACH_GOAL, M_GO_TO, M_PICKUP, M_OPEN_DOOR, M_UNLOCK_DOOR, M_PUT_NEAR = range(len(MISSION_NAMES))
+MISSION_NAMES = ("reach_goal", "go_to", "pickup", "open_door", "unlock_door", "put_near", "open_in_order",
+                 "match", "none")
+(M_REACH_GOAL, M_GO_TO, M_PICKUP, M_OPEN_DOOR, M_UNLOCK_DOOR, M_PUT_NEAR, M_OPEN_IN_ORDER, M_MATCH,
+ M_NONE) = range(len(MISSION_NAMES))
 # A mission is int32[5]: (kind, object type, object colour, target type, target colour).
 MISSION_LEN = 5
+
+# -- the grid's 4th byte: a box's contents (type * 8 + colour) plus two flags ------------------------
+CONTENTS_MASK = 63       # the contents proper (type * 8 + colour < 64)
+TARGET_BIT = 64          # this object is the one the mission names (MiniGrid compares objects by identity)
+MOVING_BIT = 128         # a moving obstacle (Dynamic-Obstacles' balls)
 
 # -- fixed capacities (array sizes that do not depend on the config) --------------------------------
 MAX_CHAIN_ROOMS = 6      # MultiRoom-N6 is the largest classic chain
 MAX_ROOM_GRID = 3        # room grids up to 3x3
-MAX_DISTRACTORS = 10     # distractor objects placed by a config
+MAX_DISTRACTORS = 12     # distractor objects placed by a config (Playground has 12)
+MAX_MOVING = 8           # moving obstacles (Dynamic-Obstacles-16x16 has 8)
+MAX_RECTS = 4            # lava/wall rectangles a config may draw (DistShift's strips)
 VIEW_SIZE = 7            # MiniGrid's agent_view_size

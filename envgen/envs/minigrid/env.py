@@ -86,8 +86,7 @@ class MiniGrid(Environment[EnvState, EnvParams, Level]):
 
     def step_env(self, key: jax.Array, state: EnvState, action: Any, params: EnvParams):
         """One MiniGrid step (the base class adds truncation and auto-reset)."""
-        del key
-        state, reward, terminated, events = step.step_rules(state, action, params)
+        state, reward, terminated, events = step.step_rules(state, action, params, key)
         return self.get_obs(state, params), state, reward, terminated, events
 
     def get_obs(self, state: EnvState, params: EnvParams | None = None, key: jax.Array | None = None) -> dict:

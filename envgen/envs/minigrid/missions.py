@@ -24,6 +24,10 @@ def encode_mission(kind: str, obj: str | None = None, color: str | None = None,
         return np.array([k, C.DOOR, color_id(color), 0, 0], np.int32)
     if k == C.M_PUT_NEAR:
         return np.array([k, obj_id(obj), color_id(color), obj_id(target), color_id(target_color)], np.int32)
+    if k == C.M_OPEN_IN_ORDER:
+        return np.array([k, C.DOOR, color_id(color), C.DOOR, color_id(target_color)], np.int32)
+    if k in (C.M_MATCH, C.M_NONE):
+        return np.array([k, 0, 0, 0, 0], np.int32)
     return np.array([k, obj_id(obj), color_id(color), 0, 0], np.int32)
 
 
@@ -36,6 +40,9 @@ def mission_text(mission) -> str:
         thing = C.OBJECT_NAMES[t] if 0 <= t < len(C.OBJECT_NAMES) else "object"
         return f"{color} {thing}"
 
+    if kind == C.M_REACH_GOAL and obj_t == C.KEY:   # LockedRoom names the key, its room and the door
+        lock, room = C.COLOR_NAMES[obj_c], C.COLOR_NAMES[tgt_c]
+        return f"get the {lock} key from the {room} room, unlock the {lock} door and go to the goal"
     if kind == C.M_REACH_GOAL:
         return "get to the green goal square"
     if kind == C.M_GO_TO:
@@ -48,4 +55,10 @@ def mission_text(mission) -> str:
         return f"unlock the {name(C.DOOR, obj_c)}"
     if kind == C.M_PUT_NEAR:
         return f"put the {name(obj_t, obj_c)} near the {name(tgt_t, tgt_c)}"
+    if kind == C.M_OPEN_IN_ORDER:
+        return f"open the {name(C.DOOR, obj_c)} then the {name(C.DOOR, tgt_c)}"
+    if kind == C.M_MATCH:
+        return "go to the matching object at the end of the hallway"
+    if kind == C.M_NONE:
+        return ""
     return f"unknown mission {kind}"

@@ -28,7 +28,7 @@ def reachable(grid: jax.Array, agent_pos: jax.Array, carrying: jax.Array | None 
     typ = grid[..., 0].astype(jnp.int32)
     col = grid[..., 1].astype(jnp.int32)
     st = grid[..., 2].astype(jnp.int32)
-    inside = grid[..., 3].astype(jnp.int32)
+    inside = grid[..., 3].astype(jnp.int32) & C.CONTENTS_MASK
     height, width = typ.shape
     rows, cols = jnp.meshgrid(jnp.arange(height), jnp.arange(width), indexing="ij")
     start = (rows == agent_pos[0]) & (cols == agent_pos[1])
@@ -54,11 +54,11 @@ def reachable(grid: jax.Array, agent_pos: jax.Array, carrying: jax.Array | None 
     return region, keys
 
 
-def _mission_parts(grid, mission, region):
+def _mission_parts(grid, mission, region, target_pos):
     typ = grid[..., 0].astype(jnp.int32)
     col = grid[..., 1].astype(jnp.int32)
     st = grid[..., 2].astype(jnp.int32)
-    inside = grid[..., 3].astype(jnp.int32)
+    inside = grid[..., 3].astype(jnp.int32) & C.CONTENTS_MASK
     kind, obj_t, obj_c, tgt_t, tgt_c = (mission[i] for i in range(5))
     obj = (typ == obj_t) & (col == obj_c)
     boxed = (typ == C.BOX) & (inside > 0) & (inside // 8 == obj_t) & (inside % 8 == obj_c)
@@ -71,11 +71,18 @@ def _mission_parts(grid, mission, region):
     open_ok = jnp.any(obj & (typ == C.DOOR) & region)
     unlock_ok = jnp.any(obj & (typ == C.DOOR) & (st == C.LOCKED) & region)
     put_ok = pickup_ok & jnp.any(target & _near8(region) & ~obj)
+    second_door = (typ == C.DOOR) & (col == tgt_c)
+    in_order_ok = open_ok & jnp.any(second_door & region)
+    target_cell = (jnp.arange(typ.shape[0])[:, None] == target_pos[0]) & (jnp.arange(typ.shape[1]) == target_pos[1])
+    match_ok = jnp.any(target_cell & region)
     ok = jnp.select([kind == C.M_REACH_GOAL, kind == C.M_GO_TO, kind == C.M_PICKUP, kind == C.M_OPEN_DOOR,
-                     kind == C.M_UNLOCK_DOOR, kind == C.M_PUT_NEAR],
-                    [goal_ok, goto_ok, pickup_ok, open_ok, unlock_ok, put_ok], False)
-    exists = jnp.select([kind == C.M_REACH_GOAL, kind == C.M_PUT_NEAR],
-                        [jnp.any(typ == C.GOAL), jnp.any(obj | boxed) & jnp.any(target & ~obj)],
+                     kind == C.M_UNLOCK_DOOR, kind == C.M_PUT_NEAR, kind == C.M_OPEN_IN_ORDER, kind == C.M_MATCH,
+                     kind == C.M_NONE],
+                    [goal_ok, goto_ok, pickup_ok, open_ok, unlock_ok, put_ok, in_order_ok, match_ok, True], False)
+    exists = jnp.select([kind == C.M_REACH_GOAL, kind == C.M_PUT_NEAR, kind == C.M_OPEN_IN_ORDER,
+                         kind == C.M_MATCH, kind == C.M_NONE],
+                        [jnp.any(typ == C.GOAL), jnp.any(obj | boxed) & jnp.any(target & ~obj),
+                         jnp.any(obj) & jnp.any(second_door), True, True],
                         jnp.any(obj | boxed))
     return ok, exists
 
@@ -86,9 +93,15 @@ def is_solvable(level_or_state, params=None) -> jax.Array:
     carrying = getattr(level_or_state, "carrying", None)
     grid = level_or_state.grid
     region, _ = reachable(grid, level_or_state.agent_pos, carrying)
-    ok, _ = _mission_parts(grid, level_or_state.mission, region)
+    ok, _ = _mission_parts(grid, level_or_state.mission, region, _target_pos(level_or_state))
     start_ok = _start_ok(grid, level_or_state.agent_pos)
     return ok & start_ok
+
+
+def _target_pos(level_or_state) -> jax.Array:
+    """The level's mission cell (a state carries its level)."""
+    level = getattr(level_or_state, "level", level_or_state)
+    return jnp.asarray(level.target_pos)
 
 
 def _start_ok(grid, pos):
@@ -106,7 +119,7 @@ def diagnose(level_or_state, params=None) -> str:
     pos = jnp.asarray(level_or_state.agent_pos)
     mission = jnp.asarray(level_or_state.mission)
     region, keys = reachable(grid, pos, carrying)
-    ok, exists = _mission_parts(grid, mission, region)
+    ok, exists = _mission_parts(grid, mission, region, _target_pos(level_or_state))
     text = mission_text(np.asarray(mission))
     if not bool(_start_ok(grid, pos)):
         kind = C.OBJECT_NAMES[int(grid[pos[0], pos[1], 0])]

@@ -1,9 +1,10 @@
 """Pytrees of the minigrid family: static shapes, per-config params, levels and episode state.
 
-Grid cells are ``uint8[4]``: MiniGrid's (type, colour, state) encoding plus a box-contents byte
-(``type * 8 + colour`` of the object inside a box, 0 for none). Grids are indexed ``[row, col]``;
-positions are ``(row, col)`` = MiniGrid's ``(y, x)``. Cells outside the active ``height x width``
-area hold walls, so the observation sees walls beyond the grid exactly as MiniGrid does.
+Grid cells are ``uint8[4]``: MiniGrid's (type, colour, state) encoding plus a fourth byte holding a
+box's contents (``type * 8 + colour`` of the object inside, 0 for none) and two flags: ``TARGET_BIT``
+marks the object the mission names and ``MOVING_BIT`` a moving obstacle (see constants). Grids are
+indexed ``[row, col]``; positions are ``(row, col)`` = MiniGrid's ``(y, x)``. Cells outside the active
+``height x width`` area hold walls, so the observation sees walls beyond the grid exactly as MiniGrid does.
 """
 
 from __future__ import annotations
@@ -61,15 +62,27 @@ class EnvParams:
     wall_doors: jax.Array = struct.field(default_factory=lambda: _i(0))
     random_room_size: jax.Array = struct.field(default_factory=lambda: _b(False))
     extra_doors: jax.Array = struct.field(default_factory=lambda: _i(0))
+    # obstructed_maze: side rooms used (1-4), keys in boxes, blockers before keys (v1), agent's room
+    quarters: jax.Array = struct.field(default_factory=lambda: _i(1))
+    keys_after_blockers: jax.Array = struct.field(default_factory=lambda: _b(True))
+    start_room: jax.Array = struct.field(default_factory=lambda: _i([1, 1]))
+    # memory: hallway end column (-1: random in [4, width - 3])
+    hallway_end: jax.Array = struct.field(default_factory=lambda: _i(-1))
+    # lava/wall rectangles drawn over the layout: (x, y, width, height, object type); type 0 = unused
+    rects: jax.Array = struct.field(default_factory=lambda: _i([[0] * 5] * C.MAX_RECTS))
+    # Dynamic-Obstacles: this many blue balls that move each step; bumping into anything ends with -1
+    moving_obstacles: jax.Array = struct.field(default_factory=lambda: _i(0))
     # the gate door (between the start side and the goal side) and its key
     door_color: jax.Array = struct.field(default_factory=lambda: _i(-1))
     door_locked_prob: jax.Array = struct.field(default_factory=lambda: _f(0.0))
     key_in_box_prob: jax.Array = struct.field(default_factory=lambda: _f(0.0))
     blocker: jax.Array = struct.field(default_factory=lambda: _b(False))
+    blocker_color: jax.Array = struct.field(default_factory=lambda: _i(-1))
     # agent start
     agent_random: jax.Array = struct.field(default_factory=lambda: _b(False))
     agent_pos: jax.Array = struct.field(default_factory=lambda: _i([1, 1]))
     agent_dir: jax.Array = struct.field(default_factory=lambda: _i(0))
+    agent_not_facing: jax.Array = struct.field(default_factory=lambda: _b(False))  # RoomGrid's resampling
     # goal tile
     place_goal: jax.Array = struct.field(default_factory=lambda: _b(True))
     goal_random: jax.Array = struct.field(default_factory=lambda: _b(False))
@@ -94,6 +107,10 @@ class Level:
     agent_pos: jax.Array   # int32[2] (row, col)
     agent_dir: jax.Array   # int32
     mission: jax.Array     # int32[5], fully resolved (no random colours)
+    target_pos: jax.Array  # int32[2]: where go_to/put_near's target was placed (MiniGrid keeps that cell);
+                           # for match missions, the cell that succeeds
+    other_pos: jax.Array   # int32[2]: match: the cell that ends the episode with 0; open_in_order: the
+                           # door to open first (target_pos is the second)
 
 
 @struct.dataclass

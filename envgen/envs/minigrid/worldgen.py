@@ -36,6 +36,28 @@ class Layout(NamedTuple):
     key: jax.Array        # bool: where the gate's key may go (intersected with the reachable side)
     gate_pos: jax.Array   # int32[2] (row, col) of the gate door
     has_gate: jax.Array   # bool
+    cont: jax.Array       # the grid's 4th byte for objects the layout placed itself (boxes' contents)
+    late: jax.Array       # bool: doors MiniGrid adds after placing the agent (walls for its facing rule)
+    target_pos: jax.Array  # int32[2]: a cell the mission names (match, open_in_order), if has_target
+    other_pos: jax.Array   # int32[2]: the mission's second cell (see Level.other_pos)
+    has_target: jax.Array  # bool
+    colors: jax.Array      # int32[2]: colours the mission text names (LockedRoom), -1 if none
+
+
+def make_layout(typ, col, st, start, goal, key, gate_pos=None, has_gate=False, *, cont=None, late=None,
+                target_pos=None, other_pos=None, colors=None) -> Layout:
+    """A ``Layout`` with the optional parts filled in (every branch of the switch needs them all)."""
+    zero2 = jnp.zeros(2, jnp.int32)
+    return Layout(
+        typ, col, st, start, goal, key,
+        zero2 if gate_pos is None else gate_pos.astype(jnp.int32), jnp.asarray(has_gate),
+        jnp.zeros_like(typ) if cont is None else cont.astype(jnp.int32),
+        jnp.zeros(typ.shape, bool) if late is None else late,
+        zero2 if target_pos is None else target_pos.astype(jnp.int32),
+        zero2 if other_pos is None else other_pos.astype(jnp.int32),
+        jnp.asarray(target_pos is not None),
+        jnp.full(2, -1, jnp.int32) if colors is None else jnp.asarray(colors, jnp.int32),
+    )
 
 
 # -- small helpers -------------------------------------------------------------------------------
@@ -148,10 +170,6 @@ def _interior(params: EnvParams, rows, cols):
     return rect(rows, cols, 1, 1, params.height - 2, params.width - 2)
 
 
-def _no_gate(rows):
-    return jnp.zeros(2, jnp.int32), jnp.array(False)
-
-
 def _put_doors(typ, col, st, rows, cols, pos, colors, enabled, state=C.CLOSED):
     """Write doors at ``pos[k]`` for enabled k only (masked selects, not scatters: under vmap batched
     scatters make XLA compile slowly, and a 25x25 select is cheap)."""
@@ -195,7 +213,7 @@ def layout_empty(key, params: EnvParams, static: StaticEnvParams) -> Layout:
     colors = _order(rs.take((C.NUM_COLORS,)))[:4]  # four distinct colours
     typ, col, st = _put_doors(typ, col, st, rows, cols, pos, colors, jnp.arange(4) < params.wall_doors)
     inside = rect(rows, cols, 1, 1, h - 2, w - 2)
-    return Layout(typ, col, st, inside, inside, inside, *_no_gate(rows))
+    return make_layout(typ, col, st, inside, inside, inside)
 
 
 def layout_two_rooms(key, params: EnvParams, static: StaticEnvParams) -> Layout:
@@ -213,7 +231,7 @@ def layout_two_rooms(key, params: EnvParams, static: StaticEnvParams) -> Layout:
     inside = _interior(params, rows, cols)
     left = inside & (cols < split)
     right = inside & (cols > split)
-    return Layout(typ, col, st, left, right, left, gate, jnp.array(True))
+    return make_layout(typ, col, st, left, right, left, gate, True)
 
 
 def layout_four_rooms(key, params: EnvParams, static: StaticEnvParams) -> Layout:
@@ -236,7 +254,7 @@ def layout_four_rooms(key, params: EnvParams, static: StaticEnvParams) -> Layout
     typ = jnp.where(gap, C.EMPTY, typ)
     col = jnp.where(gap, 0, col)
     inside = _interior(params, rows, cols)
-    return Layout(typ, col, st, inside, inside, inside, *_no_gate(rows))
+    return make_layout(typ, col, st, inside, inside, inside)
 
 
 def _room_walls(params: EnvParams, rows, cols):
@@ -252,17 +270,18 @@ def _room_interior(params: EnvParams, rows, cols, room_row, room_col):
     return rect(rows, cols, room_row * s1 + 1, room_col * s1 + 1, s1 - 1, s1 - 1)
 
 
-def _room_edges(rs: Stream, params: EnvParams):
+def _room_edges(rs: Stream, params: EnvParams, trim: int = 0):
     """Door positions of the 12 walls between rooms of a 3x3 grid: 6 vertical walls, then 6 horizontal.
 
     Vertical edge (j, i) joins room (j, i) and (j, i+1); horizontal edge (j, i) joins (j, i), (j+1, i).
+    A door sits at offset 1 .. room_size - 2 - trim along its wall.
     """
     s1 = params.room_size - 1
     n = C.MAX_ROOM_GRID
     jv, iv = jnp.meshgrid(jnp.arange(n), jnp.arange(n - 1), indexing="ij")
     jh, ih = jnp.meshgrid(jnp.arange(n - 1), jnp.arange(n), indexing="ij")
-    off_v = rs.int(1, s1, jv.shape)
-    off_h = rs.int(1, s1, jh.shape)
+    off_v = rs.int(1, s1 - trim, jv.shape)
+    off_h = rs.int(1, s1 - trim, jh.shape)
     pos_v = jnp.stack([jv * s1 + off_v, (iv + 1) * s1], -1).reshape(-1, 2)
     pos_h = jnp.stack([(jh + 1) * s1, ih * s1 + off_h], -1).reshape(-1, 2)
     valid_v = ((jv < params.room_rows) & (iv + 1 < params.room_cols)).reshape(-1)
@@ -316,14 +335,47 @@ def layout_room_grid(key, params: EnvParams, static: StaticEnvParams) -> Layout:
     start = _room_interior(params, rows, cols, 0, 0)
     goal = _room_interior(params, rows, cols, goal_room[0], goal_room[1])
     everywhere = _interior(params, rows, cols)
-    return Layout(typ, col, st, start, goal, everywhere, gate, has_gate)
+    return make_layout(typ, col, st, start, goal, everywhere, gate, has_gate)
+
+
+def _door_cells(rows, cols, pos, enabled) -> jax.Array:
+    """Mask of the cells ``pos[k]`` for enabled k."""
+    hit = (rows[None] == pos[:, 0, None, None]) & (cols[None] == pos[:, 1, None, None]) & enabled[:, None, None]
+    return jnp.any(hit, axis=0)
+
+
+def _connect_all(u, a, b, connected, candidate, in_grid, start_room) -> jax.Array:
+    """MiniGrid's ``connect_all``: candidate edges are added in a uniformly random order until every room
+    is reachable from ``start_room``. Returns the added edges.
+
+    (MiniGrid draws a random room and wall each try and skips walls that already have a door, which
+    orders the edges uniformly at random; then it stops as soon as the rooms are connected.)
+    """
+    n = C.MAX_ROOM_GRID
+    room_a = jax.nn.one_hot(a[:, 0] * n + a[:, 1], n * n)
+    room_b = jax.nn.one_hot(b[:, 0] * n + b[:, 1], n * n)
+    rank = _rank(jnp.where(candidate, u, 2.0))
+    start = jax.nn.one_hot(start_room[0] * n + start_room[1], n * n) > 0
+
+    def all_reached(k):
+        edges = (connected | (candidate & (rank < k))).astype(jnp.float32)
+        adj = (room_a * edges[:, None]).T @ room_b
+        adj = (adj + adj.T) > 0
+        reach = start
+        for _ in range(n * n - 1):
+            reach = reach | jnp.any(adj & reach[:, None], axis=0)
+        return jnp.all(reach | ~in_grid.reshape(-1))
+
+    ok = jax.vmap(all_reached)(jnp.arange(a.shape[0] + 1))
+    return candidate & (rank < jnp.argmax(ok))
 
 
 def layout_key_corridor(key, params: EnvParams, static: StaticEnvParams) -> Layout:
     """KeyCorridor: 3 columns of rooms, the middle column opened into a corridor; a locked door leads
-    from the corridor to a random right-hand room (goal side), the key lies in a random left room."""
+    from the corridor to a random right-hand room (goal side), the key lies in a random left room, and
+    MiniGrid's ``connect_all`` adds closed doors (never to the locked room) until every room is reachable."""
     rows, cols = coords(static)
-    rs = Stream(key, 32)
+    rs = Stream(key, 48)
     typ, col, st = _room_walls(params, rows, cols)
     s1 = params.room_size - 1
     # open the corridor: the walls between middle rooms, corners excluded
@@ -331,33 +383,41 @@ def layout_key_corridor(key, params: EnvParams, static: StaticEnvParams) -> Layo
         rows < params.room_rows * s1)
     typ = jnp.where(corridor_walls, C.EMPTY, typ)
     col = jnp.where(corridor_walls, 0, col)
-    pos, _, _, _ = _room_edges(rs, params)
+    pos, valid, a, b = _room_edges(rs, params)
     n = C.MAX_ROOM_GRID
     j = jnp.arange(n)
     gate_row = rs.int(0, params.room_rows)
     key_row = rs.int(0, params.room_rows)
-    # every side room gets a door to the corridor (MiniGrid's connect_all may pick other doors)
-    left_doors = _edge_index_v(j, 0)
-    right_doors = _edge_index_v(j, 1)
-    door_idx = jnp.concatenate([left_doors, right_doors])
-    enabled = jnp.concatenate([j < params.room_rows, j < params.room_rows])
-    colors = rs.int(0, C.NUM_COLORS, (2 * n,))
-    typ, col, st = _put_doors(typ, col, st, rows, cols, pos[door_idx], colors, enabled)
-    gate = pos[_edge_index_v(gate_row, 1)]
-    start = _room_interior(params, rows, cols, params.room_rows // 2, 1)
+    gate_edge = _edge_index_v(gate_row, 1)
+    edge_ids = jnp.arange(pos.shape[0])
+    corridor = jnp.any((edge_ids[:, None] == _edge_index_h(j, 1)[None]) & (j + 1 < params.room_rows)[None], 1)
+    gate = edge_ids == gate_edge
+    locked_room = jnp.stack([gate_row, jnp.int32(2)])
+    touches_locked = jnp.all(a == locked_room, -1) | jnp.all(b == locked_room, -1)
+    candidate = valid & ~corridor & ~gate & ~touches_locked
+    jj, ii = jnp.meshgrid(j, j, indexing="ij")
+    in_grid = (jj < params.room_rows) & (ii < 3)
+    agent_room = jnp.stack([params.room_rows // 2, jnp.int32(1)])
+    added = _connect_all(rs.take((pos.shape[0],)), a, b, corridor | gate, candidate, in_grid, agent_room)
+    colors = rs.int(0, C.NUM_COLORS, (pos.shape[0],))
+    typ, col, st = _put_doors(typ, col, st, rows, cols, pos, colors, added | gate)
+    # MiniGrid places the agent anywhere in its room's square, walls included: the cells where the
+    # corridor's walls were removed count
+    start = rect(rows, cols, agent_room[0] * s1, s1, s1 + 1, s1 + 1)
     goal = _room_interior(params, rows, cols, gate_row, 2)
     key_room = _room_interior(params, rows, cols, key_row, 0)
-    return Layout(typ, col, st, start, goal, key_room, gate, jnp.array(True))
+    late = _door_cells(rows, cols, pos, added)
+    return make_layout(typ, col, st, start, goal, key_room, pos[gate_edge], True, late=late)
 
 
-def _multiroom_chain(key, params: EnvParams, candidates: int = 8):
+def _multiroom_chain(key, params: EnvParams, target, candidates: int = 8):
     """One attempt of MiniGrid's MultiRoom placement: rooms chained door to door, greedy, no overlap.
 
     Rooms are (x, y, size_x, size_y) in MiniGrid's (column, row) convention to follow its formulas.
     """
     n_max = C.MAX_CHAIN_ROOMS
     width, height, max_size = params.width, params.height, params.room_size
-    rs = Stream(key, 5)
+    rs = Stream(key, 4)
     loop_u = jax.random.uniform(jax.random.fold_in(key, 1), (n_max, 6, candidates))
     x0, y0 = rs.int(0, width - 2), rs.int(0, width - 2)
     sx0, sy0 = rs.int(4, max_size + 1), rs.int(4, max_size + 1)
@@ -367,7 +427,6 @@ def _multiroom_chain(key, params: EnvParams, candidates: int = 8):
     doors = jnp.zeros((n_max, 2), jnp.int32)
     entry_wall = jnp.where(first, 2, 0).astype(jnp.int32)
     count = ok0.astype(jnp.int32)
-    target = rs.int(params.min_rooms, params.max_rooms + 1)
 
     def place(idx, carry):
         rooms, doors, entry_wall, count = carry
@@ -406,17 +465,30 @@ def _multiroom_chain(key, params: EnvParams, candidates: int = 8):
         return rooms, doors, entry_wall, count + grow.astype(jnp.int32)
 
     rooms, doors, entry_wall, count = jax.lax.fori_loop(1, n_max, place, (rooms, doors, entry_wall, count))
-    return rooms, doors, count, target
+    return rooms, doors, count
 
 
-def layout_multi_room(key, params: EnvParams, static: StaticEnvParams, attempts: int = 16) -> Layout:
-    """MultiRoom: a chain of rooms joined by closed doors, no outer wall; the goal is in the last room."""
+def layout_multi_room(key, params: EnvParams, static: StaticEnvParams, attempts: int = 256) -> Layout:
+    """MultiRoom: a chain of rooms joined by closed doors, no outer wall; the goal is in the last room.
+
+    As in MiniGrid, whole chains are drawn again until one reaches the room count, keeping the longest.
+    ``attempts`` only bounds the loop (N6 needs about 4.5 on average; 256 all fail with probability
+    below 1e-27). Under ``vmap`` every level waits for the slowest, so other layouts ask for no room."""
     rows, cols = coords(static)
-    # attempts run one after another (lax.map): nesting a vmap here multiplies compile time
-    rooms, doors, count, target = jax.lax.map(lambda i: _multiroom_chain(jax.random.fold_in(key, i), params),
-                                              jnp.arange(attempts))
-    best = jnp.argmax(jnp.minimum(count, target))  # MiniGrid retries until the chain is long enough
-    rooms, doors, count = rooms[best], doors[best], count[best]
+    target = randint_u(jax.random.uniform(jax.random.fold_in(key, attempts + 1)), params.min_rooms,
+                       params.max_rooms + 1)
+    target = jnp.where(params.layout == C.L_MULTI_ROOM, target, 0)
+
+    def attempt(carry):
+        i, rooms, doors, count = carry
+        new_rooms, new_doors, new_count = _multiroom_chain(jax.random.fold_in(key, i), params, target)
+        better = new_count > count
+        return (i + 1, jnp.where(better, new_rooms, rooms), jnp.where(better, new_doors, doors),
+                jnp.maximum(new_count, count))
+
+    init = (jnp.int32(0), jnp.zeros((C.MAX_CHAIN_ROOMS, 4), jnp.int32), jnp.zeros((C.MAX_CHAIN_ROOMS, 2), jnp.int32),
+            jnp.int32(0))
+    _, rooms, doors, count = jax.lax.while_loop(lambda c: (c[3] < target) & (c[0] < attempts), attempt, init)
     active = (rows < params.height) & (cols < params.width)
     valid = jnp.arange(C.MAX_CHAIN_ROOMS) < count
     outlines = jax.vmap(lambda r: border(rows, cols, r[1], r[0], r[3], r[2]))(rooms)
@@ -435,7 +507,7 @@ def layout_multi_room(key, params: EnvParams, static: StaticEnvParams, attempts:
     start = rect(rows, cols, first[1] + 1, first[0] + 1, first[3] - 2, first[2] - 2)
     goal = rect(rows, cols, last[1] + 1, last[0] + 1, last[3] - 2, last[2] - 2)
     gate = door_rc[jnp.maximum(count - 1, 0)]
-    return Layout(typ, col, st, start, goal, active, gate, count > 1)
+    return make_layout(typ, col, st, start, goal, active, gate, count > 1)
 
 
 def _obstacle_color(params: EnvParams):
@@ -486,7 +558,7 @@ def layout_crossing(key, params: EnvParams, static: StaticEnvParams) -> Layout:
     river = river & ~opened
     typ = jnp.where(river, params.obstacle_type, typ)
     col = jnp.where(river, _obstacle_color(params), col)
-    return Layout(typ, col, st, inside, inside, inside, *_no_gate(rows))
+    return make_layout(typ, col, st, inside, inside, inside)
 
 
 def layout_lava_gap(key, params: EnvParams, static: StaticEnvParams) -> Layout:
@@ -499,7 +571,7 @@ def layout_lava_gap(key, params: EnvParams, static: StaticEnvParams) -> Layout:
     strip = inside & (cols == gx) & (rows != gy)
     typ = jnp.where(strip, params.obstacle_type, typ)
     col = jnp.where(strip, _obstacle_color(params), col)
-    return Layout(typ, col, st, inside & (cols < gx), inside & (cols > gx), inside, *_no_gate(rows))
+    return make_layout(typ, col, st, inside & (cols < gx), inside & (cols > gx), inside)
 
 
 def layout_obstacles(key, params: EnvParams, static: StaticEnvParams) -> Layout:
@@ -510,11 +582,179 @@ def layout_obstacles(key, params: EnvParams, static: StaticEnvParams) -> Layout:
     blocked = inside & (jax.random.uniform(key, inside.shape) < params.obstacle_density)
     typ = jnp.where(blocked, params.obstacle_type, typ)
     col = jnp.where(blocked, _obstacle_color(params), col)
-    return Layout(typ, col, st, inside, inside, inside, *_no_gate(rows))
+    return make_layout(typ, col, st, inside, inside, inside)
+
+
+def _edge_of(room: jax.Array, direction: int) -> jax.Array:
+    """Index of the wall leaving room ``(row, col)`` in a direction (0 right, 1 down, 2 left, 3 up)."""
+    r, c = room[0], room[1]
+    return [_edge_index_v(r, c), _edge_index_h(r, c), _edge_index_v(r, c - 1), _edge_index_h(r - 1, c)][direction]
+
+
+def _room_rect(params: EnvParams, rows, cols, room):
+    """A room's square including its walls (MiniGrid's ``place_in_room`` samples there; walls are never empty)."""
+    s1 = params.room_size - 1
+    return rect(rows, cols, room[0] * s1, room[1] * s1, s1 + 1, s1 + 1)
+
+
+# ObstructedMaze's rooms as (row, col): side rooms in MiniGrid's order, then the corner rooms
+_OM_SIDES = np.array([[1, 2], [2, 1], [1, 0], [0, 1]], np.int32)
+_OM_CORNERS = np.array([[0, 2], [2, 2], [2, 0], [0, 0]], np.int32)
+
+
+def layout_obstructed_maze(key, params: EnvParams, static: StaticEnvParams) -> Layout:
+    """ObstructedMaze 2D*/1Q/2Q/Full: 3x3 rooms. The middle room opens to ``quarters`` side rooms; each
+    side room has locked doors to its two corner rooms, their keys (in grey boxes with ``key_in_box_prob``)
+    inside it and, with ``blocker``, a ball in front of each locked door. The ball to find (the mission
+    object) lies in a random corner of the used quarters.
+
+    With ``keys_after_blockers`` (v1) both blockers of a side room are placed before its keys; otherwise
+    (v0) a key is placed right after its door, and the next door's blocker can overwrite it, as in v0.
+    """
+    rows, cols = coords(static)
+    k_edges, k_cells = jax.random.split(key)
+    rs = Stream(k_edges, 48)
+    typ, col, st = _room_walls(params, rows, cols)
+    cont = jnp.zeros_like(typ)
+    pos, _, _, _ = _room_edges(rs, params)
+    door_colors = _order(rs.take((C.NUM_COLORS,)))        # a random order of the six colours
+    in_box = rs.bernoulli(params.key_in_box_prob, (4, 2))
+    block_color = _random_color(rs, params.blocker_color)
+    cell_u = jax.random.uniform(k_cells, (4, 2, *rows.shape))
+    middle = jnp.array([1, 1], jnp.int32)
+    dirs = jnp.asarray(C.DIR_TO_VEC)
+
+    def door(typ, col, st, edge, color, state, active):
+        return _put_doors(typ, col, st, rows, cols, pos[edge][None], color[None], active[None], state)
+
+    def put_key(grid, side, i, k, active):
+        typ, col, st, cont = grid
+        color = door_colors[(i + k) % C.NUM_COLORS]
+        free = _room_rect(params, rows, cols, side) & (typ == C.EMPTY)
+        cell, ok = sample_cell(cell_u[i, (k + 1) // 2], free)
+        boxed = in_box[i, (k + 1) // 2]
+        value = (jnp.where(boxed, C.BOX, C.KEY), jnp.where(boxed, C.GREY, color), 0,
+                 jnp.where(boxed, C.KEY * 8 + color, 0))
+        return _write(typ, col, st, cont, cell, value, active & ok)
+
+    for i in range(4):
+        active = i < params.quarters
+        side = jnp.asarray(_OM_SIDES[i])
+        typ, col, st = door(typ, col, st, _edge_of(middle, i), door_colors[i], C.CLOSED, active)
+        for k in (-1, 1):
+            d = (i + k) % 4
+            edge = _edge_of(side, d)
+            typ, col, st = door(typ, col, st, edge, door_colors[(i + k) % C.NUM_COLORS], C.LOCKED, active)
+            blocker = pos[edge] - dirs[d]
+            typ, col, st, cont = _write(typ, col, st, cont, blocker, (C.BALL, block_color, 0, 0),
+                                        active & params.blocker)
+            typ, col, st, cont = put_key((typ, col, st, cont), side, i, k, active & ~params.keys_after_blockers)
+        for k in (-1, 1):
+            typ, col, st, cont = put_key((typ, col, st, cont), side, i, k, active & params.keys_after_blockers)
+
+    corner = jnp.asarray(_OM_CORNERS)[rs.int(0, jnp.clip(params.quarters, 1, 4))]
+    start = _room_rect(params, rows, cols, params.start_room)
+    goal = _room_interior(params, rows, cols, corner[0], corner[1])
+    return make_layout(typ, col, st, start, goal, start, cont=cont)
+
+
+def layout_red_blue_doors(key, params: EnvParams, static: StaticEnvParams) -> Layout:
+    """RedBlueDoors: an N x N walled room in the middle of a 2N x N grid, a closed door of the mission's
+    first colour (red) at a random row of its left wall and one of the second colour (blue) on its right."""
+    rows, cols = coords(static)
+    rs = Stream(key, 2)
+    typ, col, st = _base(params, rows, cols)
+    n = params.height
+    inner = border(rows, cols, 0, n // 2, n, n)
+    typ = jnp.where(inner, C.WALL, typ)
+    col = jnp.where(inner, C.GREY, col)
+    first = jnp.stack([rs.int(1, n - 1), n // 2])
+    second = jnp.stack([rs.int(1, n - 1), n // 2 + n - 1])
+    colors = jnp.stack([jnp.where(params.mission[2] >= 0, params.mission[2], C.RED),
+                        jnp.where(params.mission[4] >= 0, params.mission[4], C.BLUE)])
+    typ, col, st = _put_doors(typ, col, st, rows, cols, jnp.stack([first, second]), colors, jnp.array([True, True]))
+    start = rect(rows, cols, 1, n // 2 + 1, n - 2, n - 2)
+    return make_layout(typ, col, st, start, start, start, target_pos=second, other_pos=first)
+
+
+def layout_locked_room(key, params: EnvParams, static: StaticEnvParams) -> Layout:
+    """LockedRoom: a central corridor between three rooms on each side, each with a door of a distinct
+    colour; one room is locked (the goal side) and the key to it lies in another room."""
+    rows, cols = coords(static)
+    k_scalars, k_cell = jax.random.split(key)
+    rs = Stream(k_scalars, 8)
+    typ, col, st = _base(params, rows, cols)
+    h, w = params.height, params.width
+    lw, rw, third = w // 2 - 2, w // 2 + 2, h // 3
+    active = (rows < h) & (cols < w)
+    walls = active & ((cols == lw) | (cols == rw) | ((rows % third == 0) & ((cols < lw) | (cols > rw))))
+    typ = jnp.where(walls, C.WALL, typ)
+    col = jnp.where(walls, C.GREY, col)
+    # rooms in MiniGrid's order: (top-left, top-right, middle-left, ...)
+    room_row = jnp.arange(6) // 2 * third
+    room_left = jnp.arange(6) % 2 == 0
+    doors = jnp.stack([room_row + 3, jnp.where(room_left, lw, rw)], -1)
+    colors = _order(rs.take((C.NUM_COLORS,)))
+    locked = rs.int(0, 6)
+    key_room = (locked + 1 + rs.int(0, 5)) % 6
+    typ, col, st = _put_doors(typ, col, st, rows, cols, doors, colors, jnp.ones(6, bool))
+    st = jnp.where(at(rows, cols, doors[locked]), C.LOCKED, st)
+
+    def interior(m):
+        return rect(rows, cols, room_row[m] + 1, jnp.where(room_left[m], 1, rw + 1), third - 1, lw - 1)
+
+    key_pos, _ = sample_cell(jax.random.uniform(k_cell, rows.shape), interior(key_room))
+    typ, col, st, _ = _write(typ, col, st, jnp.zeros_like(typ), key_pos, (C.KEY, colors[locked], 0, 0),
+                             jnp.array(True))
+    corridor = rect(rows, cols, 1, lw + 1, h - 2, rw - lw - 1)
+    return make_layout(typ, col, st, corridor, interior(locked), corridor,
+                       colors=jnp.stack([colors[locked], colors[key_room]]))
+
+
+def layout_memory(key, params: EnvParams, static: StaticEnvParams) -> Layout:
+    """Memory: a start room with a green key or ball, a hallway, and a split at its end with a green key
+    and ball in random order; the cell next to the matching one succeeds, the other ends the episode."""
+    rows, cols = coords(static)
+    rs = Stream(key, 4)
+    typ, col, st = _base(params, rows, cols)
+    size = params.height
+    mid, up, low = size // 2, size // 2 - 2, size // 2 + 2
+    end = jnp.where(params.hallway_end >= 0, params.hallway_end, rs.int(4, size - 2))
+    walls = (((rows == up) | (rows == low)) & (cols >= 1) & (cols <= 4)) \
+        | (((rows == up + 1) | (rows == low - 1)) & (cols >= 4) & (cols < end)) \
+        | ((cols == end) & (rows != mid)) | (cols == end + 2)
+    walls = walls & (rows < size) & (cols < size)
+    typ = jnp.where(walls, C.WALL, typ)
+    col = jnp.where(walls, C.GREY, col)
+    shown = jnp.where(rs.bernoulli(0.5), C.KEY, C.BALL)
+    upper = jnp.where(rs.bernoulli(0.5), C.BALL, C.KEY)
+    lower = C.KEY + C.BALL - upper
+    cont = jnp.zeros_like(typ)
+    for pos, kind in (((mid - 1, 1), shown), ((up, end + 1), upper), ((low, end + 1), lower)):
+        typ, col, st, cont = _write(typ, col, st, cont, jnp.stack(pos), (kind, C.GREEN, 0, 0), jnp.array(True))
+    above, below = jnp.stack([mid - 1, end + 1]), jnp.stack([mid + 1, end + 1])
+    match_upper = shown == upper
+    start = (rows == mid) & (cols >= 1) & (cols <= end)
+    return make_layout(typ, col, st, start, start, start, target_pos=jnp.where(match_upper, above, below),
+                       other_pos=jnp.where(match_upper, below, above))
+
+
+def layout_playground(key, params: EnvParams, static: StaticEnvParams) -> Layout:
+    """Playground: 3x3 rooms with a closed door of random colour in every inner wall (MiniGrid's offsets
+    stop one cell short of the far corner); start and objects anywhere."""
+    rows, cols = coords(static)
+    rs = Stream(key, 32)
+    typ, col, st = _room_walls(params, rows, cols)
+    pos, valid, _, _ = _room_edges(rs, params, trim=1)
+    colors = rs.int(0, C.NUM_COLORS, (pos.shape[0],))
+    typ, col, st = _put_doors(typ, col, st, rows, cols, pos, colors, valid)
+    inside = _interior(params, rows, cols)
+    return make_layout(typ, col, st, inside, inside, inside)
 
 
 LAYOUTS = (layout_empty, layout_two_rooms, layout_four_rooms, layout_room_grid, layout_multi_room,
-           layout_crossing, layout_lava_gap, layout_obstacles, layout_key_corridor)
+           layout_crossing, layout_lava_gap, layout_obstacles, layout_key_corridor, layout_obstructed_maze,
+           layout_red_blue_doors, layout_locked_room, layout_memory, layout_playground)
 assert len(LAYOUTS) == len(C.LAYOUT_NAMES)
 
 
@@ -551,6 +791,22 @@ def _random_type(rs: Stream, typ):
     return jnp.where(typ < 0, pick, typ).astype(jnp.int32)
 
 
+def draw_rects(params: EnvParams, rows, cols, typ, col):
+    """Draw the config's lava/wall rectangles (``params.rects``: x, y, width, height, type) over the layout."""
+    for r in range(C.MAX_RECTS):
+        x, y, w, h, kind = (params.rects[r, i] for i in range(5))
+        hit = rect(rows, cols, y, x, h, w) & (kind > 0)
+        typ = jnp.where(hit, kind, typ)
+        col = jnp.where(hit, jnp.where(kind == C.LAVA, C.RED, C.GREY), col)
+    return typ, col
+
+
+def _front_cells(typ: jax.Array) -> jax.Array:
+    """``[4, H, W]``: the type of the cell in front of each cell for each direction (wall off the grid)."""
+    pad = jnp.pad(typ, 1, constant_values=C.WALL)
+    return jnp.stack([pad[1:-1, 2:], pad[2:, 1:-1], pad[1:-1, :-2], pad[:-2, 1:-1]])
+
+
 def layout_index(params: EnvParams) -> jax.Array:
     """The index into ``LAYOUTS`` a config uses (out-of-range ids clamp, as ``lax.switch`` does)."""
     return jnp.clip(params.layout, 0, len(LAYOUTS) - 1)
@@ -573,8 +829,8 @@ def generate_level(key: jax.Array, params: EnvParams, static: StaticEnvParams, l
     cell_u = jax.random.uniform(k_cells, (6, *rows.shape))
     lay = layout if layout is not None else jax.lax.switch(
         layout_index(params), [lambda k, p, f=f: f(k, p, static) for f in LAYOUTS], k_layout, params)
-    typ, col, st = lay.typ, lay.col, lay.st
-    cont = jnp.zeros_like(typ)
+    typ, col, st, cont = lay.typ, lay.col, lay.st, lay.cont
+    typ, col = draw_rects(params, rows, cols, typ, col)
 
     # gate: colour from the config (or random), locked with the configured probability
     gate_color = jnp.where(params.door_color >= 0, params.door_color,
@@ -591,7 +847,7 @@ def generate_level(key: jax.Array, params: EnvParams, static: StaticEnvParams, l
                          jnp.clip(nbrs[:, 1], 0, static.max_width - 1)] == C.EMPTY)
     block_pos = nbrs[jnp.argmax(nb_ok)]
     place_block = params.blocker & lay.has_gate & jnp.any(nb_ok)
-    block_color = _random_color(rs, jnp.int32(-1))
+    block_color = _random_color(rs, params.blocker_color)
     typ, col, st, cont = _write(typ, col, st, cont, block_pos, (C.BALL, block_color, 0, 0), place_block)
 
     # agent: fixed or random in the start area; never on a fixed goal cell
@@ -608,12 +864,12 @@ def generate_level(key: jax.Array, params: EnvParams, static: StaticEnvParams, l
     goal_pos = jnp.where(params.goal_random, goal_sample, goal_fixed)
     typ, col, st, cont = _write(typ, col, st, cont, goal_pos, (C.GOAL, C.GREEN, 0, 0), params.place_goal)
 
-    # mission object in the goal area (KeyCorridor's ball, UnlockPickup's box)
+    # mission object in the goal area (KeyCorridor's ball, UnlockPickup's box), marked as the target
     m_type = _random_type(rs, params.mission[1])
     m_color = _random_color(rs, params.mission[2])
     spawn_pos, spawn_ok = sample_cell(cell_u[2], lay.goal & (typ == C.EMPTY) & ~agent_mask)
     spawn = params.spawn_object & spawn_ok
-    typ, col, st, cont = _write(typ, col, st, cont, spawn_pos, (m_type, m_color, 0, 0), spawn)
+    typ, col, st, cont = _write(typ, col, st, cont, spawn_pos, (m_type, m_color, 0, C.TARGET_BIT), spawn)
 
     # key of a locked gate: on the side reachable from the agent with the gate shut
     reach = flood(walkable_for_search(typ, st) & ~gate_here, agent_mask)
@@ -623,8 +879,9 @@ def generate_level(key: jax.Array, params: EnvParams, static: StaticEnvParams, l
                 jnp.where(in_box, C.KEY * 8 + gate_color, 0))
     typ, col, st, cont = _write(typ, col, st, cont, key_pos, key_cell, locked & key_ok)
 
-    # distractors: random (type, colour) from the allowed sets, optionally distinct and spaced apart,
-    # anywhere the agent could walk to with every door open (never outside MultiRoom's rooms)
+    # moving obstacles (blue balls, Dynamic-Obstacles) then distractors: random (type, colour) from the
+    # allowed sets, optionally distinct and spaced apart, anywhere the agent could walk to with every
+    # door open (never outside MultiRoom's rooms)
     area = flood(walkable_for_search(typ, st) | (typ == C.DOOR), agent_mask)
     used0 = jnp.zeros((3, C.NUM_COLORS), bool)
     combos = jnp.arange(3)[:, None] * C.NUM_COLORS + jnp.arange(C.NUM_COLORS)[None]
@@ -636,31 +893,52 @@ def generate_level(key: jax.Array, params: EnvParams, static: StaticEnvParams, l
         typ, col, st, cont, used = carry
         u1 = obj_u[i, :3 * C.NUM_COLORS]
         u2 = obj_u[i, 3 * C.NUM_COLORS:].reshape(rows.shape)
+        obstacle = i < params.moving_obstacles
         allowed = params.distractor_types[:, None] & params.distractor_colors[None, :]
         allowed = allowed & ~(used & params.distinct_objects)
         combo = sample_index(u1, allowed.reshape(-1))
         objects = (typ == C.KEY) | (typ == C.BALL) | (typ == C.BOX)
         free = (typ == C.EMPTY) & area & ~agent_mask
-        free = free & ~(_near(rows, cols, objects) & params.objects_apart)
+        free = free & ~(_near(rows, cols, objects) & params.objects_apart & ~obstacle)
         pos, ok = sample_cell(u2, free)
-        put = (i < params.num_distractors) & ok & jnp.any(allowed)
-        t, c = combo // C.NUM_COLORS + C.KEY, combo % C.NUM_COLORS
-        typ, col, st, cont = _write(typ, col, st, cont, pos, (t, c, 0, 0), put)
-        used = used | ((combos == combo) & put)
+        put_object = (i < params.moving_obstacles + params.num_distractors) & ok & jnp.any(allowed)
+        t = jnp.where(obstacle, C.BALL, combo // C.NUM_COLORS + C.KEY)
+        c = jnp.where(obstacle, C.BLUE, combo % C.NUM_COLORS)
+        typ, col, st, cont = _write(typ, col, st, cont, pos, (t, c, 0, jnp.where(obstacle, C.MOVING_BIT, 0)),
+                                    put_object | (obstacle & ok))
+        used = used | ((combos == combo) & put_object & ~obstacle)
         return typ, col, st, cont, used
 
     typ, col, st, cont, _ = jax.lax.fori_loop(0, C.MAX_DISTRACTORS, add, (typ, col, st, cont, used0))
 
-    mission = resolve_mission(cell_u[4:6], params, typ, col, st, agent_mask, m_type, m_color, spawn,
-                              gate_color, lay.has_gate)
+    # MiniGrid's RoomGrid places the agent last, again and again until it does not face an object
+    # (doors added afterwards by connect_all were walls then): redraw the cell and direction that way
+    facing = _front_cells(jnp.where(lay.late, C.WALL, typ))
+    front_ok = (facing == C.EMPTY) | (facing == C.WALL)
+    dir_ok = (params.agent_dir < 0) | (jnp.arange(4) == params.agent_dir)
+    pairs = front_ok & dir_ok[:, None, None] & (lay.start & (typ == C.EMPTY))[None]
+    pair_u = jax.random.uniform(jax.random.fold_in(k_cells, 1), pairs.shape)
+    pair = jnp.argmax(jnp.where(pairs, pair_u, -1.0).reshape(-1))
+    redraw = params.agent_random & params.agent_not_facing & jnp.any(pairs)
+    agent_pos = jnp.where(redraw, jnp.stack([pair % rows.size // rows.shape[1], pair % rows.shape[1]]), agent_pos)
+    agent_dir = jnp.where(redraw, pair // rows.size, agent_dir)
+    agent_mask = at(rows, cols, agent_pos)
+
+    mission, target_pos, cont = resolve_mission(cell_u[4:6], params, lay, typ, col, cont, agent_mask, m_type,
+                                                m_color, spawn, spawn_pos, gate_color)
     grid = jnp.stack([typ, col, st, cont], -1).astype(jnp.uint8)
     return Level(grid=grid, agent_pos=agent_pos.astype(jnp.int32), agent_dir=agent_dir.astype(jnp.int32),
-                 mission=mission)
+                 mission=mission, target_pos=target_pos.astype(jnp.int32), other_pos=lay.other_pos)
 
 
-def resolve_mission(cell_u, params: EnvParams, typ, col, st, agent_mask, m_type, m_color, spawned,
-                    gate_color, has_gate) -> jax.Array:
-    """Fill random mission slots from the level: a random present object of the asked type/colour."""
+def resolve_mission(cell_u, params: EnvParams, lay: Layout, typ, col, cont, agent_mask, m_type, m_color,
+                    spawned, spawn_pos, gate_color):
+    """Fill random mission slots from the level and fix the target as MiniGrid does.
+
+    Returns ``(mission, target_pos, cont)``: a random present object of the asked type/colour is the
+    target; go_to and put_near remember where their target was placed, and a pickup target is marked
+    with ``TARGET_BIT`` (the spawned object, or every object of the named type and colour, as Fetch).
+    """
     kind = params.mission[0]
     pickable = (typ == C.KEY) | (typ == C.BALL) | (typ == C.BOX)
     want_t, want_c = params.mission[1], params.mission[2]
@@ -669,15 +947,17 @@ def resolve_mission(cell_u, params: EnvParams, typ, col, st, agent_mask, m_type,
     pos, found = sample_cell(cell_u[0], match)
     obj_t = jnp.where(spawned, m_type, jnp.where(found, typ[pos[0], pos[1]], m_type))
     obj_c = jnp.where(spawned, m_color, jnp.where(found, col[pos[0], pos[1]], m_color))
+    obj_pos = jnp.where(spawned, spawn_pos, pos)
     # door missions with a random colour name the gate when there is one (Unlock: "open the door")
     is_door = (kind == C.M_OPEN_DOOR) | (kind == C.M_UNLOCK_DOOR)
-    door_c = jnp.where(want_c >= 0, want_c, jnp.where(has_gate, gate_color, obj_c))
+    door_c = jnp.where(want_c >= 0, want_c, jnp.where(lay.has_gate, gate_color, obj_c))
     obj_t = jnp.where(is_door, C.DOOR, obj_t)
     obj_c = jnp.where(is_door, door_c, obj_c)
-    # goal missions: the green goal square
+    # goal missions: the green goal square (LockedRoom's text also names the key and the rooms)
     is_goal = kind == C.M_REACH_GOAL
-    obj_t = jnp.where(is_goal, C.GOAL, obj_t)
-    obj_c = jnp.where(is_goal, C.GREEN, obj_c)
+    named = lay.colors[0] >= 0
+    obj_t = jnp.where(is_goal, jnp.where(named, C.KEY, C.GOAL), obj_t)
+    obj_c = jnp.where(is_goal, jnp.where(named, lay.colors[0], C.GREEN), obj_c)
     # put-near target: another present object (PutNear picks both among the placed ones)
     tgt_t, tgt_c = params.mission[3], params.mission[4]
     obj_here = (typ == obj_t) & (col == obj_c)
@@ -686,6 +966,25 @@ def resolve_mission(cell_u, params: EnvParams, typ, col, st, agent_mask, m_type,
     tgt_t = jnp.where((tgt_t <= 0) & tfound, typ[tpos[0], tpos[1]], tgt_t)
     tgt_c = jnp.where((tgt_c < 0) & tfound, col[tpos[0], tpos[1]], tgt_c)
     is_put = kind == C.M_PUT_NEAR
-    tgt_t = jnp.where(is_put, tgt_t, 0)
-    tgt_c = jnp.where(is_put, tgt_c, 0)
-    return jnp.stack([kind, obj_t, obj_c, tgt_t, tgt_c]).astype(jnp.int32)
+    keep_target = is_put | (is_goal & named) | (kind == C.M_OPEN_IN_ORDER)
+    tgt_t = jnp.where(is_goal & named, 0, jnp.where(keep_target, tgt_t, 0))
+    tgt_c = jnp.where(is_goal & named, lay.colors[1], jnp.where(keep_target, tgt_c, 0))
+    # open_in_order names two door colours; match and none name nothing
+    in_order = kind == C.M_OPEN_IN_ORDER
+    obj_t = jnp.where(in_order, C.DOOR, obj_t)
+    tgt_t = jnp.where(in_order, C.DOOR, tgt_t)
+    obj_c = jnp.where(in_order, jnp.where(want_c >= 0, want_c, C.RED), obj_c)
+    tgt_c = jnp.where(in_order, jnp.where(params.mission[4] >= 0, params.mission[4], C.BLUE), tgt_c)
+    silent = (kind == C.M_MATCH) | (kind == C.M_NONE)
+    mission = jnp.where(silent, jnp.stack([kind, 0, 0, 0, 0]), jnp.stack([kind, obj_t, obj_c, tgt_t, tgt_c]))
+    target_pos = jnp.where(lay.has_target, lay.target_pos, jnp.where(is_put, tpos, obj_pos))
+    # pickup targets: the spawned object, else every object of the named type and colour
+    marked = jnp.where(spawned, at(*coords_like(typ), spawn_pos), obj_here & pickable) & (kind == C.M_PICKUP)
+    cont = jnp.where(marked, cont | C.TARGET_BIT, cont & ~C.TARGET_BIT)
+    return mission.astype(jnp.int32), target_pos, cont
+
+
+def coords_like(grid: jax.Array) -> tuple[jax.Array, jax.Array]:
+    """Row and column index grids of a ``[H, W]`` array's shape."""
+    rows, cols = jnp.meshgrid(jnp.arange(grid.shape[0]), jnp.arange(grid.shape[1]), indexing="ij")
+    return rows, cols

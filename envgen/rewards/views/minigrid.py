@@ -47,7 +47,8 @@ class MinigridView:
     on_goal: jax.Array
     """The agent stands on a goal tile (bool; true only on the final step of a reach_goal episode)."""
     mission_kind: jax.Array
-    """0 reach_goal, 1 go_to, 2 pickup, 3 open_door, 4 unlock_door, 5 put_near (int32)."""
+    """0 reach_goal, 1 go_to, 2 pickup, 3 open_door, 4 unlock_door, 5 put_near, 6 open_in_order, 7 match,
+    8 none (int32)."""
     target_pos: jax.Array
     """Nearest object matching the mission's (type, colour), (-1, -1) if none on the grid (int32[2])."""
     target_distance: jax.Array
@@ -161,7 +162,7 @@ FIELD_DOCS: dict[str, str] = _attribute_docs(MinigridView)
 MAX_STEPS = 10_000  # the largest max_steps a config may set: time and steps_remaining reach it
 _INT_RANGES = {"time": (0, MAX_STEPS), "steps_remaining": (0, MAX_STEPS), "agent_dir": (0, 3), "carrying_type": (0, 7),
                "carrying_color": (0, 5), "front_type": (1, 9), "front_color": (0, 5), "front_state": (0, 2),
-               "mission_kind": (0, 5), "doors_open": (0, 4), "doors_closed": (0, 4), "doors_locked": (0, 4),
+               "mission_kind": (0, 8), "doors_open": (0, 4), "doors_closed": (0, 4), "doors_locked": (0, 4),
                "keys_on_grid": (0, 3)}
 _POS_FIELDS = ("agent_pos", "goal_pos", "target_pos")
 _DIST_FIELDS = ("goal_distance", "target_distance", "put_distance")

@@ -1,0 +1,137 @@
+"""The curriculum file: target tasks, teacher and its settings, student, budget, evaluation.
+
+    name: doorkey-plr
+    family: minigrid
+    seed: 0
+    targets: [minigrid/DoorKey-5x5]          # presets or config files (relative to this file)
+    space:                                    # what random / plr / accel / alp_gmm search
+      base: minigrid/DoorKey-5x5
+      dims: [door.locked_prob, layout.width]
+      restrict: {layout.width: [5, 8]}
+    teacher: {kind: plr, capacity: 256, replay_prob: 0.8}
+    student: {kind: random, num_envs: 16, steps: 64}
+    budget: {chunks: 50}
+    evaluation: {every: 10, steps: 128, heldout: [minigrid/DoorKey-6x6]}
+    checkpoint_every: 5
+
+A ``sequence`` teacher lists stages: ``{kind: sequence, stages: [{tasks: [...], threshold: 0.8,
+min_episodes: 64}, ...]}``. Every error names the file and the field.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+TEACHERS = ("fixed", "random", "sequence", "plr", "accel", "alp_gmm", "llm")
+
+
+class CurriculumError(ValueError):
+    """A curriculum file that cannot be run (the message names the file and the field)."""
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SpaceConfig(_Model):
+    base: str | None = None
+    dims: list[str] | None = None
+    restrict: dict[str, Any] = Field(default_factory=dict)
+
+
+class StageConfig(_Model):
+    tasks: list[str] = Field(min_length=1)
+    threshold: float = Field(0.8, ge=0.0, le=1.0)
+    min_episodes: int = Field(32, ge=1)
+    name: str | None = None
+
+
+class TeacherConfig(_Model):
+    model_config = ConfigDict(extra="allow")  # the teacher's own settings, checked when it is built
+    kind: Literal["fixed", "random", "sequence", "plr", "accel", "alp_gmm", "llm"]
+    stages: list[StageConfig] | None = None
+
+    def settings(self) -> dict[str, Any]:
+        """The teacher-specific settings (everything but ``kind`` and ``stages``)."""
+        return dict(self.model_extra or {})
+
+
+class StudentConfig(_Model):
+    model_config = ConfigDict(extra="allow")
+    kind: Literal["random", "ppo"] = "random"
+    num_envs: int = Field(16, ge=2)
+    steps: int = Field(64, ge=1, description="environment steps per slot per chunk")
+
+
+class BudgetConfig(_Model):
+    chunks: int = Field(ge=1)
+
+
+class EvaluationConfig(_Model):
+    every: int = Field(10, ge=1)
+    steps: int = Field(128, ge=1)
+    seeds: int = Field(2, ge=1)
+    heldout: list[str] = Field(default_factory=list)
+
+
+class CurriculumConfig(_Model):
+    name: str
+    family: Literal["minigrid", "crafter"]
+    seed: int = 0
+    goal: str | None = None
+    targets: list[str] = Field(min_length=1)
+    space: SpaceConfig | None = None
+    teacher: TeacherConfig
+    student: StudentConfig = Field(default_factory=StudentConfig)
+    budget: BudgetConfig
+    evaluation: EvaluationConfig = Field(default_factory=EvaluationConfig)
+    checkpoint_every: int = Field(5, ge=1)
+
+    @model_validator(mode="after")
+    def _teacher_needs(self):
+        kind = self.teacher.kind
+        if kind in ("random", "alp_gmm") and self.space is None:
+            raise ValueError(f"teacher {kind} needs a space: section (the region it samples)")
+        if kind == "sequence" and not self.teacher.stages:
+            raise ValueError("teacher sequence needs stages: [{tasks: [...], threshold: ..., min_episodes: ...}]")
+        return self
+
+
+def load_curriculum(path: str | Path) -> CurriculumConfig:
+    """Read and validate a curriculum YAML file; relative config paths resolve against its folder."""
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text())
+    except OSError as err:
+        raise CurriculumError(f"{path}: cannot read ({err.strerror})") from None
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark is not None else ""
+        raise CurriculumError(f"{path}:{where} not valid YAML ({getattr(err, 'problem', err)})") from None
+    if not isinstance(data, dict):
+        raise CurriculumError(f"{path}: expected a mapping at the top level")
+    try:
+        config = CurriculumConfig.model_validate(data)
+    except ValidationError as err:
+        first = err.errors()[0]
+        loc = ".".join(str(p) for p in first["loc"]) or "(top level)"
+        raise CurriculumError(f"{path}: {loc}: {first['msg']}") from None
+    return _resolve_paths(config, path.parent)
+
+
+def _resolve_paths(config: CurriculumConfig, folder: Path) -> CurriculumConfig:
+    def fix(name: str) -> str:
+        candidate = folder / name
+        return str(candidate) if name.endswith((".yaml", ".yml")) and candidate.is_file() else name
+
+    config.targets = [fix(t) for t in config.targets]
+    config.evaluation.heldout = [fix(t) for t in config.evaluation.heldout]
+    if config.space is not None and config.space.base:
+        config.space.base = fix(config.space.base)
+    for stage in config.teacher.stages or []:
+        stage.tasks = [fix(t) for t in stage.tasks]
+    return config

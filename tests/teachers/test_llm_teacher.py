@@ -1,0 +1,93 @@
+"""The LLM teacher: per-skill rates and previous configs in the prompt, new configs replace the LLM share."""
+
+from __future__ import annotations
+
+import json
+
+import jax
+import numpy as np
+import pytest
+
+from envgen.generate import rules
+from envgen.llm.offline import OfflineProvider
+from envgen.teachers.base import TaskStats
+from envgen.teachers.llm import LLMTeacher
+
+SKILLS = ["small room", "large room"]
+
+
+def chunk_stats(success_small: float, success_large: float, n: int = 4) -> TaskStats:
+    # slots 0..1 are the target share (small, large cycled); 2..3 the LLM share
+    success = np.array([success_small, success_large, 0.0, 0.0], np.float32)
+    return TaskStats.make(np.full(n, 4.0), returns=success, success=success)
+
+
+def test_feedback_prompt_holds_rates_and_previous_configs(minigrid_env, empty_targets):
+    teacher = LLMTeacher(minigrid_env, empty_targets, SKILLS, "Reach the goal in a large room.", OfflineProvider(),
+                         every=2)
+    state = teacher.init(jax.random.key(0), 4)
+    for small, large in ((0.5, 0.1), (0.7, 0.3)):
+        state = state.replace(
+            rates=state.rates.at[int(state.chunks)].set(np.array([small, large])),
+            seen=state.seen.at[int(state.chunks)].set(True), chunks=state.chunks + 1)
+    teacher.previous = [{"name": "corridor-3", "yaml": "layout: {type: empty, width: 6}\n"}]
+    text = teacher.prompt(state)
+    assert "small room: 60% ± 10%" in text and "large room: 20% ± 10%" in text
+    assert "Weakest skills: large room, small room" in text
+    assert "corridor-3" in text and "layout: {type: empty, width: 6}" in text
+    assert "Reach the goal in a large room." in text
+
+
+def test_crafter_skills_are_achievement_rates_over_finished_target_episodes():
+    class CrafterLike:  # skill_rates reads only the stats; the env just names the family
+        family = "crafter"
+
+    teacher = LLMTeacher.__new__(LLMTeacher)
+    teacher.skills, teacher.per_target = ["collect_wood", "collect_coal"], False
+    ach = np.array([[1.0, 0.0], [0.5, 0.5], [1.0, 1.0]], np.float32)
+    stats = TaskStats.make(np.array([2.0, 2.0, 9.0]), achievements=ach)
+    np.testing.assert_allclose(teacher.skill_rates(stats, 2), [0.75, 0.25])  # slot 2 is the LLM share
+
+
+def test_offline_cycle_replaces_the_llm_share_and_keeps_the_targets(minigrid_env, empty_targets):
+    saved = []
+    teacher = LLMTeacher(minigrid_env, empty_targets, SKILLS, "reach the goal", OfflineProvider(), every=2,
+                         envs_per_call=4, on_configs=lambda cycle, configs: saved.append((cycle, configs)))
+    state = teacher.init(jax.random.key(0), 4)
+    for small, large in ((0.9, 0.0), (1.0, 0.1)):
+        state = teacher.update(state, None, chunk_stats(small, large))
+    assert int(state.cycle) == 1 and saved and saved[0][0] == 1 and len(saved[0][1]) == 4
+    assert "small room: 95% ± 5%" in teacher.last_prompt
+    state, tasks = teacher.sample(state, jax.random.key(1))
+    np.testing.assert_array_equal(tasks.params.width[:2], [5, 8])  # the target share is untouched
+    offered = [rules.minigrid_candidates("reach the goal", 4, seed=0)[i]["config"]["layout"]["width"] for i in (0, 1)]
+    np.testing.assert_array_equal(tasks.params.width[2:], offered)
+    assert teacher.previous and teacher.previous[0]["name"] == saved[0][1][0][0]
+
+
+def test_anthropic_provider_gets_the_feedback_through_fake_http(minigrid_env, empty_targets):
+    httpx_mod = pytest.importorskip("envgen.llm.anthropic").sdk_httpx()
+    from envgen.llm.anthropic import AnthropicProvider
+
+    good = rules.minigrid_candidates("reach the goal", 4)
+    bodies = []
+
+    def handler(request):
+        bodies.append(json.loads(request.content))
+        msg = {"id": "msg_1", "type": "message", "role": "assistant", "model": "claude-sonnet-4-6",
+               "content": [{"type": "tool_use", "id": "toolu_1", "name": "submit_environments",
+                            "input": {"environments": good}}],
+               "stop_reason": "tool_use", "stop_sequence": None,
+               "usage": {"input_tokens": 1000, "output_tokens": 500, "cache_creation_input_tokens": 0,
+                         "cache_read_input_tokens": 0}}
+        return httpx_mod.Response(200, json=msg)
+
+    provider = AnthropicProvider(api_key="test-key",
+                                 http_client=httpx_mod.Client(transport=httpx_mod.MockTransport(handler)))
+    teacher = LLMTeacher(minigrid_env, empty_targets, SKILLS, "reach the goal", provider, every=1)
+    state = teacher.init(jax.random.key(0), 4)
+    state = teacher.update(state, None, chunk_stats(0.25, 0.75))
+    assert int(state.cycle) == 1 and len(bodies) == 1
+    user = json.dumps(bodies[0]["messages"], ensure_ascii=False)
+    assert "small room: 25% ± 0%" in user and "large room: 75% ± 0%" in user
+    assert "Weakest skills: small room" in user
