@@ -50,7 +50,7 @@ def command(env_name, steps, seeds, out, resume, num_envs, num_steps, updates_pe
     try:
         config = PPOConfig.from_dict(given)
         target = resolve(env_name)
-        student = Student(target.env, config, fixed_tasks(target.params), seeds=seeds, seed=seed)
+        student = Student(target.env, config, fixed_tasks(target.params, target.batched), seeds=seeds, seed=seed)
         plan = eval_plan(target, eval_episodes, eval_horizon, eval_every) if eval_episodes > 0 else None
     except (ValueError, KeyError) as err:
         abort(str(err))

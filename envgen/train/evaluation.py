@@ -9,7 +9,7 @@ import jax.numpy as jnp
 import numpy as np
 from flax import struct
 
-from envgen.train.ppo import PPO, episode_success
+from envgen.train.ppo import PPO, env_achievements, episode_success
 
 
 class EvalResult(struct.PyTreeNode):
@@ -33,9 +33,12 @@ def make_evaluator(ppo: PPO, horizon: int, greedy: bool = False):
 
     def evaluate(params: Any, tasks: Any, key: jax.Array) -> EvalResult:
         n = jax.tree.leaves(tasks)[0].shape[0]
-        k_reset, k_run = jax.random.split(key)
+        k_reset, k_run, k_levels = jax.random.split(key, 3)
+        if hasattr(env, "refresh"):  # a TaskEnv starts on the task's stored level: draw new ones
+            tasks = env.refresh(k_levels, tasks)
         obs, state = jax.vmap(env.reset)(jax.random.split(k_reset, n), tasks)
-        k = getattr(state, "achievements", jnp.zeros((n, 0))).shape[-1]
+        achievements = env_achievements(state)
+        k = 0 if achievements is None else achievements.shape[-1]
         zeros = jnp.zeros((n,), jnp.float32)
         init = (obs, state, ppo.network.initial_hidden(n), jnp.ones((n,), bool), jnp.zeros((n,), bool),
                 EvalResult(zeros, zeros, zeros, zeros, jnp.zeros((n,), bool), jnp.zeros((n, k), bool)))
@@ -61,7 +64,8 @@ def make_evaluator(ppo: PPO, horizon: int, greedy: bool = False):
 
         (_, state, *_, res), _ = jax.lax.scan(body, init, jax.random.split(k_run, horizon))
         if k:  # an episode cut by the horizon still counts what it unlocked
-            res = res.replace(achievements=jnp.where(res.finished[:, None], res.achievements, state.achievements))
+            res = res.replace(achievements=jnp.where(res.finished[:, None], res.achievements,
+                                                  env_achievements(state)))
         return res
 
     return jax.jit(evaluate)

@@ -94,8 +94,12 @@ def episode_success(info: dict, reward: jax.Array, terminated: jax.Array) -> jax
     return (terminated & (task_reward > 0)).astype(jnp.float32)
 
 
-def _tree_select(mask, a, b):
-    return jax.tree.map(lambda x, y: jnp.where(mask.reshape(mask.shape + (1,) * (x.ndim - mask.ndim)), x, y), a, b)
+def env_achievements(state: Any) -> jax.Array | None:
+    """Crafter's achievements of a (possibly task-wrapped) env state, or None for other families."""
+    for s in (state, getattr(state, "env", None)):
+        if s is not None and hasattr(s, "achievements"):
+            return s.achievements
+    return None
 
 
 class PPO:
@@ -109,21 +113,40 @@ class PPO:
                                     * config.num_minibatches) if config.anneal_lr else config.lr)
         self.tx = optax.chain(optax.clip_by_global_norm(config.max_grad_norm), optax.adam(lr, eps=1e-5))
         self._refresh = level_refresher(env)
+        # an env may step its whole batch itself (e.g. a reset wrapper that shares fresh worlds between slots)
+        self._batch_step = getattr(env, "batch_step", None) or jax.vmap(env.step)
         self.traces = 0
         # seeds are vmapped over everything; the compiled function is cached on the instance
-        self.init_seeds = jax.jit(jax.vmap(self.init))
+        self._init_params = jax.jit(self.init_params)
+        self._init_runners = jax.jit(jax.vmap(self.init))
         self.chunk = jax.jit(jax.vmap(self.train_chunk))
 
+    def init_seeds(self, keys: jax.Array, tasks: Any) -> RunnerState:
+        """Runners for a batch of seeds (``keys [S]``, ``tasks [S, B, ...]``).
+
+        The network is initialised one seed at a time: its orthogonal init runs a QR decomposition, and
+        jaxlib 0.10's batched CPU LAPACK call deadlocked here under vmap (threads parked in _lapack.so).
+        """
+        params = [self._init_params(k, jax.tree.map(lambda x, i=i: x[i, 0], tasks)) for i, k in enumerate(keys)]
+        return self._init_runners(keys, tasks, jax.tree.map(lambda *xs: jnp.stack(xs), *params))
+
     # -- one seed ---------------------------------------------------------------------------------
-    def init(self, key: jax.Array, tasks: Any) -> RunnerState:
-        """A fresh runner for one seed: network init and every env slot reset on its task."""
+    def init_params(self, key: jax.Array, task: Any) -> Any:
+        """Network parameters for one seed (from the same key split as :meth:`init`)."""
+        k_net = jax.random.split(key, 3)[0]
+        obs = jax.tree.map(lambda s: jnp.zeros((1, 1, *s.shape), s.dtype), jax.eval_shape(
+            lambda: self.env.reset(jax.random.key(0), task)[0]))
+        return self.network.init(k_net, self.network.initial_hidden(1), obs, jnp.ones((1, 1), bool))
+
+    def init(self, key: jax.Array, tasks: Any, params: Any = None) -> RunnerState:
+        """A fresh runner for one seed: network init (unless ``params`` given), every slot reset on its task."""
         n = self.config.num_envs
-        k_net, k_env, k_run = jax.random.split(key, 3)
+        _, k_env, k_run = jax.random.split(key, 3)
         obs, env_state = jax.vmap(self.env.reset)(jax.random.split(k_env, n), tasks)
         hidden = self.network.initial_hidden(n)
         starts = jnp.ones((n,), bool)
-        one = jax.tree.map(lambda x: x[None, :1], obs)
-        params = self.network.init(k_net, hidden[:1], one, starts[None, :1])
+        if params is None:
+            params = self.init_params(key, jax.tree.map(lambda x: x[0], tasks))
         zeros = jnp.zeros((n,), jnp.float32)
         return RunnerState(
             train=TrainState(params, self.tx.init(params)), env_state=env_state, obs=obs, hidden=hidden,
@@ -137,8 +160,8 @@ class PPO:
         if self._refresh is not None:
             # a new level in every slot's next-level slot: each episode that starts in this chunk gets one
             key, k_levels = jax.random.split(jax.random.wrap_key_data(runner.key))
-            runner = runner.replace(env_state=self._refresh(k_levels, runner.env_state, tasks),
-                                    key=jax.random.key_data(key))
+            env_state, tasks = self._refresh(k_levels, runner.env_state, tasks)
+            runner = runner.replace(env_state=env_state, key=jax.random.key_data(key))
         stats = self._empty_stats(runner)
         (runner, stats), per_update = jax.lax.scan(lambda c, _: self._update(c, tasks), (runner, stats), None,
                                                    cfg.updates_per_chunk)
@@ -156,7 +179,7 @@ class PPO:
                          achievements=jnp.zeros((n, k), jnp.float32))
 
     def _num_achievements(self, runner: RunnerState) -> int:
-        achievements = getattr(runner.env_state, "achievements", None)
+        achievements = env_achievements(runner.env_state)
         return 0 if achievements is None else int(achievements.shape[-1])
 
     def _policy(self, params, hidden, obs, starts):
@@ -173,8 +196,7 @@ class PPO:
         action = jax.random.categorical(k_act, logits)
         logp = jnp.take_along_axis(jax.nn.log_softmax(logits), action[:, None], axis=-1)[:, 0]
         keys = jax.random.split(k_env, self.config.num_envs)
-        obs, env_state, reward, terminated, truncated, info = jax.vmap(self.env.step)(
-            keys, runner.env_state, action, tasks)
+        obs, env_state, reward, terminated, truncated, info = self._batch_step(keys, runner.env_state, action, tasks)
         reward = reward.astype(jnp.float32)
         # V of where the step led before any auto-reset: the truncation bootstrap (XLA drops the actor head)
         _, _, next_value = self._policy(params, hidden, info["final_observation"],

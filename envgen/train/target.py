@@ -18,11 +18,12 @@ class Target:
     """The env, the task(s) training samples from, and the held-out evaluation."""
 
     env: Any
-    params: Any        # one task, or a batch (a generated folder's configs)
+    params: Any        # one task, or a batch (a generated folder's tasks)
     names: list[str]   # one per task in ``params``
     eval_params: Any   # the tasks evaluated (fresh levels of them; Crafter's default world for crafter)
     eval_names: list[str]
     family: str
+    batched: bool = False  # ``params`` holds several tasks on a leading axis
 
 
 def resolve(name: str) -> Target:
@@ -31,14 +32,14 @@ def resolve(name: str) -> Target:
 
     path = Path(name)
     if path.is_dir() and (path / "run.json").is_file():
-        env, params = envgen.load(path)
+        env, tasks = envgen.load(path)
         family = env.family
         if family == "crafter":
             # the unmodified default world, scored on its own reward (the reward program is not used)
-            default = jax.tree.map(lambda x: x[:1], params).replace(env=jax.tree.map(
-                lambda x: np.asarray(x)[None], env.env.default_params))
-            return Target(env, params, list(env.names), default, ["crafter/Default"], family)
-        return Target(env, params, list(env.names), params, list(env.names), family)
+            default = jax.tree.map(lambda x: np.asarray(x)[None], env.env.default_params)
+            held_out = env.make_tasks(jax.random.split(jax.random.key(1), 1), default)
+            return Target(env, tasks, list(env.names), held_out, ["crafter/Default"], family, batched=True)
+        return Target(env, tasks, list(env.names), tasks, list(env.names), family, batched=True)
     try:
         env, params = envgen.make(name)
     except KeyError as err:
@@ -50,10 +51,9 @@ def resolve(name: str) -> Target:
 
 def eval_plan(target: Target, episodes: int, horizon: int | None = None, every: int = 0) -> EvalPlan:
     """``episodes`` evaluation episodes spread over the target's eval tasks (cycled)."""
-    tasks = repeat_tasks(target.eval_params, episodes) if len(target.eval_names) > 1 else jax.tree.map(
-        lambda x: np.repeat(np.asarray(x), episodes, axis=0), target.eval_params)
+    tasks = repeat_tasks(target.eval_params, episodes, batched=True)
     names = [target.eval_names[i % len(target.eval_names)] for i in range(episodes)]
     if horizon is None:
-        inner = getattr(tasks, "env", tasks)
-        horizon = int(np.max(np.asarray(inner.max_steps)))
+        params = getattr(tasks, "params", tasks)  # a Task batch keeps its EnvParams in .params
+        horizon = int(np.max(np.asarray(params.max_steps)))
     return EvalPlan(tasks, names, horizon, every)

@@ -15,52 +15,44 @@ import jax.numpy as jnp
 TaskSource = Callable[[jax.Array, int], Any]
 
 
-def repeat_tasks(params: Any, n: int) -> Any:
-    """``n`` copies of one task (or of a batch, cycled) stacked on a new leading axis."""
-    leaves = jax.tree.leaves(params)
-    if not leaves:
+def repeat_tasks(params: Any, n: int, batched: bool = False) -> Any:
+    """``n`` copies of one task stacked on a new leading axis, or (``batched``) a batch cycled to ``n``."""
+    if not jax.tree.leaves(params):
         raise ValueError("params has no array leaves")
-    batched = _batch_size(params)
-    if batched is None:
+    if not batched:
         return jax.tree.map(lambda x: jnp.broadcast_to(jnp.asarray(x), (n, *jnp.shape(x))), params)
-    index = jnp.arange(n) % batched
-    return jax.tree.map(lambda x: jnp.asarray(x)[index], params)
+    size = jax.tree.leaves(params)[0].shape[0]
+    return jax.tree.map(lambda x: jnp.asarray(x)[jnp.arange(n) % size], params)
 
 
-def _batch_size(params: Any) -> int | None:
-    """The leading size of a batched params pytree (a generated run's params), or None for one task."""
-    reward_id = getattr(params, "reward_id", None)
-    if reward_id is not None:
-        return int(jnp.shape(reward_id)[0]) if jnp.ndim(reward_id) else None
-    return None
-
-
-def fixed_tasks(params: Any) -> TaskSource:
+def fixed_tasks(params: Any, batched: bool = False) -> TaskSource:
     """The default task source: the target task(s), repeated over the env slots."""
 
     def sample_tasks(key: jax.Array, n: int) -> Any:
         del key
-        return repeat_tasks(params, n)
+        return repeat_tasks(params, n, batched)
 
     return sample_tasks
 
 
-def level_refresher(env) -> Callable[[jax.Array, Any, Any], Any] | None:
-    """``refresh(key, env_state, tasks) -> env_state`` writing a newly generated level into every slot's
-    stored level (used at that slot's next auto-reset), or None when the env has no stored levels.
+def level_refresher(env) -> Callable[[jax.Array, Any, Any], tuple[Any, Any]] | None:
+    """``refresh(key, env_state, tasks) -> (env_state, tasks)`` giving every slot a newly generated level
+    for its next episode, or None when the env has no levels.
 
-    World generation runs once per chunk for the batch, never inside ``step``.
+    A :class:`~envgen.envs.task_env.TaskEnv` regenerates the tasks' levels (``env.refresh``: the task is
+    the next-level slot); a family env gets the level written into each slot's stored level. World
+    generation runs once per chunk for the batch, never inside ``step``.
     """
-    inner = getattr(env, "env", env)  # generated-reward wrappers keep the family env as ``.env``
-    if not hasattr(inner, "generate_level"):
+    if hasattr(env, "refresh") and hasattr(env, "make_tasks"):
+        return lambda key, env_state, tasks: (env_state, env.refresh(key, tasks))
+    if not hasattr(env, "generate_level"):
         return None
-    unwrap = (lambda tasks: tasks.env) if inner is not env else (lambda tasks: tasks)
 
-    def refresh(key: jax.Array, env_state: Any, tasks: Any) -> Any:
+    def refresh(key: jax.Array, env_state: Any, tasks: Any) -> tuple[Any, Any]:
         if not hasattr(env_state, "level"):
-            return env_state
+            return env_state, tasks
         n = jax.tree.leaves(env_state)[0].shape[0]
-        levels = jax.vmap(inner.generate_level)(jax.random.split(key, n), unwrap(tasks))
-        return env_state.replace(level=levels)
+        levels = jax.vmap(env.generate_level)(jax.random.split(key, n), tasks)
+        return env_state.replace(level=levels), tasks
 
     return refresh

@@ -15,8 +15,8 @@ from envgen.cli import main
 from envgen.train.logs import TIMING_FIELDS, read_rows
 
 ROOT = Path(__file__).resolve().parents[2]
-ARGS = ["--env", "minigrid/Empty-5x5", "--steps", "1280", "--seeds", "2", "--num-envs", "8", "--num-steps", "16",
-        "--updates-per-chunk", "1", "--eval-episodes", "4", "--eval-horizon", "12", "--eval-every", "4"]
+ARGS = ["--env", "minigrid/Empty-5x5", "--steps", "5120", "--seeds", "1", "--num-envs", "8", "--num-steps", "16",
+        "--updates-per-chunk", "1", "--eval-episodes", "4", "--eval-horizon", "12", "--eval-every", "8"]
 
 
 def _env():
@@ -36,26 +36,36 @@ def _comparable(rows):
 
 @pytest.mark.slow
 def test_resume_after_kill_9_equals_uninterrupted_run(tmp_path):
-    full = _train(tmp_path / "full")
-    killed = _train(tmp_path / "killed")
-    metrics = tmp_path / "killed" / "metrics.jsonl"
-    deadline = time.time() + 600
-    while time.time() < deadline and killed.poll() is None:
-        if sum(r["kind"] == "train" for r in read_rows(metrics)) >= 6:  # three chunks of two seeds
-            break
-        time.sleep(0.2)
-    assert killed.poll() is None, killed.stdout.read()
-    os.kill(killed.pid, signal.SIGKILL)
-    killed.wait()
-    before = read_rows(metrics)
-    assert 6 <= sum(r["kind"] == "train" for r in before) < 20
-    resumed = _train(tmp_path / "killed", "--resume")
-    out, _ = resumed.communicate(timeout=600)
-    assert resumed.returncode == 0, out
-    out_full, _ = full.communicate(timeout=600)
-    assert full.returncode == 0, out_full
+    procs = []
+    try:
+        # the uninterrupted run first: it also fills the compile cache the other two then read
+        full = _train(tmp_path / "full")
+        procs.append(full)
+        out_full, _ = full.communicate(timeout=900)
+        assert full.returncode == 0, out_full
+        killed = _train(tmp_path / "killed")
+        procs.append(killed)
+        metrics = tmp_path / "killed" / "metrics.jsonl"
+        deadline = time.time() + 600
+        while time.time() < deadline and killed.poll() is None:
+            if sum(r["kind"] == "train" for r in read_rows(metrics)) >= 3:  # three chunks
+                break
+            time.sleep(0.05)
+        assert killed.poll() is None, killed.stdout.read()
+        os.kill(killed.pid, signal.SIGKILL)
+        killed.wait()
+        before = read_rows(metrics)
+        assert 3 <= sum(r["kind"] == "train" for r in before) < 40
+        resumed = _train(tmp_path / "killed", "--resume")
+        procs.append(resumed)
+        out, _ = resumed.communicate(timeout=600)
+        assert resumed.returncode == 0, out
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
     rows_full, rows_resumed = read_rows(tmp_path / "full" / "metrics.jsonl"), read_rows(metrics)
-    assert len(rows_full) == 10 * 2 + 3 * 2  # ten chunks and three evaluations, two seeds each
+    assert len(rows_full) == 40 + 5  # forty chunks and five evaluations
     assert _comparable(rows_resumed) == _comparable(rows_full)
     assert rows_resumed[:len(before)] == before  # rows written before the crash were kept as they were
     assert "evaluation" in out and "success" in out  # the summary table
