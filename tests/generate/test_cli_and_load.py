@@ -117,7 +117,9 @@ def test_dense_reward_rises_along_a_scripted_crafter_path(loaded):
     rewards = np.stack(rewards)  # (steps, envs)
     assert np.asarray(state.env.achievements)[:, 15].all()  # make_wood_pickaxe unlocked everywhere
     cum = rewards.cumsum(0)
-    assert (rewards >= -1e-6).all(), rewards
+    # items held are paid as a potential difference (0.99 * phi' - phi): holding them costs a drift of
+    # 1% of their potential per step, nothing like a penalty
+    assert (rewards >= -0.01).all(), rewards
     assert (cum[-1] > 0).all()
     # the full-world config (last) pays for every step of the chain: approach, wood, table, pickaxe
     last = rewards[:, -1]

@@ -80,7 +80,9 @@ def test_samplers_cover_the_values_real_configs_reach():
 # -- real rollouts: one child per family, every program below checked in it -----------------------
 
 CRAFTER = {
-    "ok": RET + "0.1 * (prev.dist_tree - state.dist_tree) + state.wood - prev.wood\n",
+    # approach and the first wood (paying for every wood would let "do, do, do" on one tree out-earn
+    # the goal: the farming check refuses that, see "pace")
+    "ok": RET + "0.1 * (prev.dist_tree - state.dist_tree) + 2.0 * (state.collect_wood - prev.collect_wood)\n",
     # finite where daylight is 0 or 1 (all the old sampler drew), NaN for every light level in between
     "nan_daylight": RET + "jnp.sqrt(state.daylight * state.daylight - state.daylight) + 0.01 * state.health\n",
     # the sampler's achievement_count ignores the flags; on real states it is always their sum
