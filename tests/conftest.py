@@ -9,8 +9,23 @@ from pathlib import Path
 os.environ.setdefault("JAX_PLATFORMS", "cpu")
 
 import jax  # noqa: E402
+import pytest  # noqa: E402
 
 _CACHE = Path(os.environ.get("ENVGEN_TEST_JAX_CACHE", Path(__file__).resolve().parents[1] / ".jax_cache"))
 jax.config.update("jax_compilation_cache_dir", str(_CACHE))
 jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.5)
 jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _private_verdict_cache(tmp_path_factory):
+    """Validation verdicts of this session go to a fresh folder, never the user's cache."""
+    import os
+
+    old = os.environ.get("ENVGEN_CACHE_DIR")
+    os.environ["ENVGEN_CACHE_DIR"] = str(tmp_path_factory.mktemp("envgen-cache"))
+    yield
+    if old is None:
+        os.environ.pop("ENVGEN_CACHE_DIR", None)
+    else:
+        os.environ["ENVGEN_CACHE_DIR"] = old

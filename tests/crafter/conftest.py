@@ -35,6 +35,7 @@ def base_state(env, params) -> EnvState:
     return state
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def runner(env) -> Runner:
+    """A fresh runner per test: its keys never depend on which tests ran before (xdist reorders them)."""
     return Runner(env)

@@ -192,15 +192,3 @@ def programs():
     return {"valid": VALID, "runtime_bad": RUNTIME_BAD}
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _private_verdict_cache(tmp_path_factory):
-    """Validation verdicts of this session go to a fresh folder, never the user's cache."""
-    import os
-
-    old = os.environ.get("ENVGEN_CACHE_DIR")
-    os.environ["ENVGEN_CACHE_DIR"] = str(tmp_path_factory.mktemp("envgen-cache"))
-    yield
-    if old is None:
-        os.environ.pop("ENVGEN_CACHE_DIR", None)
-    else:
-        os.environ["ENVGEN_CACHE_DIR"] = old
