@@ -23,34 +23,24 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 import jax
 import jax.numpy as jnp
 
-try:
-    from benchmarks.common import (
-        Loop,
-        checksum,
-        chunked,
-        envgen_loop,
-        machine,
-        markdown_table,
-        time_interleaved,
-        tree_bytes,
-        write_section,
-    )
-except ModuleNotFoundError:  # run as a script: benchmarks/ is on sys.path
-    from common import (
-        Loop,
-        checksum,
-        chunked,
-        envgen_loop,
-        machine,
-        markdown_table,
-        time_interleaved,
-        tree_bytes,
-        write_section,
-    )
+# benchmarks/ on the path: the same import works run as a script or imported as benchmarks.<name>
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import (  # noqa: E402
+    Loop,
+    checksum,
+    chunked,
+    envgen_loop,
+    machine,
+    markdown_table,
+    time_interleaved,
+    tree_bytes,
+    write_section,
+)
 
 NUM_ACTIONS = 17
 

@@ -26,19 +26,9 @@ import jax
 import jax.numpy as jnp
 import yaml
 
-try:
-    from benchmarks.common import (
-        Loop,
-        checksum,
-        chunked,
-        envgen_loop,
-        machine,
-        markdown_table,
-        time_interleaved,
-        write_section,
-    )
-except ModuleNotFoundError:  # run as a script: benchmarks/ is on sys.path
-    from common import Loop, checksum, chunked, envgen_loop, machine, markdown_table, time_interleaved, write_section
+# benchmarks/ on the path: the same import works run as a script or imported as benchmarks.<name>
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import Loop, checksum, chunked, envgen_loop, machine, markdown_table, time_interleaved, write_section  # noqa: E402
 
 PRESETS = Path(__file__).resolve().parents[1] / "curricula" / "presets" / "minigrid"
 TASKS = ("Empty-8x8", "DoorKey-8x8", "FourRooms")
