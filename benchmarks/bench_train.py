@@ -14,17 +14,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import jax
 import jax.numpy as jnp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import machine, markdown_table, write_section  # noqa: E402
+from common import Loop, machine, markdown_table, time_interleaved, write_section  # noqa: E402
 
 
 class _Space:
@@ -32,43 +29,72 @@ class _Space:
         self.n, self.shape = n, shape
 
 
-class NavixAdapter:
-    """navix (auto-reset on the step after a done) as a gymnax-v1 env; params are unused."""
+class NavixMiniGrid:
+    """A navix MiniGrid env under the gymnax-v1 contract the student trains on, seen the way envgen's
+    MiniGrid is seen: the egocentric 7x7 (type, colour, state) view indexed ``[x, y]`` with the agent at
+    the bottom centre and the carried object drawn in its cell, the direction, and a (constant) mission.
 
-    def __init__(self, name: str):
+    navix's own auto-reset spends the step after a done on the reset (a transition that crosses the
+    episode boundary); here the reset happens within the step, as in gymnax, and the observation before
+    it goes out as ``final_observation``. navix already computes both branches of its reset ``cond``
+    under ``vmap``, so this costs what navix's own step costs. ``time_penalty`` is MiniGrid's
+    ``1 - 0.9 * t / max_steps`` success reward (navix's default pays a flat 1).
+    """
+
+    # the same observation layout, hence the same network, as envgen's MiniGrid (the navix env is ``nx``:
+    # the student looks through an ``env`` attribute for a wrapped family env)
+    family = "minigrid"
+
+    def __init__(self, name: str, max_steps: int, time_penalty: float = 0.9):
         import navix as nx
+        from navix import observations
 
-        self.env = nx.make(name)
+        self.nx = nx.make(name, max_steps=max_steps, observation_fn=observations.symbolic_first_person,
+                           penality_coeff=time_penalty)
 
     def action_space(self, params=None):
-        return _Space(n=7)
+        return _Space(n=int(self.nx.action_space.n))
 
-    def observation_space(self, params=None):
-        return _Space(shape=(7 * 7 * 3,))
+    def _obs(self, ts) -> dict:
+        from navix.components import EMPTY_POCKET_ID
 
-    def reset(self, key, params):
-        ts = self.env.reset(key)
-        return ts.observation.reshape(-1), ts
+        image = ts.observation  # [row, col] with the agent at row 6, column 3, facing up
+        player = ts.state.get_player()
+        carried = player.pocket != EMPTY_POCKET_ID  # only DoorKey's key can be carried in these tasks
+        agent_cell = jnp.where(carried, jnp.array([5, 4, 0], jnp.uint8), image[6, 3])
+        image = image.at[6, 3].set(agent_cell)
+        return {"image": jnp.swapaxes(image, 0, 1), "direction": player.direction.astype(jnp.int32),
+                "mission": jnp.zeros((5,), jnp.int32)}
 
-    def step(self, key, ts, action, params):
-        ts = self.env.step(ts, action)
-        obs = ts.observation.reshape(-1)
-        info = {"final_observation": obs}
-        return obs, ts, ts.reward, ts.step_type == 2, ts.step_type == 1, info
+    def reset(self, key, params=None):
+        ts = self.nx.reset(key)
+        return self._obs(ts), ts
+
+    def step(self, key, ts, action, params=None):
+        after = self.nx._step(ts, action)
+        fresh = self.nx.reset(key, after.state.cache)
+        done = after.is_done()
+        state = jax.tree.map(lambda a, b: jnp.where(done, a, b), fresh, after)
+        return (self._obs(state), state, after.reward, after.is_termination(), after.is_truncation(),
+                {"final_observation": self._obs(after)})
 
 
 class CraftaxAdapter:
     """Craftax-Classic-Symbolic under the optimistic reset of Craftax's own PPO baseline (its fastest
-    setting; ``benchmarks/bench_crafter.py``). Done counts as termination (Craftax reports no truncation)."""
+    setting; ``benchmarks/bench_crafter.py``). Done counts as termination (Craftax reports no truncation);
+    the episode's achievements go out in envgen's order, so success is measured the same way."""
 
     def __init__(self, num_envs: int, reset_ratio: int = 16):
         from bench_crafter import optimistic_step
         from craftax.craftax_env import make_craftax_env_from_name
 
+        from envgen.envs.crafter.constants import ACHIEVEMENTS
+
         self.env = make_craftax_env_from_name("Craftax-Classic-Symbolic-v1", auto_reset=False)
         self.params = self.env.default_params
         self.num_envs = num_envs
         self.batch_step_fn = optimistic_step(self.env, self.params, num_envs, min(reset_ratio, num_envs))
+        self.achievement_keys = [f"Achievements/{a}" for a in ACHIEVEMENTS]
 
     def action_space(self, params=None):
         return _Space(n=self.env.action_space(self.params).n)
@@ -81,99 +107,202 @@ class CraftaxAdapter:
 
     def batch_step(self, keys, states, actions, tasks):
         """The whole batch at once: finished envs take one of the shared fresh worlds."""
-        obs, states, reward, done, _ = self.batch_step_fn(keys[0], states, actions)
-        return obs, states, reward, done, jnp.zeros_like(done), {"final_observation": obs}
+        obs, states, reward, done, info = self.batch_step_fn(keys[0], states, actions)
+        # Craftax reports each achievement as 100 x unlocked x done, from the state before the reset
+        achievements = jnp.stack([info[k] > 0 for k in self.achievement_keys], axis=-1)
+        return obs, states, reward, done, jnp.zeros_like(done), {"final_observation": obs,
+                                                                 "achievements": achievements}
 
 
-def time_student(student, repeats: int = 2) -> tuple[float, float]:
-    """(compile seconds, steps/s of the best of ``repeats`` chunks)."""
-    state = student.initial_state()
-    t0 = time.perf_counter()
-    state, m = student.run_chunk(state)
-    jax.block_until_ready(m)
-    first = time.perf_counter() - t0
-    best = float("inf")
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        state, m = student.run_chunk(state)
-        jax.block_until_ready(m)
-        best = min(best, time.perf_counter() - t0)
-    steps = student.config.steps_per_chunk * student.seeds
-    return max(first - best, 0.0), steps / best
+def chunk_loop(student) -> Loop:
+    """One jitted training chunk (every seed) as a benchmark loop; the same chunk runs each call."""
+    return Loop(student.run_chunk, student.initial_state(), student.config.steps_per_chunk * student.seeds)
 
 
-def run_pair(name: str, config, seeds: int) -> list[str]:
+def no_tasks(key, n):
+    """The peers' task source: they ignore params, so a task is a placeholder."""
+    return jnp.zeros((n,))
+
+
+def pair_students(name: str, config, seeds: int):
+    """``(labels, envgen student, peer student)`` with the same PPO, network and batch."""
     import envgen
     from envgen.train import Student, fixed_tasks
 
     if name == "minigrid":
         env, params = envgen.make("minigrid/DoorKey-8x8")
-        ours = Student(env, config, fixed_tasks(params), seeds=seeds)
-        peer = Student(NavixAdapter("Navix-DoorKey-8x8-v0"), config, lambda key, n: jnp.zeros((n,)), seeds=seeds)
+        peer_env = NavixMiniGrid("Navix-DoorKey-8x8-v0", max_steps=int(params.max_steps))
         labels = ("envgen minigrid/DoorKey-8x8", "navix DoorKey-8x8")
     else:
         env, params = envgen.make("crafter")
-        ours = Student(env, config, fixed_tasks(params), seeds=seeds)
-        peer = Student(CraftaxAdapter(config.num_envs), config, lambda key, n: jnp.zeros((n,)), seeds=seeds)
+        peer_env = CraftaxAdapter(config.num_envs)
         labels = ("envgen crafter (default world)", "Craftax-Classic-Symbolic (optimistic reset)")
-    c_ours, sps_ours = time_student(ours)
-    c_peer, sps_peer = time_student(peer)
-    print(f"{labels[0]}: {sps_ours:,.0f} steps/s; {labels[1]}: {sps_peer:,.0f} steps/s", flush=True)
-    return [labels[0], labels[1], f"{sps_ours:,.0f}", f"{sps_peer:,.0f}", f"{sps_ours / sps_peer:.2f}x",
-            f"{c_ours:.0f} / {c_peer:.0f}"]
+    ours = Student(env, config, fixed_tasks(params), seeds=seeds)
+    return labels, ours, Student(peer_env, config, no_tasks, seeds=seeds)
 
 
-def scaling_child(devices: int, config_json: str) -> None:
+def run_pairs(pairs: list[str], config, seeds: int, repeats: int) -> list[list[str]]:
+    """Every envgen/peer pair compiled, then timed interleaved (best chunk each): one table row per pair."""
+    loops, labels = {}, {}
+    for name in pairs:
+        labels[name], ours, peer = pair_students(name, config, seeds)
+        loops[f"{name}/envgen"], loops[f"{name}/peer"] = chunk_loop(ours), chunk_loop(peer)
+    timing = time_interleaved(loops, repeats)
+    rows = []
+    for name in pairs:
+        a, b = timing[f"{name}/envgen"], timing[f"{name}/peer"]
+        print(f"{labels[name][0]}: {a.steps_per_s:,.0f} steps/s; {labels[name][1]}: {b.steps_per_s:,.0f} steps/s",
+              flush=True)
+        rows.append([*labels[name], f"{a.steps_per_s:,.0f}", f"{b.steps_per_s:,.0f}",
+                     f"{a.steps_per_s / b.steps_per_s:.2f}x", f"{a.compile_s:.0f} / {b.compile_s:.0f}"])
+    return rows
+
+
+def run_scaling(counts: list[int], config, repeats: int) -> list[list[str]]:
+    """envgen DoorKey-8x8 with the env slots sharded over the first n devices, every n timed interleaved in
+    one process (needs ``--xla_force_host_platform_device_count`` >= max(counts) on CPU)."""
     import envgen
-    from envgen.train import PPOConfig, Student, fixed_tasks
+    from envgen.train import Student, fixed_tasks
     from envgen.train.sharding import data_mesh, sharder
 
-    config = PPOConfig.from_dict(json.loads(config_json))
+    if jax.device_count() < max(counts):
+        raise SystemExit(f"--scaling {max(counts)} needs that many devices; jax sees {jax.device_count()} "
+                         f"(on CPU: XLA_FLAGS=--xla_force_host_platform_device_count={max(counts)})")
     env, params = envgen.make("minigrid/DoorKey-8x8")
-    student = Student(env, config, fixed_tasks(params), shard=sharder(data_mesh()) if devices > 1 else None)
-    print(json.dumps({"devices": jax.device_count(), "sps": time_student(student)[1]}))
+    loops = {}
+    for n in counts:
+        shard = sharder(data_mesh(jax.devices()[:n])) if n > 1 else None
+        loops[str(n)] = chunk_loop(Student(env, config, fixed_tasks(params), shard=shard))
+    timing = time_interleaved(loops, repeats)
+    base = timing[str(counts[0])].steps_per_s
+    rows = []
+    for n in counts:
+        t = timing[str(n)]
+        print(f"{n} device(s): {t.steps_per_s:,.0f} steps/s", flush=True)
+        rows.append([str(n), f"{t.steps_per_s:,.0f}", f"{t.steps_per_s / base:.2f}x"])
+    return rows
+
+
+PEERS = {"DoorKey-5x5": "Navix-DoorKey-Random-5x5-v0", "DoorKey-8x8": "Navix-DoorKey-Random-8x8-v0"}
+
+
+def run_learning(task: str, config, steps: int, seeds: int, out: Path, eval_episodes: int, eval_every: int) -> str:
+    """Train envgen's ``minigrid/<task>`` and navix's ``<task>`` with the same PPO for ``steps`` per seed
+    (``seeds`` vmapped), evaluate both on fresh levels, and compare final success with bootstrap CIs.
+
+    Each side is an ordinary ``envgen.train`` run folder under ``out`` (metrics.jsonl, checkpoints), so an
+    interrupted comparison resumes where it stopped and ``envgen plot`` draws either side's curves.
+    """
+    import numpy as np
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    import envgen
+    from envgen.compare.stats import mean_intervals, probability_of_improvement
+    from envgen.train import Student, fixed_tasks, repeat_tasks, train
+    from envgen.train.logs import read_rows
+    from envgen.train.run import EvalPlan, num_chunks
+
+    env, params = envgen.make(f"minigrid/{task}")
+    horizon = int(params.max_steps)
+    sides = {
+        "envgen": (Student(env, config, fixed_tasks(params), seeds=seeds),
+                   EvalPlan(repeat_tasks(params, eval_episodes), [task] * eval_episodes, horizon, eval_every)),
+        "navix": (Student(NavixMiniGrid(PEERS[task], max_steps=horizon), config, no_tasks, seeds=seeds),
+                  EvalPlan(jnp.zeros((eval_episodes,)), [task] * eval_episodes, horizon, eval_every)),
+    }
+    total = num_chunks(steps, config)
+    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("chunks"),
+                  TextColumn("train success {task.fields[success]}"), TimeElapsedColumn()) as progress:
+        for label, (student, plan) in sides.items():
+            bar = progress.add_task(label, total=total, success="-")
+
+            def on_chunk(chunk, _total, rows, bar=bar):
+                rates = [r["success"] for r in rows if r["kind"] == "train"]
+                progress.update(bar, completed=chunk, success=f"{np.mean(rates):.2f}")
+
+            run_dir = out / label
+            resume = (run_dir / "checkpoints").is_dir() and any((run_dir / "checkpoints").iterdir())
+            train(student, steps, run_dir, resume=resume, checkpoint_every=2, evaluation=plan, on_chunk=on_chunk,
+                  run_info={"env": f"{label}:{task}", "family": "minigrid"})
+
+    curves = {}
+    for label in sides:
+        evals = [r for r in read_rows(out / label / "metrics.jsonl") if r["kind"] == "eval"]
+        points = sorted({r["steps"] for r in evals})
+        curves[label] = (points, np.array([[next(r["success"] for r in evals if r["steps"] == p and r["seed"] == s)
+                                            for p in points] for s in range(seeds)]))
+    final = {label: c[1][:, -1] for label, c in curves.items()}
+    # area under the evaluation curve: equal final success can still hide a slower start
+    auc = {label: c[1].mean(axis=1) for label, c in curves.items()}
+    ci, ci_auc = mean_intervals(final), mean_intervals(auc)
+    better = probability_of_improvement(final, [("envgen", "navix")])[("envgen", "navix")]
+    points = curves["envgen"][0]
+    rows = [[f"{p:,}", *(f"{curves[label][1][:, i].mean():.2f}" for label in sides)] for i, p in enumerate(points)]
+    text = [f"{task}, {seeds} seeds each (vmapped), {steps:,} env steps per seed, evaluation on {eval_episodes} "
+            "fresh levels per seed and evaluation point (sampled actions).", "",
+            markdown_table(["env steps", "envgen success", "navix success"], rows), "",
+            f"- Final success, mean and 95% stratified-bootstrap CI over seeds: envgen {ci['envgen']}, "
+            f"navix {ci['navix']} (intervals {'overlap' if ci['envgen'].overlaps(ci['navix']) else 'do not overlap'}).",
+            f"- Mean success over the evaluation curve (area under it): envgen {ci_auc['envgen']}, navix "
+            f"{ci_auc['navix']}.",
+            f"- P(envgen seed > navix seed) on final success: {better}.",
+            f"- Per-seed final success: envgen {np.round(final['envgen'], 2).tolist()}, navix "
+            f"{np.round(final['navix'], 2).tolist()}."]
+    (out / "learning.json").write_text(json.dumps({
+        "task": task, "steps": steps, "seeds": seeds, "config": config.to_dict(),
+        "final": {k: v.tolist() for k, v in final.items()}, "points": [int(p) for p in points],
+        "curves": {k: c[1].tolist() for k, c in curves.items()}, "final_ci": {k: v.as_dict() for k, v in ci.items()},
+        "p_envgen_better": better.as_dict()}, indent=2))
+    return "\n".join(text)
+
+
+def describe(config, repeats: int) -> str:
+    return (f"Same PPO: num_envs={config.num_envs}, num_steps={config.num_steps}, {config.update_epochs} epochs x "
+            f"{config.num_minibatches} minibatches, {config.updates_per_chunk} updates per timed chunk, network "
+            f"{config.network} (hidden {config.hidden}); best of {repeats} interleaved chunks, compile excluded.")
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--num-envs", type=int, default=64)
-    ap.add_argument("--num-steps", type=int, default=128)
+    ap.add_argument("--num-envs", type=int, default=64, help="env slots per seed (PPOConfig's default)")
+    ap.add_argument("--num-steps", type=int, default=128, help="rollout length (PPOConfig's default)")
     ap.add_argument("--updates", type=int, default=2, help="updates per timed chunk")
     ap.add_argument("--seeds", type=int, default=1)
+    ap.add_argument("--repeats", type=int, default=3, help="timed rounds (best chunk of each loop)")
     ap.add_argument("--only", choices=["minigrid", "crafter"], help="one pair only")
-    ap.add_argument("--scaling", help="comma-separated forced host device counts (envgen DoorKey-8x8 only)")
+    ap.add_argument("--scaling", help="comma-separated device counts (envgen DoorKey-8x8 only), timed in one process")
+    ap.add_argument("--learning", choices=sorted(PEERS), help="learning equivalence on this DoorKey task")
+    ap.add_argument("--steps", type=int, default=500_000, help="--learning: env steps per seed")
+    ap.add_argument("--out", type=Path, default=Path("runs/learning"), help="--learning: run folders")
+    ap.add_argument("--eval-episodes", type=int, default=64, help="--learning: evaluation episodes per seed")
+    ap.add_argument("--eval-every", type=int, default=2, help="--learning: chunks between evaluations")
     ap.add_argument("--write", action="store_true", help="update the Training section of docs/benchmarks.md")
-    ap.add_argument("--child", type=int, help=argparse.SUPPRESS)
-    ap.add_argument("--config", help=argparse.SUPPRESS)
     args = ap.parse_args()
     from envgen.train import PPOConfig
 
+    if args.learning:  # the student's default network and chunking; the same on both sides
+        config = PPOConfig(num_envs=args.num_envs, num_steps=args.num_steps)
+        text = run_learning(args.learning, config, args.steps, args.seeds, args.out, args.eval_episodes,
+                            args.eval_every)
+        text += (f"\n\nCommand: `python benchmarks/bench_train.py {' '.join(sys.argv[1:])}`; PPO: "
+                 f"{config.to_dict()}.")
+        print(text)
+        if args.write:
+            write_section("Training: learning equivalence", text)
+        return
     config = PPOConfig(num_envs=args.num_envs, num_steps=args.num_steps, updates_per_chunk=args.updates,
                        network="mlp")
-    if args.child:
-        scaling_child(args.child, args.config)
-        return
     text = [f"Machine: {machine()}.", ""]
     if args.scaling:
-        rows = []
-        for n in (int(x) for x in args.scaling.split(",")):
-            env = {**os.environ, "XLA_FLAGS": f"--xla_force_host_platform_device_count={n}", "JAX_PLATFORMS": "cpu"}
-            out = subprocess.run([sys.executable, __file__, "--child", str(n), "--config",
-                                  json.dumps(config.to_dict())], env=env, capture_output=True, text=True, check=True)
-            res = json.loads(out.stdout.strip().splitlines()[-1])
-            print(res, flush=True)
-            rows.append([str(res["devices"]), f"{res['sps']:,.0f}"])
-        text += ["Scaling (envgen minigrid/DoorKey-8x8, env slots sharded over forced host devices):", "",
-                 markdown_table(["devices", "steps/s"], rows)]
+        counts = [int(x) for x in args.scaling.split(",")]
+        rows = run_scaling(counts, config, args.repeats)
+        text += [markdown_table(["devices", "steps/s", f"vs {counts[0]}"], rows)]
     else:
         pairs = [args.only] if args.only else ["minigrid", "crafter"]
-        rows = [run_pair(p, config, args.seeds) for p in pairs]
-        header = ["envgen", "peer", "envgen steps/s", "peer steps/s", "ratio", "compile s (ours / peer)"]
-        text += [markdown_table(header, rows)]
-    text += ["", f"Command: `python benchmarks/bench_train.py {' '.join(sys.argv[1:])}`. Same PPO "
-             f"(num_envs={config.num_envs}, num_steps={config.num_steps}, {config.update_epochs} epochs x "
-             f"{config.num_minibatches} minibatches, MLP {config.hidden}x2), best of 2 chunks of {args.updates} "
-             "updates, compile excluded."]
+        rows = run_pairs(pairs, config, args.seeds, args.repeats)
+        text += [markdown_table(["envgen", "peer", "envgen steps/s", "peer steps/s", "ratio",
+                                 "compile s (ours / peer)"], rows)]
+    text += ["", describe(config, args.repeats)]
     print("\n".join(text))
     if args.write:
         write_section("Training" + (" scaling" if args.scaling else ""), "\n".join(text))

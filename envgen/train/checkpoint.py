@@ -15,6 +15,15 @@ import jax
 import numpy as np
 
 
+def _is_key(x: Any) -> bool:
+    return jax.dtypes.issubdtype(getattr(x, "dtype", None), jax.dtypes.prng_key)
+
+
+def _plain(x: Any) -> np.ndarray:
+    """A leaf as a numpy array; typed PRNG keys (an env state may hold them) as their key data."""
+    return np.asarray(jax.random.key_data(x) if _is_key(x) else x)
+
+
 class Checkpointer:
     """Save and restore ``{"state": pytree, "chunk": int}`` under ``directory`` (keeps the newest few)."""
 
@@ -33,16 +42,20 @@ class Checkpointer:
 
     def save(self, chunk: int, state: Any) -> None:
         """Write the state reached after ``chunk`` chunks."""
-        leaves = {f"{i:05d}": np.asarray(x) for i, x in enumerate(jax.tree.leaves(state))}
+        leaves = {f"{i:05d}": _plain(x) for i, x in enumerate(jax.tree.leaves(state))}
         self.manager.save(chunk, args=self._ocp.args.StandardSave(leaves), force=True)
         self.manager.wait_until_finished()
 
     def restore(self, chunk: int, template: Any) -> Any:
         """The state saved at ``chunk``, in the structure (and shapes) of ``template``."""
         leaves, treedef = jax.tree.flatten(template)
-        abstract = {f"{i:05d}": np.zeros(np.shape(x), np.asarray(x).dtype) for i, x in enumerate(leaves)}
+        plain = [_plain(x) for x in leaves]
+        abstract = {f"{i:05d}": np.zeros(x.shape, x.dtype) for i, x in enumerate(plain)}
         saved = self.manager.restore(chunk, args=self._ocp.args.StandardRestore(abstract))
-        return jax.tree.unflatten(treedef, [np.asarray(saved[f"{i:05d}"]) for i in range(len(leaves))])
+        restored = [np.asarray(saved[f"{i:05d}"]) for i in range(len(leaves))]
+        restored = [jax.random.wrap_key_data(r, impl=jax.random.key_impl(t)) if _is_key(t) else r
+                    for r, t in zip(restored, leaves, strict=True)]
+        return jax.tree.unflatten(treedef, restored)
 
     def close(self) -> None:
         self.manager.close()

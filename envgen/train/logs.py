@@ -43,6 +43,50 @@ class MetricsLog:
         self._file.close()
 
 
+class TensorBoardLog:
+    """The numeric fields of every row as TensorBoard scalars (``DIR/seed<N>``, step = env steps), when
+    ``tensorboardX`` is installed; otherwise nothing is written and :attr:`enabled` is false."""
+
+    def __init__(self, directory: str | Path):
+        self.directory = Path(directory)
+        self._writers: dict[int, Any] = {}
+        try:
+            from tensorboardX import SummaryWriter
+        except ImportError:
+            SummaryWriter = None  # noqa: N806 (the class, when there is one)
+        self._writer_class = SummaryWriter
+
+    @property
+    def enabled(self) -> bool:
+        return self._writer_class is not None
+
+    def write(self, row: dict[str, Any]) -> None:
+        """Add one metrics row (nested dicts such as per-achievement rates become ``kind/field/key``)."""
+        if not self.enabled:
+            return
+        seed = int(row.get("seed", 0))
+        if seed not in self._writers:
+            self._writers[seed] = self._writer_class(str(self.directory / f"seed{seed}"))
+        writer, step = self._writers[seed], int(row["steps"])
+        for tag, value in _scalars(row, row["kind"]):
+            writer.add_scalar(tag, value, step)
+        writer.flush()
+
+    def close(self) -> None:
+        for writer in self._writers.values():
+            writer.close()
+
+
+def _scalars(row: dict[str, Any], prefix: str):
+    for key, value in row.items():
+        if key in ("kind", "chunk", "seed", "steps"):
+            continue
+        if isinstance(value, dict):
+            yield from _scalars(value, f"{prefix}/{key}")
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            yield f"{prefix}/{key}", float(value)
+
+
 def read_rows(path: str | Path) -> list[dict[str, Any]]:
     """The complete rows of a metrics file (an unterminated last line is ignored)."""
     path = Path(path)

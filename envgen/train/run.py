@@ -20,7 +20,7 @@ import jax.numpy as jnp
 from envgen.train.checkpoint import Checkpointer
 from envgen.train.config import PPOConfig
 from envgen.train.evaluation import make_evaluator, summarise
-from envgen.train.logs import MetricsLog, chunk_rows
+from envgen.train.logs import MetricsLog, TensorBoardLog, chunk_rows
 from envgen.train.ppo import PPO, ChunkMetrics
 from envgen.train.tasks import TaskSource
 
@@ -117,6 +117,7 @@ def train(student: Student, steps: int, out: str | Path, *, resume: bool = False
     total = num_chunks(steps, student.config)
     ckpt = Checkpointer(out / "checkpoints")
     log = MetricsLog(out / "metrics.jsonl")
+    board = TensorBoardLog(out / "tensorboard")
     logged = {(r["kind"], r["chunk"], r["seed"]) for r in log.rows()}
     state = student.initial_state()
     start = 0
@@ -130,6 +131,7 @@ def train(student: Student, steps: int, out: str | Path, *, resume: bool = False
         for row in rows:
             if (row["kind"], row["chunk"], row["seed"]) not in logged:
                 log.write(row)
+                board.write(row)
 
     summaries: list[dict] = []
     for chunk in range(start, total):
@@ -155,6 +157,7 @@ def train(student: Student, steps: int, out: str | Path, *, resume: bool = False
     if not summaries and evaluate and start == total:
         summaries = evaluate_seeds(student, state, evaluate, evaluation, total)
     log.close()
+    board.close()
     ckpt.close()
     return {"seeds": summaries, "state": state}
 
