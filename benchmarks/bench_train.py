@@ -21,7 +21,7 @@ import jax
 import jax.numpy as jnp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import Loop, machine, markdown_table, time_interleaved, write_section  # noqa: E402
+from common import DOC, Loop, machine, markdown_table, time_interleaved, write_section  # noqa: E402
 
 
 class _Space:
@@ -256,6 +256,21 @@ def run_learning(task: str, config, steps: int, seeds: int, out: Path, eval_epis
     return "\n".join(text)
 
 
+def write_part(title: str, text: str) -> None:
+    """Replace (or add) the ``### title`` part of docs/benchmarks.md's ``## Training`` section, keeping the
+    section's other parts: the throughput, scaling and learning runs each write their own."""
+    import re
+
+    body = DOC.read_text() if DOC.exists() else ""
+    found = re.search(r"^## Training\n(.*?)(?=^## |\Z)", body, re.S | re.M)
+    section = found.group(1).strip() if found else ""
+    part = f"### {title}\n\n{text.strip()}\n"
+    pattern = re.compile(rf"^### {re.escape(title)}\n.*?(?=^### |\Z)", re.S | re.M)
+    section = pattern.sub(lambda _: part + "\n", section, count=1) if pattern.search(section) \
+        else f"{section}\n\n{part}"
+    write_section("Training", section.strip())
+
+
 def describe(config, repeats: int) -> str:
     return (f"Same PPO: num_envs={config.num_envs}, num_steps={config.num_steps}, {config.update_epochs} epochs x "
             f"{config.num_minibatches} minibatches, {config.updates_per_chunk} updates per timed chunk, network "
@@ -288,7 +303,7 @@ def main() -> None:
                  f"{config.to_dict()}.")
         print(text)
         if args.write:
-            write_section("Training: learning equivalence", text)
+            write_part(f"Learning equivalence: {args.learning}", text)
         return
     config = PPOConfig(num_envs=args.num_envs, num_steps=args.num_steps, updates_per_chunk=args.updates,
                        network="mlp")
@@ -305,7 +320,8 @@ def main() -> None:
     text += ["", describe(config, args.repeats)]
     print("\n".join(text))
     if args.write:
-        write_section("Training" + (" scaling" if args.scaling else ""), "\n".join(text))
+        text += ["", f"Command: `python benchmarks/bench_train.py {' '.join(sys.argv[1:])}`."]
+        write_part("Scaling over devices" if args.scaling else "Throughput against the peers", "\n".join(text))
 
 
 if __name__ == "__main__":
