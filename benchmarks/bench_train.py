@@ -2,18 +2,21 @@
 and envgen's scaling over forced host devices.
 
 The peers run through thin adapters to the gymnax v1 contract the student trains on, so the PPO code,
-the network (an MLP: both peers give flat or small symbolic observations), the batch and every
-hyperparameter are the same; only the simulator differs. Observations, rewards and dones are consumed by
-the learner, so nothing is dead code. envgen's time includes its per-chunk level refresh.
+the network (an MLP over each side's observation; navix is shown to it exactly as envgen's MiniGrid
+is), the batch and every hyperparameter are the same; only the simulator differs. Observations, rewards
+and dones are consumed by the learner, so nothing is dead code. envgen's time includes its per-chunk
+level refresh.
 
-    python benchmarks/bench_train.py --write                       # peers side by side, default batch
-    python benchmarks/bench_train.py --scaling 1,2,4 --write       # forced host devices (subprocesses)
+    python benchmarks/bench_train.py --write                    # peers side by side, default batch
+    python benchmarks/bench_train.py --scaling 1,2,4 --write    # 1, 2, 4 devices (forced host devices on CPU)
+    python benchmarks/bench_train.py --learning DoorKey-5x5 --seeds 5 --write   # learning equivalence
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -310,6 +313,10 @@ def main() -> None:
     text = [f"Machine: {machine()}.", ""]
     if args.scaling:
         counts = [int(x) for x in args.scaling.split(",")]
+        flags = os.environ.get("XLA_FLAGS", "")
+        if "xla_force_host_platform_device_count" not in flags:  # CPU only; no effect on GPU devices
+            # jax reads this when its backend starts (first use), which is still ahead here
+            os.environ["XLA_FLAGS"] = f"{flags} --xla_force_host_platform_device_count={max(counts)}".strip()
         rows = run_scaling(counts, config, args.repeats)
         text += [markdown_table(["devices", "steps/s", f"vs {counts[0]}"], rows)]
     else:

@@ -28,7 +28,15 @@ def make_evaluator(ppo: PPO, horizon: int, greedy: bool = False):
 
     Each slot resets with its own key (a fresh level from the task) and stops counting when its first
     episode ends or after ``horizon`` steps; ``greedy`` takes the most likely action instead of sampling.
+    The jitted function is cached on ``ppo``: every caller with the same horizon shares one compilation.
     """
+    cache = ppo.__dict__.setdefault("_evaluators", {})
+    if (horizon, greedy) not in cache:
+        cache[horizon, greedy] = _build_evaluator(ppo, horizon, greedy)
+    return cache[horizon, greedy]
+
+
+def _build_evaluator(ppo: PPO, horizon: int, greedy: bool):
     env = ppo.env
 
     def evaluate(params: Any, tasks: Any, key: jax.Array) -> EvalResult:
