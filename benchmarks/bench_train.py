@@ -224,6 +224,11 @@ def run_learning(task: str, config, steps: int, seeds: int, out: Path, eval_epis
                 progress.update(bar, completed=chunk, success=f"{np.mean(rates):.2f}")
 
             run_dir = out / label
+            done = {r["seed"] for r in read_rows(run_dir / "metrics.jsonl")
+                    if r["kind"] == "eval" and r["chunk"] == total}
+            if len(done) == seeds:  # finished earlier (a resumed comparison): nothing to compile
+                progress.update(bar, completed=total)
+                continue
             resume = (run_dir / "checkpoints").is_dir() and any((run_dir / "checkpoints").iterdir())
             train(student, steps, run_dir, resume=resume, checkpoint_every=2, evaluation=plan, on_chunk=on_chunk,
                   run_info={"env": f"{label}:{task}", "family": "minigrid"})
