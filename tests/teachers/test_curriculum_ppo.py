@@ -9,16 +9,16 @@ from click.testing import CliRunner
 
 from envgen.cli import main
 
-# Empty-5x5 with a 12-step limit: five steps solve it, a random policy rarely does, and episodes end often
-# enough that every chunk reports a success rate.
+# Empty-5x5 with the agent one step from the goal, facing it, and a 5-step limit: "forward" solves it, a
+# random policy does a fraction of the time, and hundreds of episodes end in every chunk.
 SHORT = """
 family: minigrid
 name: short
 layout: {type: empty, width: 5, height: 5}
-agent: {x: 1, y: 1, dir: right}
+agent: {x: 2, y: 3, dir: right}
 goal: {x: -2, y: -2}
 mission: {type: reach_goal}
-max_steps: 12
+max_steps: 5
 """
 
 CURRICULUM = """
@@ -32,7 +32,7 @@ teacher:
     - {tasks: [minigrid/Empty-6x6], threshold: 1.0, min_episodes: 32}
 student: {kind: ppo, num_envs: 16, steps: 64, updates_per_chunk: 2, lr: 0.001, update_epochs: 2}
 budget: {chunks: 8}
-evaluation: {every: 4, steps: 24, seeds: 1, heldout: [short.yaml]}
+evaluation: {every: 4, steps: 16, seeds: 1, heldout: [short.yaml]}
 checkpoint_every: 4
 """
 
