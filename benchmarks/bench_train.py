@@ -20,8 +20,21 @@ import os
 import sys
 from pathlib import Path
 
-import jax
-import jax.numpy as jnp
+
+def _force_host_devices(argv: list[str]) -> None:
+    """``--scaling N,...`` on CPU needs max(N) host devices, which XLA reads when the backend starts (the
+    imports below may start it), so the flag is set first. It does not affect GPU devices."""
+    if "--scaling" not in argv or "xla_force_host_platform_device_count" in os.environ.get("XLA_FLAGS", ""):
+        return
+    counts = argv[argv.index("--scaling") + 1].split(",")
+    flag = f"--xla_force_host_platform_device_count={max(int(c) for c in counts)}"
+    os.environ["XLA_FLAGS"] = f"{os.environ.get('XLA_FLAGS', '')} {flag}".strip()
+
+
+_force_host_devices(sys.argv)
+
+import jax  # noqa: E402
+import jax.numpy as jnp  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import DOC, Loop, machine, markdown_table, time_interleaved, write_section  # noqa: E402
@@ -240,6 +253,9 @@ def run_learning(task: str, config, steps: int, seeds: int, out: Path, eval_epis
         curves[label] = (points, np.array([[next(r["success"] for r in evals if r["steps"] == p and r["seed"] == s)
                                             for p in points] for s in range(seeds)]))
     final = {label: c[1][:, -1] for label, c in curves.items()}
+    # the first chunk's training success is mostly the untrained policy's: how easy each task is to stumble on
+    first = {label: np.mean([r["success"] for r in read_rows(out / label / "metrics.jsonl")
+                             if r["kind"] == "train" and r["chunk"] == 1]) for label in sides}
     # area under the evaluation curve: equal final success can still hide a slower start
     auc = {label: c[1].mean(axis=1) for label, c in curves.items()}
     ci, ci_auc = mean_intervals(final), mean_intervals(auc)
@@ -251,9 +267,11 @@ def run_learning(task: str, config, steps: int, seeds: int, out: Path, eval_epis
             markdown_table(["env steps", "envgen success", "navix success"], rows), "",
             f"- Final success, mean and 95% stratified-bootstrap CI over seeds: envgen {ci['envgen']}, "
             f"navix {ci['navix']} (intervals {'overlap' if ci['envgen'].overlaps(ci['navix']) else 'do not overlap'}).",
-            f"- Mean success over the evaluation curve (area under it): envgen {ci_auc['envgen']}, navix "
-            f"{ci_auc['navix']}.",
+            *([f"- Mean success over the evaluation curve (area under it): envgen {ci_auc['envgen']}, navix "
+               f"{ci_auc['navix']}."] if len(points) > 1 else []),
             f"- P(envgen seed > navix seed) on final success: {better}.",
+            f"- Training success in the first chunk ({config.steps_per_chunk:,} steps, mostly the untrained policy): "
+            f"envgen {first['envgen']:.2f}, navix {first['navix']:.2f}.",
             f"- Per-seed final success: envgen {np.round(final['envgen'], 2).tolist()}, navix "
             f"{np.round(final['navix'], 2).tolist()}."]
     (out / "learning.json").write_text(json.dumps({
@@ -318,10 +336,6 @@ def main() -> None:
     text = [f"Machine: {machine()}.", ""]
     if args.scaling:
         counts = [int(x) for x in args.scaling.split(",")]
-        flags = os.environ.get("XLA_FLAGS", "")
-        if "xla_force_host_platform_device_count" not in flags:  # CPU only; no effect on GPU devices
-            # jax reads this when its backend starts (first use), which is still ahead here
-            os.environ["XLA_FLAGS"] = f"{flags} --xla_force_host_platform_device_count={max(counts)}".strip()
         rows = run_scaling(counts, config, args.repeats)
         text += [markdown_table(["devices", "steps/s", f"vs {counts[0]}"], rows)]
     else:
