@@ -69,6 +69,14 @@ class StudentConfig(_Model):
 
 class BudgetConfig(_Model):
     chunks: int = Field(ge=1)
+    # EnvGen's protocol: the last ``target_chunks`` chunks train on the targets alone (teacher paused)
+    target_chunks: int = Field(0, ge=0)
+
+    @model_validator(mode="after")
+    def _phase_fits(self):
+        if self.target_chunks > self.chunks:
+            raise ValueError(f"target_chunks ({self.target_chunks}) cannot exceed chunks ({self.chunks})")
+        return self
 
 
 class EvaluationConfig(_Model):
