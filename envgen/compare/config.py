@@ -152,12 +152,62 @@ def load_comparison(path: str | Path) -> ComparisonConfig:
         for stage in entry.get("stages") or []:
             if isinstance(stage, dict) and isinstance(stage.get("tasks"), list):
                 stage["tasks"] = [_fix(folder, t) for t in stage["tasks"]]
-    for label in config.teachers:
-        try:
-            config.curriculum(label, config.seeds[0])
-        except ComparisonError as err:
-            raise ComparisonError(f"{path}: {err}") from None
+    try:
+        _check_tasks(config)
+        for label in config.teachers:
+            _check_teacher(label, config.curriculum(label, config.seeds[0]), "space" in config.teachers[label])
+    except ComparisonError as err:
+        raise ComparisonError(f"{path}: {err}") from None
     return config
+
+
+def _check_tasks(config: ComparisonConfig) -> None:
+    """Every target and held-out task exists and is of the comparison's family (before anything runs)."""
+    from envgen.teachers.build import load_task_spec
+    from envgen.teachers.config import CurriculumError
+
+    for field, names in (("targets", config.targets), ("evaluation.heldout", config.evaluation.heldout)):
+        for name in names:
+            try:
+                load_task_spec(name, config.family)
+            except CurriculumError as err:
+                raise ComparisonError(f"{field}: {err}") from None
+
+
+def _check_teacher(label: str, curriculum: CurriculumConfig, own_space: bool) -> None:
+    """The teacher's settings and space, checked as the curriculum loop will build them."""
+    import inspect
+
+    from envgen.teachers.alp_gmm import ALPGMMConfig
+    from envgen.teachers.build import _settings, build_space
+    from envgen.teachers.config import CurriculumError
+    from envgen.teachers.llm import LLMTeacher
+    from envgen.teachers.plr import PLRConfig
+
+    kind, settings = curriculum.teacher.kind, curriculum.teacher.settings()
+    try:
+        if kind in ("plr", "accel"):
+            _settings(PLRConfig, {**settings, "accel": kind == "accel"}, kind)
+        elif kind == "alp_gmm":
+            _settings(ALPGMMConfig, settings, kind)
+        elif kind == "llm":
+            params = inspect.signature(LLMTeacher.__init__).parameters
+            known = {n for n, p in params.items() if p.kind is p.KEYWORD_ONLY and n not in ("on_configs", "seed")}
+            unknown = sorted(set(settings) - known - {"provider", "model"})
+            if unknown:
+                raise CurriculumError(f"teacher.{unknown[0]}: not a llm setting; known: "
+                                      f"{', '.join(sorted(known | {'provider', 'model'}))}")
+        elif settings:
+            raise CurriculumError(f"teacher.{sorted(settings)[0]}: the {kind} teacher has no such setting")
+        build_space(curriculum)
+    except CurriculumError as err:
+        message = str(err)
+        for prefix in ("teacher.", "teacher:"):
+            if message.startswith(prefix):
+                message = f"teachers.{label}." + message[len(prefix):].lstrip()
+        if message.startswith("space:") and own_space:
+            message = f"teachers.{label}: {message}"
+        raise ComparisonError(message) from None
 
 
 def _fix(folder: Path, name: str) -> str:

@@ -7,6 +7,8 @@ JSON line to ``RUN/log.jsonl`` (sampled tasks, per-slot success, the teacher's n
 every generated config is saved as ``RUN/configs/<hash>.yaml``. Checkpoints (``RUN/checkpoint.msgpack``,
 written atomically) hold the teacher state, the student state, the PRNG key and the chunk count, plus
 the log length, so a run killed at any point resumes to the same result as an uninterrupted one.
+With ``budget.target_chunks`` (EnvGen's protocol) the last chunks train on the targets alone, the teacher
+paused; their log lines say ``"phase": "target"``.
 
 Students (:mod:`envgen.teachers.students`): ``ppo`` (issue 9's PPO, one seed) and ``random`` (a
 uniform-random policy: the no-learning reference, and cheap for tests).

@@ -4,11 +4,6 @@ and comparison files with mistakes."""
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -29,7 +24,7 @@ space:
 student: {kind: random, num_envs: 4, steps: 64}
 budget: {chunks: 4, target_chunks: 1}
 evaluation: {every: 2, steps: 64, seeds: 2, heldout: [minigrid/Empty-5x5]}
-checkpoint_every: 1
+checkpoint_every: 2
 baselines: [fixed]
 teachers:
   fixed: {kind: fixed}
@@ -91,28 +86,29 @@ def test_tiny_comparison_writes_report_json_and_plots(full):
     assert "IQM success" in text and "`plr`" in text and "## Held-out tasks" in text
 
 
+class KilledError(Exception):
+    """Stands for a kill -9: raised from the progress callback, so nothing after it runs."""
+
+
 def test_interrupted_comparison_resumes_to_the_same_results(tmp_path, full):
-    path = write(tmp_path, TINY)
-    out = tmp_path / "out"
-    from envgen.compare.config import load_comparison
     from envgen.compare.run import Comparison
 
-    # stop after the first run, then kill the second one mid-run (a half-written log line included)
+    path = write(tmp_path, TINY)
+    out = tmp_path / "out"
+    # the first run finishes; the second dies after its chunk 3 was logged but before the chunk-4
+    # checkpoint (the last checkpoint is chunk 2's), leaving a half-written line as a kill can
     Comparison(load_comparison(path), out).run(stop_after=1)
-    env = {**os.environ, "PYTHONPATH": os.getcwd()}
-    proc = subprocess.Popen([sys.executable, "-c", "from envgen.cli import main; main()", "compare", str(path),
-                             "--out", str(out), "--resume", "--quiet"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def die(label, seed, chunk, record):
+        if chunk == 3:
+            raise KilledError
+
+    with pytest.raises(KilledError):
+        Comparison(load_comparison(path), out).run(resume=True, on_chunk=die)
     log = out / "runs" / "plr" / "seed0" / "log.jsonl"
-    deadline = time.time() + 120
-    while time.time() < deadline and proc.poll() is None:
-        if log.is_file() and len(log.read_text().splitlines()) >= 2:
-            break
-        time.sleep(0.05)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
-    assert not (out / "runs" / "plr" / "seed0" / "done").exists()
+    assert len(log.read_text().splitlines()) == 3 and not (log.parent / "done").exists()
     with open(log, "a") as f:
-        f.write('{"chunk": 99, "half-written')
+        f.write('{"chunk": 4, "half-written')
     result = compare(path, "--out", out, "--quiet", "--reps", "200")
     assert result.exit_code != 0 and "--resume" in result.output  # a second start needs --resume
     result = compare(path, "--out", out, "--resume", "--quiet", "--reps", "200")
@@ -133,12 +129,14 @@ def test_changed_comparison_refuses_to_resume(tmp_path, full):
 @pytest.mark.parametrize("edit,message", [
     (("seeds: 2", "seeds: 1"), "seeds: Value error, give at least 2 distinct seeds"),
     (("kind: plr,", "kind: teleport,"), "teachers.plr.kind"),
-    (("capacity: 8,", "capacity: 8, bogus: 1,"), "teacher.bogus: not a plr setting"),
+    (("capacity: 8,", "capacity: 8, bogus: 1,"), "teachers.plr.bogus: not a plr setting"),
+    (("fixed: {kind: fixed}", "fixed: {kind: fixed, every: 3}"), "teachers.fixed.every: the fixed teacher has no"),
+    (("minigrid/Empty-5x5]", "minigrid/Nowhere]"), "evaluation.heldout: unknown task 'minigrid/Nowhere'"),
     (("baselines: [fixed]", "baselines: [nobody]"), "baseline 'nobody' is not one of the teachers"),
     (("target_chunks: 1", "target_chunks: 9"), "budget: Value error, target_chunks (9) cannot exceed chunks (4)"),
     (("num_envs: 4", "num_envs: 1"), "student.num_envs"),
     (("  fixed: {kind: fixed}\n", "  fixed: {kind: random, space: {dims: [no.such.field]}}\n"),
-     "no.such.field"),
+     "teachers.fixed: space: "),
     (("family: minigrid", "family: atari"), "family"),
     (("name: tiny", "name: tiny\nstudnet: {}"), "studnet: Extra inputs are not permitted"),
 ])
