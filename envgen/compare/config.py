@@ -25,10 +25,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from envgen.teachers.config import BudgetConfig, CurriculumConfig, EvaluationConfig, SpaceConfig, StudentConfig
+from envgen.teachers.config import (
+    BudgetConfig,
+    CurriculumConfig,
+    EvaluationConfig,
+    SpaceConfig,
+    StudentConfig,
+    validate_file,
+)
 
 
 class ComparisonError(ValueError):
@@ -125,22 +131,7 @@ def load_comparison(path: str | Path) -> ComparisonConfig:
     Every teacher's curriculum is built and checked here, so a bad teacher entry fails before any run.
     """
     path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text())
-    except OSError as err:
-        raise ComparisonError(f"{path}: cannot read ({err.strerror})") from None
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark is not None else ""
-        raise ComparisonError(f"{path}:{where} not valid YAML ({getattr(err, 'problem', err)})") from None
-    if not isinstance(data, dict):
-        raise ComparisonError(f"{path}: expected a mapping at the top level")
-    try:
-        config = ComparisonConfig.model_validate(data)
-    except ValidationError as err:
-        first = err.errors()[0]
-        loc = ".".join(str(p) for p in first["loc"]) or "(top level)"
-        raise ComparisonError(f"{path}: {loc}: {first['msg']}") from None
+    config = validate_file(path, ComparisonConfig, ComparisonError)
     folder = path.parent
     config.targets = [_fix(folder, t) for t in config.targets]
     config.evaluation.heldout = [_fix(folder, t) for t in config.evaluation.heldout]
