@@ -183,6 +183,27 @@ def _plot_curricula(results: dict[str, Any], path: Path) -> bool:
     return True
 
 
+def _setup_lines(results: dict[str, Any]) -> list[str]:
+    """The comparison's protocol in words (when the results carry the comparison file)."""
+    cfg = results.get("comparison")
+    if not cfg:
+        return []
+    st, b, ev = cfg["student"], cfg["budget"], cfg["evaluation"]
+    settings = ", ".join(f"{k} {v}" for k, v in st.items() if k not in ("kind", "num_envs", "steps"))
+    lines = [f"Setup: student `{st['kind']}` ({settings or 'defaults'}); {b['chunks']} chunks x "
+             f"{st['num_envs']} envs x {st['steps']} steps per env"]
+    if b.get("target_chunks"):
+        lines[0] += (f"; the teacher picks the tasks of the first {b['chunks'] - b['target_chunks']} chunks, "
+                     f"the last {b['target_chunks']} train on the target alone")
+    held = ", ".join(ev.get("heldout") or []) or "none"
+    episode = "one episode per env slot, unfinished at the horizon = failure" if st["kind"] == "ppo" else "every episode"
+    lines[0] += (f". Evaluation every {ev['every']} chunks and at the end on {ev['steps']}-step rollouts "
+                 f"({episode}; {ev['seeds']} evaluation keys); held-out tasks: {held}. "
+                 f"Seeds: {', '.join(map(str, cfg['seeds']))}.")
+    teachers = "; ".join(f"`{k}`: " + ", ".join(f"{a} {v}" for a, v in t.items()) for k, t in cfg["teachers"].items())
+    return [*lines, "", f"Teachers: {teachers}.", ""]
+
+
 def _table(header: list[str], rows: list[list[str]]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(str(c).replace("|", "\\|") for c in row) + " |" for row in rows]
@@ -218,6 +239,7 @@ def write_report(results: dict[str, Any], out: str | os.PathLike, reps: int = st
     md += [f"Target: {results.get('target', '?')}; {results.get('total_steps', '?')} environment steps per run; "
            f"{len(first['seeds'])} seeds per teacher; metric: {metric}. Intervals are 95% stratified-bootstrap "
            f"confidence intervals over seeds ({reps} resamples, rliable).", ""]
+    md += _setup_lines(results)
     md += ["## Final performance", ""]
     rows = []
     for name, r in teachers.items():
