@@ -196,7 +196,8 @@ def _setup_lines(results: dict[str, Any]) -> list[str]:
         lines[0] += (f"; the teacher picks the tasks of the first {b['chunks'] - b['target_chunks']} chunks, "
                      f"the last {b['target_chunks']} train on the target alone")
     held = ", ".join(ev.get("heldout") or []) or "none"
-    episode = "one episode per env slot, unfinished at the horizon = failure" if st["kind"] == "ppo" else "every episode"
+    episode = ("one episode per env slot, unfinished at the horizon = failure" if st["kind"] == "ppo"
+               else "every finished episode")
     lines[0] += (f". Evaluation every {ev['every']} chunks and at the end on {ev['steps']}-step rollouts "
                  f"({episode}; {ev['seeds']} evaluation keys); held-out tasks: {held}. "
                  f"Seeds: {', '.join(map(str, cfg['seeds']))}.")
