@@ -237,8 +237,13 @@ def write_report(results: dict[str, Any], out: str | os.PathLike, reps: int = st
     first = next(iter(teachers.values()))
     tasks = first["final"]["tasks"]
     md = [f"# Curriculum comparison: {results.get('name', 'unnamed')}", ""]
+    counts = {k: len(v["seeds"]) for k, v in teachers.items()}
+    if len(set(counts.values())) == 1:
+        seeds = f"{len(first['seeds'])} seeds per teacher"
+    else:  # a comparison reported before all its runs finished
+        seeds = "seeds per teacher: " + ", ".join(f"{k} {n}" for k, n in counts.items())
     md += [f"Target: {results.get('target', '?')}; {results.get('total_steps', '?')} environment steps per run; "
-           f"{len(first['seeds'])} seeds per teacher; metric: {metric}. Intervals are 95% stratified-bootstrap "
+           f"{seeds}; metric: {metric}. Intervals are 95% stratified-bootstrap "
            f"confidence intervals over seeds ({reps} resamples, rliable).", ""]
     md += _setup_lines(results)
     md += ["## Final performance", ""]

@@ -111,6 +111,8 @@ def test_interrupted_comparison_resumes_to_the_same_results(tmp_path, full):
         f.write('{"chunk": 4, "half-written')
     result = compare(path, "--out", out, "--quiet", "--reps", "200")
     assert result.exit_code != 0 and "--resume" in result.output  # a second start needs --resume
+    result = compare(path, "--out", out, "--report-only", "--quiet")
+    assert result.exit_code != 0 and "at least 2 finished seeds" in result.output and "plr seed 0" in result.output
     result = compare(path, "--out", out, "--resume", "--quiet", "--reps", "200")
     assert result.exit_code == 0, result.output
     assert numbers(out) == numbers(full)
