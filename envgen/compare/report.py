@@ -64,7 +64,11 @@ def analyse(results: dict[str, Any], reps: int = stats.DEFAULT_REPS, seed: int =
     scores = final_scores(results)
     iqms = stats.iqm_intervals(scores, reps=reps, seed=seed)
     baselines = [b for b in results.get("baselines", []) if b in scores]
-    pairs = [(x, b) for x in scores for b in baselines if x != b]
+    pairs: list[tuple[str, str]] = []
+    for x in scores:
+        for b in baselines:
+            if x != b and (b, x) not in pairs:  # two baselines are compared once
+                pairs.append((x, b))
     poi = stats.probability_of_improvement(scores, pairs, reps=reps, seed=seed) if pairs else {}
     verdicts = []
     for x, b in pairs:
