@@ -183,7 +183,8 @@ def _check_teacher(label: str, curriculum: CurriculumConfig, own_space: bool) ->
             _settings(ALPGMMConfig, settings, kind)
         elif kind == "llm":
             params = inspect.signature(LLMTeacher.__init__).parameters
-            known = {n for n, p in params.items() if p.kind is p.KEYWORD_ONLY and n not in ("on_configs", "seed")}
+            given = ("on_configs", "seed", "target_names")  # the loop passes these itself
+            known = {n for n, p in params.items() if p.kind is p.KEYWORD_ONLY and n not in given}
             unknown = sorted(set(settings) - known - {"provider", "model"})
             if unknown:
                 raise CurriculumError(f"teacher.{unknown[0]}: not a llm setting; known: "
