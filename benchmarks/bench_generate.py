@@ -2,9 +2,9 @@
 
     python benchmarks/bench_generate.py [--n 4] [--families crafter,minigrid] [--no-write]
 
-Each family runs the real CLI twice in fresh processes that share one new, empty XLA compile cache
-(``ENVGEN_COMPILE_CACHE``): the first run is cold (nothing compiled yet, as on a new machine), the
-second warm. Wall-clock seconds of the whole command (interpreter start to exit) and the pipeline's own
+Each family runs the real CLI twice in fresh processes that share one new, empty envgen cache folder
+(``ENVGEN_CACHE_DIR``: XLA compilations and sandbox verdicts): the first run is cold (nothing compiled or
+validated yet, as on a new machine), the second warm. Wall-clock seconds of the whole command (interpreter start to exit) and the pipeline's own
 breakdown (the ``time:`` line). Writes the `## generate` section of docs/benchmarks.md (only that one).
 """
 
@@ -28,8 +28,9 @@ PARTS = ("solvability", "sandbox", "preview", "prompt")
 
 def run_once(family: str, n: int, cache: Path, out: Path) -> dict:
     """One `envgen generate` in a fresh process: wall seconds, status and the pipeline's timings."""
-    env = {**os.environ, "ENVGEN_COMPILE_CACHE": str(cache)}
-    env.pop("ENVGEN_NO_COMPILE_CACHE", None)
+    env = {**os.environ, "ENVGEN_CACHE_DIR": str(cache)}
+    for var in ("ENVGEN_COMPILE_CACHE", "ENVGEN_NO_COMPILE_CACHE", "ENVGEN_NO_VERDICT_CACHE", "JAX_COMPILATION_CACHE_DIR"):
+        env.pop(var, None)
     cmd = [sys.executable, "-c", "from envgen.cli import main; main()", "generate", GOALS[family],
            "--family", family, "--n", str(n), "--provider", "offline", "--overwrite", "--out", str(out)]
     t, before = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -47,7 +48,7 @@ def run_once(family: str, n: int, cache: Path, out: Path) -> dict:
 
 def bench(family: str, n: int) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
-        cache, out = Path(tmp) / "xla", Path(tmp) / "run"
+        cache, out = Path(tmp) / "cache", Path(tmp) / "run"
         cold = run_once(family, n, cache, out)
         warm = run_once(family, n, cache, out)
     return {"family": family, "cold": cold, "warm": warm}

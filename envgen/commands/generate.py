@@ -8,21 +8,10 @@ from envgen.cli import abort, console
 
 
 def _enable_compile_cache() -> None:
-    """Keep XLA compilations between runs (world generation takes tens of seconds to compile)."""
-    import os
-    from pathlib import Path
+    """Keep XLA compilations between runs (world generation takes seconds to compile)."""
+    from envgen.rewards.sandbox.verdicts import use_compile_cache
 
-    import jax
-
-    if os.environ.get("ENVGEN_NO_COMPILE_CACHE") or jax.config.jax_compilation_cache_dir:
-        return
-    cache = Path(os.environ.get("ENVGEN_COMPILE_CACHE", Path.home() / ".cache" / "envgen" / "xla"))
-    try:
-        cache.mkdir(parents=True, exist_ok=True)
-    except OSError:
-        return
-    jax.config.update("jax_compilation_cache_dir", str(cache))
-    jax.config.update("jax_persistent_cache_min_compile_time_secs", 1.0)
+    use_compile_cache()
 
 
 @click.command("generate")

@@ -13,13 +13,13 @@ run.json under ``rejected`` and never written as an environment.
 from __future__ import annotations
 
 import dataclasses
-import threading
 import time
 from collections.abc import Callable
 from typing import Any
 
 from envgen.generate import prompts
 from envgen.llm.base import LLMRequest, LLMResponse, MalformedOutput, Message, Provider, ProviderError
+from envgen.rewards.sandbox.verdicts import ONE_OFF_COMPILER_OPTIONS
 
 Event = Callable[[str], None]
 
@@ -39,7 +39,14 @@ class Candidate:
     problems: list[str] = dataclasses.field(default_factory=list)
     validation: dict[str, Any] | None = None
     solvability: dict[str, Any] | None = None
-    level: Any = None  # the first world the solvability check sampled (drawn as the preview)
+    levels: Any = None  # the worlds the solvability check sampled (leading axis; the first is the preview)
+
+    @property
+    def level(self) -> Any:
+        """The first world the solvability check sampled (drawn as the preview), or None."""
+        import jax
+
+        return None if self.levels is None else jax.tree.map(lambda x: x[0], self.levels)
 
     @property
     def ok(self) -> bool:
@@ -292,9 +299,11 @@ def _split(parsed: dict[str, Any], round_: int, needed: int) -> tuple[list[Candi
 
 
 def _check_all(cands: list[Candidate], family: str, seed: int, seeds: int, timer: _Timer, say: Event) -> None:
-    from envgen.rewards.sandbox import load_family, validate_programs
+    import jax
 
-    fam = load_family(family)
+    from envgen.rewards import sandbox
+
+    fam = sandbox.load_family(family)
     t = time.perf_counter()
     for c in cands:
         if c.stage != "pending":
@@ -304,14 +313,44 @@ def _check_all(cands: list[Candidate], family: str, seed: int, seeds: int, timer
         except Exception as err:  # one hostile candidate must not end the run and lose the good ones
             c.fail("config", [f"this environment could not be checked: {_error_text(err)}"])
     timer.add("spec_ast", t)
-    # The sandbox child (its own process: rollouts of each config) runs while this process checks
-    # solvability; programs of candidates that then fail solvability were validated for nothing, cheaply.
     todo = [c for c in cands if c.stage == "pending"]
-    sandbox = None
-    if todo:
-        say(f"sandbox: validating {len(todo)} reward program(s) on rollouts of their configs in a child process")
-        sandbox = _Background(validate_programs, [c.reward_code for c in todo], family, seed=seed,
-                              configs=[c.spec.to_yaml() for c in todo])
+    programs, configs = [c.reward_code for c in todo], [c.spec.to_yaml() for c in todo]
+    prepared = None
+    if todo and sandbox.needs_child(programs, family, seed=seed, configs=configs):
+        # The child imports JAX and compiles the rollout while this process checks solvability; the
+        # worlds that check generates are then handed to it, so world generation compiles only here.
+        say(f"sandbox: starting a child process to validate {len(todo)} reward program(s)")
+        prepared = sandbox.start_validation(family, seed=seed)
+    try:
+        _check_solvability(cands, family, seeds, timer, say)
+        if todo:
+            t = time.perf_counter()
+            say(f"sandbox: validating {len(todo)} reward program(s) on rollouts of their configs")
+            try:
+                levels = [None if c.levels is None else jax.tree.leaves(c.levels) for c in todo]
+                reports = sandbox.validate_programs(programs, family, seed=seed, configs=configs, levels=levels,
+                                                    prepared=prepared)
+                prepared = None  # validate_programs closes it
+            except Exception as err:
+                reports = [None] * len(todo)
+                why = f"validation could not run: {_error_text(err)}"
+            timer.add("sandbox", t)
+            for c, rep in zip(todo, reports, strict=True):
+                if rep is None:
+                    c.fail("reward", [why])
+                    continue
+                c.validation = rep.to_dict()
+                if not rep.ok:
+                    c.fail("reward", [f"reward_code failed at stage {rep.stage!r}: {rep.message}"])
+    finally:
+        if prepared is not None:
+            prepared.close()
+    for c in cands:
+        if c.stage == "pending":
+            c.stage = "passed"
+
+
+def _check_solvability(cands: list[Candidate], family: str, seeds: int, timer: _Timer, say: Event) -> None:
     t = time.perf_counter()
     check = [c for c in cands if c.spec is not None and c.stage in ("pending", "reward")]
     if check:
@@ -329,53 +368,10 @@ def _check_all(cands: list[Candidate], family: str, seed: int, seeds: int, timer
                 reports.append(rep)
                 levels.append(level)
         for c, rep, level in zip(check, reports, levels, strict=True):
-            c.solvability, c.level = rep, level
+            c.solvability, c.levels = rep, level
             if not rep["ok"]:
                 c.fail("solvability", [rep["diagnosis"]])
     timer.add("solvability", t)
-    if sandbox is not None:
-        t = time.perf_counter()
-        try:
-            reports = sandbox.result()
-        except Exception as err:
-            reports = [None] * len(todo)
-            why = f"validation could not run: {_error_text(err)}"
-        timer.add("sandbox", t)  # the wait beyond solvability
-        for c, rep in zip(todo, reports, strict=True):
-            if c.stage != "pending":
-                continue
-            if rep is None:
-                c.fail("reward", [why])
-                continue
-            c.validation = rep.to_dict()
-            if not rep.ok:
-                c.fail("reward", [f"reward_code failed at stage {rep.stage!r}: {rep.message}"])
-    for c in cands:
-        if c.stage == "pending":
-            c.stage = "passed"
-
-
-class _Background:
-    """A call on a daemon thread: it never keeps the process alive (Ctrl-C ends envgen at once, and the
-    validation child, bound to its parent, goes with it)."""
-
-    def __init__(self, fn: Callable, *args: Any, **kwargs: Any):
-        self._out: dict[str, Any] = {}
-        self._thread = threading.Thread(target=self._run, args=(fn, args, kwargs), daemon=True)
-        self._thread.start()
-
-    def _run(self, fn: Callable, args: tuple, kwargs: dict) -> None:
-        try:
-            self._out["value"] = fn(*args, **kwargs)
-        except BaseException as err:  # handed to the caller of result()
-            self._out["error"] = err
-
-    def result(self) -> Any:
-        """Wait for the call; return its value or raise its exception."""
-        self._thread.join()
-        if "error" in self._out:
-            raise self._out["error"]
-        return self._out["value"]
 
 
 def _check_answer(c: Candidate, family: str, fam: Any) -> None:
@@ -437,8 +433,9 @@ def check_solvable(family: str, spec: Any, targets: list[str], seeds: int = 8, s
 
 def check_solvable_batch(family: str, specs: list[Any], targets: list[list[str]], seeds: int = 8,
                          seed: int = 0) -> tuple[list[dict[str, Any]], list[Any]]:
-    """Solvability reports of many configs from one compiled, vmapped survey, plus each config's first
-    sampled level (the world the preview shows), so world generation compiles once per run."""
+    """Solvability reports of many configs from one compiled, vmapped survey, plus each config's sampled
+    levels (host arrays, leading axis = seeds: the preview and the sandbox's rollouts start on them), so
+    world generation compiles once per run."""
     import jax
     import numpy as np
 
@@ -454,17 +451,16 @@ def check_solvable_batch(family: str, specs: list[Any], targets: list[list[str]]
             row = jax.tree.map(lambda x, i=i: x[i], out)
             reports.append(_crafter_report(row, jax.device_get(p), tg, seeds) if family == "crafter"
                            else _minigrid_report(row, p, seeds))
-            levels.append(row["level"])
+            levels.append(row["levels"])
     return reports, levels
 
 
 _SURVEYS: dict[tuple[str, int], Any] = {}
-SURVEY_COMPILER_OPTIONS = {"xla_backend_optimization_level": 1}
 
 
 def _survey(family: str, seeds: int) -> Any:
     """jit over (configs x seeds) through the family's batched ``generate_levels``: what the solvability
-    check needs per level, and the first level of each config (for the preview)."""
+    check needs per level, and the levels."""
     import jax
     import jax.numpy as jnp
 
@@ -483,20 +479,17 @@ def _survey(family: str, seeds: int) -> Any:
         from envgen.envs.minigrid.solvability import is_solvable
 
         def measure(levels, params):
-            return {"ok": jax.vmap(is_solvable)(levels, params), "all_levels": levels}
+            return {"ok": jax.vmap(is_solvable)(levels, params)}
 
     def survey(keys, params):
         n_cfg = jax.tree.leaves(params)[0].shape[0]
         flat = jax.tree.map(lambda x: jnp.repeat(x, seeds, axis=0), params)  # config c, seed s -> c*seeds+s
         levels = env.generate_levels(keys[jnp.tile(jnp.arange(seeds), n_cfg)], flat)
-        out = jax.tree.map(lambda x: x.reshape((n_cfg, seeds) + x.shape[1:]), measure(levels, flat))
-        out["level"] = jax.tree.map(lambda x: x.reshape((n_cfg, seeds) + x.shape[1:])[:, 0], levels)
-        return out
+        out = measure(levels, flat)
+        out["levels"] = levels
+        return jax.tree.map(lambda x: x.reshape((n_cfg, seeds) + x.shape[1:]), out)
 
-    # The survey runs a few times per process, so compile time is what a first run waits for: XLA's
-    # backend optimisation level 1 compiles world generation in ~60% of the CPU time of the default,
-    # and the survey still runs in well under a second.
-    _SURVEYS[(family, seeds)] = jax.jit(survey, compiler_options=SURVEY_COMPILER_OPTIONS)
+    _SURVEYS[(family, seeds)] = jax.jit(survey, compiler_options=ONE_OFF_COMPILER_OPTIONS)
     return _SURVEYS[(family, seeds)]
 
 
@@ -532,7 +525,7 @@ def _minigrid_report(row: dict[str, Any], params: Any, seeds: int) -> dict[str, 
     fraction = float(ok.mean())
     reasons = []
     for i in np.flatnonzero(~ok)[:3]:
-        level = jax.tree.map(lambda x, i=i: x[i], row["all_levels"])
+        level = jax.tree.map(lambda x, i=i: x[i], row["levels"])
         reasons.append(mg_solvability.diagnose(level, params))
     diag = (f"mission solvable in {fraction:.0%} of sampled levels" if ok.all() else
             f"mission solvable in only {fraction:.0%} of sampled levels; " + "; ".join(dict.fromkeys(reasons)))
@@ -551,12 +544,12 @@ def render_previews(family: str, cands: list[Candidate], seed: int) -> dict[str,
     from envgen.envs.render_common import render_frame
 
     env = env_class(family)()
-    missing = [c for c in cands if c.level is None]
+    missing = [c for c in cands if c.levels is None]
     if missing:
         _, levels = check_solvable_batch(family, [c.spec for c in missing], [c.targets for c in missing],
                                          seed=seed)
         for c, level in zip(missing, levels, strict=True):
-            c.level = level
+            c.levels = level
     reset, view = _preview_fns(family)
     out = {}
     for c in cands:
@@ -585,16 +578,16 @@ def _preview_fns(family: str) -> tuple[Callable, Callable]:
         if family == "crafter":
             from envgen.envs.crafter.observe import pixel_obs
 
-            pixels = jax.jit(pixel_obs, static_argnums=1, compiler_options=SURVEY_COMPILER_OPTIONS)
+            pixels = jax.jit(pixel_obs, static_argnums=1, compiler_options=ONE_OFF_COMPILER_OPTIONS)
 
             def view(state, params):
                 return np.asarray(pixels(state, env.static_params))
         else:
             from envgen.envs.minigrid.render import render_view
 
-            obs = jax.jit(env.get_obs, compiler_options=SURVEY_COMPILER_OPTIONS)
+            obs = jax.jit(env.get_obs, compiler_options=ONE_OFF_COMPILER_OPTIONS)
 
             def view(state, params):
                 return render_view(np.asarray(obs(state, params)["image"]))
-        _PREVIEW[family] = (jax.jit(env.reset_to_level, compiler_options=SURVEY_COMPILER_OPTIONS), view)
+        _PREVIEW[family] = (jax.jit(env.reset_to_level, compiler_options=ONE_OFF_COMPILER_OPTIONS), view)
     return _PREVIEW[family]
