@@ -147,9 +147,12 @@ class PreparedChild:
 
 def start_validation(family: str | Family, limits: SandboxLimits | None = None, seed: int = 0) -> PreparedChild:
     """Start a validation child for ``family`` now; hand it to :func:`validate_programs` later."""
+    from envgen.envs.registry import FAMILIES
+
     fam = load_family(family)
     limits = limits or SandboxLimits()
-    return PreparedChild(fam.name, seed, limits, ChildProcess({**_setup(fam, seed, limits), "prepare": True}, limits))
+    setup = {**_setup(fam, seed, limits), "prepare": fam.name in FAMILIES}  # a family with a simulator to roll out
+    return PreparedChild(fam.name, seed, limits, ChildProcess(setup, limits))
 
 
 def _setup(fam: Family, seed: int, limits: SandboxLimits) -> dict[str, Any]:
