@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from envgen.cli import abort, console
+from envgen.registry import full_families
 
 
 def _enable_compile_cache() -> None:
@@ -16,7 +17,7 @@ def _enable_compile_cache() -> None:
 
 @click.command("generate")
 @click.argument("goal")
-@click.option("--family", type=click.Choice(["crafter", "minigrid"]), default="crafter", show_default=True)
+@click.option("--family", type=click.Choice(full_families()), default="crafter", show_default=True)
 @click.option("--n", "n", type=click.IntRange(1, 64), default=4, show_default=True, help="environments to make")
 @click.option("--provider", type=click.Choice(["offline", "anthropic", "openai"]), default=None,
               help="default: anthropic when ANTHROPIC_API_KEY is set, else offline")

@@ -19,9 +19,12 @@ from typing import Any
 
 from envgen.generate import prompts
 from envgen.llm.base import LLMRequest, LLMResponse, MalformedOutput, Message, Provider, ProviderError
+from envgen.registry import FamilyEntry
+from envgen.registry import family as family_entry
 from envgen.rewards.sandbox.verdicts import ONE_OFF_COMPILER_OPTIONS
 
 Event = Callable[[str], None]
+FULL_FAMILY = FamilyEntry.FULL
 
 
 @dataclasses.dataclass
@@ -139,8 +142,8 @@ def generate(goal: str, family: str, n: int, provider: Provider, *, seed: int = 
     already accepted (same config apart from name and purpose, same reward program) is rejected as a
     duplicate, so it is never counted twice.
     """
-    if family not in prompts.FAMILIES:
-        raise ValueError(f"unknown family {family!r}; known: {', '.join(prompts.FAMILIES)}")
+    for part in FULL_FAMILY:
+        family_entry(family, needs=part)  # an unknown or partial family is an error before any work
     if n < 1:
         raise ValueError(f"n must be at least 1, got {n}")
     say = on_event or (lambda _msg: None)
@@ -383,13 +386,13 @@ def _check_answer(c: Candidate, family: str, fam: Any) -> None:
     extra = sorted(set(raw) - {"config", "reward_code", "targets"})
     if extra:
         c.fail("answer", [f"unknown keys {extra}; each environment has config, reward_code"
-                          + (", targets" if family == "crafter" else "")])
+                          + (", targets" if family_entry(family).targets else "")])
     try:
         c.spec = spec_from_dict(raw.get("config"), source=f"{c.name} config", family=family)
     except SpecError as err:
         c.fail("config", [f"config.{p}" if not p.startswith("expected") else p for p in err.problems])
-    if family == "crafter":
-        c.targets = _targets(c, raw.get("targets"))
+    if family_entry(family).targets:
+        c.targets = _targets(c, raw.get("targets"), family_entry(family).load("targets"))
     code = raw.get("reward_code")
     if not isinstance(code, str) or not code.strip():
         c.fail("reward", ["reward_code: required, the source of `def reward(prev, state, action):`"])
@@ -409,9 +412,7 @@ def _error_text(err: BaseException) -> str:
     return f"{type(err).__name__}: {printable(str(err) or 'no message')[:200]}"
 
 
-def _targets(c: Candidate, targets: Any) -> list[str]:
-    from envgen.envs.crafter.constants import ACHIEVEMENTS
-
+def _targets(c: Candidate, targets: Any, ACHIEVEMENTS: tuple[str, ...]) -> list[str]:  # noqa: N803
     if not isinstance(targets, list) or not targets:
         c.fail("answer", [f"targets: a non-empty list of achievements is required (one of {', '.join(ACHIEVEMENTS)})"])
         return []
@@ -439,6 +440,7 @@ def check_solvable_batch(family: str, specs: list[Any], targets: list[list[str]]
     import jax
     import numpy as np
 
+    solvability = family_entry(family, needs="solvability").load("solvability")
     reports: list[dict[str, Any]] = []
     levels: list[Any] = []
     keys = jax.random.split(jax.random.key(seed), seeds)
@@ -449,8 +451,7 @@ def check_solvable_batch(family: str, specs: list[Any], targets: list[list[str]]
         out = jax.device_get(_survey(family, seeds)(keys, params))
         for i, (p, tg) in enumerate(zip(chunk, targets[lo:lo + CHECK_CHUNK], strict=False)):
             row = jax.tree.map(lambda x, i=i: x[i], out)
-            reports.append(_crafter_report(row, jax.device_get(p), tg, seeds) if family == "crafter"
-                           else _minigrid_report(row, p, seeds))
+            reports.append(solvability.survey_report(row, p, tg, seeds))
             levels.append(row["levels"])
     return reports, levels
 
@@ -469,17 +470,7 @@ def _survey(family: str, seeds: int) -> Any:
     from envgen.envs.registry import env_class
 
     env = env_class(family)()
-    if family == "crafter":
-        from envgen.envs.crafter.solvability import reachable_counts
-
-        def measure(levels, params):
-            return {"counts": jax.vmap(reachable_counts)(levels.map, levels.player_pos),
-                    "cows": levels.cows.alive.sum(axis=-1)}
-    else:
-        from envgen.envs.minigrid.solvability import is_solvable
-
-        def measure(levels, params):
-            return {"ok": jax.vmap(is_solvable)(levels, params)}
+    measure = family_entry(family, needs="solvability").load("solvability").survey_measure
 
     def survey(keys, params):
         n_cfg = jax.tree.leaves(params)[0].shape[0]
@@ -491,45 +482,6 @@ def _survey(family: str, seeds: int) -> Any:
 
     _SURVEYS[(family, seeds)] = jax.jit(survey, compiler_options=ONE_OFF_COMPILER_OPTIONS)
     return _SURVEYS[(family, seeds)]
-
-
-def _crafter_report(row: dict[str, Any], host_params: Any, targets: list[str], seeds: int) -> dict[str, Any]:
-    from collections import Counter
-
-    from envgen.envs.crafter.solvability import _COUNTED, SolvabilityReport, _TechTree
-
-    if not targets:
-        return {"ok": False, "fraction": 0.0, "seeds": seeds, "targets": [], "diagnosis": "no valid targets to check"}
-    reasons: Counter[str] = Counter()
-    good = 0
-    for s in range(seeds):  # the same walk as envgen.envs.crafter.solvability.check_goal, per sampled world
-        tree = _TechTree({n: int(row["counts"][s, i]) for i, n in enumerate(_COUNTED)}, host_params,
-                         int(row["cows"][s]))
-        fails = [f"{g}: {why}" for g in targets if (why := tree.achievement(g)) is not None]
-        good += not fails
-        reasons.update(fails)
-    fraction = good / seeds
-    rep = SolvabilityReport(ok=fraction >= 0.75, fraction=fraction,
-                            reasons=[f"{r} (in {n}/{seeds} worlds)" for r, n in reasons.most_common()])
-    return {"ok": bool(rep.ok), "fraction": float(rep.fraction), "seeds": seeds, "targets": list(targets),
-            "diagnosis": rep.diagnosis()}
-
-
-def _minigrid_report(row: dict[str, Any], params: Any, seeds: int) -> dict[str, Any]:
-    import jax
-    import numpy as np
-
-    from envgen.envs.minigrid import solvability as mg_solvability
-
-    ok = np.asarray(row["ok"])
-    fraction = float(ok.mean())
-    reasons = []
-    for i in np.flatnonzero(~ok)[:3]:
-        level = jax.tree.map(lambda x, i=i: x[i], row["levels"])
-        reasons.append(mg_solvability.diagnose(level, params))
-    diag = (f"mission solvable in {fraction:.0%} of sampled levels" if ok.all() else
-            f"mission solvable in only {fraction:.0%} of sampled levels; " + "; ".join(dict.fromkeys(reasons)))
-    return {"ok": bool(fraction >= 0.75), "fraction": fraction, "seeds": seeds, "diagnosis": diag}
 
 
 def render_previews(family: str, cands: list[Candidate], seed: int) -> dict[str, Any]:

@@ -33,7 +33,7 @@ from envgen.rewards.sandbox.checker import (
     check_source,
     program_hash,
 )
-from envgen.rewards.sandbox.families import VIEW_MODULES, Family, load_family
+from envgen.rewards.sandbox.families import Family, load_family
 from envgen.rewards.sandbox.process import ChildRun, child_environment, run_child
 from envgen.rewards.sandbox.report import SandboxLimits, ValidationReport
 from envgen.rewards.sandbox.restricted import compile_program
@@ -56,7 +56,6 @@ __all__ = [
     "MAX_POW",
     "MAX_SOURCE_CHARS",
     "MAX_UNROLLED_NODES",
-    "VIEW_MODULES",
     "ChildRun",
     "PreparedChild",
     "Family",

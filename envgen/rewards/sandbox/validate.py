@@ -147,11 +147,12 @@ class PreparedChild:
 
 def start_validation(family: str | Family, limits: SandboxLimits | None = None, seed: int = 0) -> PreparedChild:
     """Start a validation child for ``family`` now; hand it to :func:`validate_programs` later."""
-    from envgen.envs.registry import FAMILIES
+    from envgen.registry import FAMILIES
 
     fam = load_family(family)
     limits = limits or SandboxLimits()
-    setup = {**_setup(fam, seed, limits), "prepare": fam.name in FAMILIES}  # a family with a simulator to roll out
+    entry = FAMILIES.get(fam.name)
+    setup = {**_setup(fam, seed, limits), "prepare": entry is not None and entry.env is not None}
     return PreparedChild(fam.name, seed, limits, ChildProcess(setup, limits))
 
 
