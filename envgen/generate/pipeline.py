@@ -412,14 +412,15 @@ def _error_text(err: BaseException) -> str:
     return f"{type(err).__name__}: {printable(str(err) or 'no message')[:200]}"
 
 
-def _targets(c: Candidate, targets: Any, ACHIEVEMENTS: tuple[str, ...]) -> list[str]:  # noqa: N803
+def _targets(c: Candidate, targets: Any, known: tuple[str, ...]) -> list[str]:
+    """The valid achievements of an answer's ``targets`` (the family's vocabulary ``known``)."""
     if not isinstance(targets, list) or not targets:
-        c.fail("answer", [f"targets: a non-empty list of achievements is required (one of {', '.join(ACHIEVEMENTS)})"])
+        c.fail("answer", [f"targets: a non-empty list of achievements is required (one of {', '.join(known)})"])
         return []
-    bad = [t for t in targets if t not in ACHIEVEMENTS]
+    bad = [t for t in targets if t not in known]
     if bad:
-        c.fail("answer", [f"targets: unknown achievement(s) {bad}; known: {', '.join(ACHIEVEMENTS)}"])
-    return [t for t in targets if t in ACHIEVEMENTS]
+        c.fail("answer", [f"targets: unknown achievement(s) {bad}; known: {', '.join(known)}"])
+    return [t for t in targets if t in known]
 
 
 # Candidates are checked in fixed-size chunks so the compiled check has one shape per process (a repair
