@@ -2,9 +2,10 @@
 
     python benchmarks/bench_generate.py [--n 4] [--families crafter,minigrid] [--no-write]
 
-Each family runs the real CLI twice in fresh processes that share one new, empty XLA compile cache
-(``ENVGEN_COMPILE_CACHE``): the first run is cold (nothing compiled yet, as on a new machine), the
-second warm. Wall-clock seconds of the whole command (interpreter start to exit) and the pipeline's own
+Each family runs the real CLI twice in fresh processes that share one new, empty envgen cache folder
+(``ENVGEN_CACHE_DIR``: XLA compilations and sandbox verdicts): the first run is cold (nothing compiled or
+validated yet, as on a new machine), the second warm. Wall-clock seconds of the whole command
+(interpreter start to exit) and the pipeline's own
 breakdown (the ``time:`` line). Writes the `## generate` section of docs/benchmarks.md (only that one).
 """
 
@@ -28,8 +29,10 @@ PARTS = ("solvability", "sandbox", "preview", "prompt")
 
 def run_once(family: str, n: int, cache: Path, out: Path) -> dict:
     """One `envgen generate` in a fresh process: wall seconds, status and the pipeline's timings."""
-    env = {**os.environ, "ENVGEN_COMPILE_CACHE": str(cache)}
-    env.pop("ENVGEN_NO_COMPILE_CACHE", None)
+    env = {**os.environ, "ENVGEN_CACHE_DIR": str(cache)}
+    for var in ("ENVGEN_COMPILE_CACHE", "ENVGEN_NO_COMPILE_CACHE", "ENVGEN_NO_VERDICT_CACHE",
+                "JAX_COMPILATION_CACHE_DIR"):
+        env.pop(var, None)
     cmd = [sys.executable, "-c", "from envgen.cli import main; main()", "generate", GOALS[family],
            "--family", family, "--n", str(n), "--provider", "offline", "--overwrite", "--out", str(out)]
     t, before = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -47,19 +50,21 @@ def run_once(family: str, n: int, cache: Path, out: Path) -> dict:
 
 def bench(family: str, n: int) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
-        cache, out = Path(tmp) / "xla", Path(tmp) / "run"
+        cache, out = Path(tmp) / "cache", Path(tmp) / "run"
         cold = run_once(family, n, cache, out)
         warm = run_once(family, n, cache, out)
     return {"family": family, "cold": cold, "warm": warm}
 
 
-def section(rows: list[dict], n: int) -> str:
+def section(rows: list[dict], n: int, load_start: float) -> str:
     load = os.getloadavg()[0]
     cpu = (f"{os.cpu_count()} CPU cores, {platform.machine()}, Python {platform.python_version()}, load average "
-           f"{load:.1f} at the end")
+           f"{load_start:.1f} at the start and {load:.1f} at the end (other jobs share the machine: on a busy "
+           "machine wall times stretch, CPU seconds much less)")
     lines = ["## generate", "",
              f"`envgen generate GOAL --n {n} --provider offline` from the shell, {cpu}. Wall seconds of the whole "
-             "command; cold = empty XLA compile cache (a newcomer's first run), warm = the same command again. "
+             "command; cold = empty envgen cache (no XLA compilations, no sandbox verdicts: a newcomer's first "
+             "run), warm = the same command again. "
              "In brackets: the pipeline's own split (the sandbox child runs while the parent checks solvability, "
              "so the parts overlap).", "",
              "| family | goal | cold | warm | CPU s cold / warm | cold: solvability / sandbox / preview |",
@@ -70,12 +75,15 @@ def section(rows: list[dict], n: int) -> str:
         lines.append(f"| {r['family']} | {GOALS[r['family']]} | {c['wall']:.1f} ({c['status']}) | "
                      f"{w['wall']:.1f} ({w['status']}) | {c['cpu']:.1f} / {w['cpu']:.1f} | {split} |")
     lines += ["", f"Command: `python benchmarks/bench_generate.py --n {n}`. Targets: cold <= 20 s, warm <= 5 s "
-              "for crafter. Where the time goes: each process imports JAX and gymnax (about 5 s of CPU in the "
-              "parent); the parent compiles one survey (world generation for 4 configs x 8 seeds, XLA "
-              "optimisation level 1) that serves the solvability check and the previews, plus two small preview "
-              "functions; the sandbox child (its own JAX start-up, one compile per reward program, no shared "
-              "compile cache by design) runs at the same time. Warm runs skip XLA compiles but still import, "
-              "trace world generation and start the child.", ""]
+              "for crafter. Where the time goes, cold: the parent imports JAX (gymnax's contract only, not its "
+              "bundled environments) and compiles one survey (world generation for 4 configs x 8 seeds, XLA "
+              "optimisation level 1) that serves the solvability check, the previews and the sandbox; the "
+              "sandbox child starts as soon as the answer is parsed and compiles the simulator's rollout "
+              "(step, auto-reset and reward views; about 15-20 CPU s, the largest single cost) while the "
+              "parent surveys, then rolls out each config from the surveyed worlds and compiles each reward "
+              "program. Warm: XLA compilations come from the persistent cache and the verdicts from the "
+              "verdict cache, so no child starts; what remains is importing, tracing world generation "
+              "(about 1.5 CPU s) and loading the compiled survey and preview functions.", ""]
     return "\n".join(lines) + "\n"
 
 
@@ -92,10 +100,11 @@ def main() -> None:
     ap.add_argument("--families", default="crafter,minigrid")
     ap.add_argument("--no-write", action="store_true", help="print the section instead of writing the doc")
     args = ap.parse_args()
+    load_start = os.getloadavg()[0]
     rows = [bench(fam, args.n) for fam in args.families.split(",")]
     for r in rows:
         print(r)
-    text = section(rows, args.n)
+    text = section(rows, args.n, load_start)
     print(text) if args.no_write else write_section(text)
 
 

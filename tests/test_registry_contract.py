@@ -76,3 +76,66 @@ def test_config_reference_docs_are_generated_from_the_schema():
 
     doc = Path(__file__).resolve().parents[1] / "docs" / "config-crafter.md"
     assert doc.read_text() == markdown("crafter"), "regenerate: python -m envgen.spec.reference crafter"
+
+
+# -- one registry entry per family -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", sorted(FAMILIES))
+def test_every_family_entry_is_complete_and_resolves(name):
+    from envgen.registry import family as family_entry
+    from envgen.resources import resource_dir
+
+    entry = family_entry(name)
+    assert entry.name == name and entry.missing() == []
+    env_cls, spec_cls = entry.load("env"), entry.load("spec")
+    assert env_cls().num_actions > 0 and spec_cls.from_dict({"name": "x"}).compile() is not None
+    view = entry.load("view")
+    assert callable(view.sample_views) and callable(view.build_view) and view.StateView is not None
+    features = entry.load("features")
+    assert callable(features.features) and callable(features.events)
+    survey = entry.load("solvability")
+    assert callable(survey.survey_measure) and callable(survey.survey_report)
+    assert callable(entry.load("offline_rules")) and isinstance(entry.load("facts")(), dict)
+    assert (resource_dir("templates") / entry.prompt_template).is_file()
+    if entry.targets:
+        assert set(entry.load("targets")) and all(isinstance(t, str) for t in entry.load("targets"))
+
+
+def test_every_lookup_reads_the_registry():
+    """The places that once kept their own family tables now answer from the entry."""
+    from envgen.envs.registry import env_class
+    from envgen.generate.prompts import family_facts
+    from envgen.registry import FAMILIES as ENTRIES
+    from envgen.rewards.features import feature_module
+    from envgen.rewards.sandbox import load_family
+    from envgen.spec import spec_class
+
+    for name, entry in ENTRIES.items():
+        if entry.missing():
+            continue
+        assert env_class(name) is entry.load("env") and spec_class(name) is entry.load("spec")
+        assert feature_module(name) is entry.load("features") and load_family(name).module_name == entry.view
+        assert family_facts(name) == entry.load("facts")()
+
+
+def test_a_toy_family_needs_one_entry(monkeypatch):
+    """A family with only a reward view (the sandbox tests' toy) is one entry: the sandbox resolves it by
+    name; asking it for parts it lacks, or for an unknown family, is a clear error."""
+    from pathlib import Path
+
+    from envgen import registry
+    from envgen.rewards.sandbox import check_source, load_family
+
+    toy = Path(__file__).parent / "rewards"
+    monkeypatch.syspath_prepend(str(toy))
+    monkeypatch.setitem(registry.FAMILIES, "toyfamily", registry.FamilyEntry(name="toyfamily", view="toyfamily"))
+    fam = load_family("toyfamily")
+    assert fam.name == "toyfamily" and "health" in fam.spec.fields
+    check_source("def reward(prev, state, action):\n    return state.health - prev.health\n", fam.spec)
+    assert registry.FAMILIES["toyfamily"].missing() == list(registry.FamilyEntry.FULL)
+    assert "toyfamily" not in registry.full_families()
+    with pytest.raises(KeyError, match="toyfamily' has no env"):
+        envgen.make("toyfamily")
+    with pytest.raises(KeyError, match=r"unknown family 'Crafter' \(did you mean 'crafter'\?\)"):
+        registry.family("Crafter")

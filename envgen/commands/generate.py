@@ -5,29 +5,19 @@ from __future__ import annotations
 import click
 
 from envgen.cli import abort, console
+from envgen.registry import full_families
 
 
 def _enable_compile_cache() -> None:
-    """Keep XLA compilations between runs (world generation takes tens of seconds to compile)."""
-    import os
-    from pathlib import Path
+    """Keep XLA compilations between runs (world generation takes seconds to compile)."""
+    from envgen.rewards.sandbox.verdicts import use_compile_cache
 
-    import jax
-
-    if os.environ.get("ENVGEN_NO_COMPILE_CACHE") or jax.config.jax_compilation_cache_dir:
-        return
-    cache = Path(os.environ.get("ENVGEN_COMPILE_CACHE", Path.home() / ".cache" / "envgen" / "xla"))
-    try:
-        cache.mkdir(parents=True, exist_ok=True)
-    except OSError:
-        return
-    jax.config.update("jax_compilation_cache_dir", str(cache))
-    jax.config.update("jax_persistent_cache_min_compile_time_secs", 1.0)
+    use_compile_cache()
 
 
 @click.command("generate")
 @click.argument("goal")
-@click.option("--family", type=click.Choice(["crafter", "minigrid"]), default="crafter", show_default=True)
+@click.option("--family", type=click.Choice(full_families()), default="crafter", show_default=True)
 @click.option("--n", "n", type=click.IntRange(1, 64), default=4, show_default=True, help="environments to make")
 @click.option("--provider", type=click.Choice(["offline", "anthropic", "openai"]), default=None,
               help="default: anthropic when ANTHROPIC_API_KEY is set, else offline")

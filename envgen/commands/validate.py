@@ -13,10 +13,13 @@ from typing import Any
 
 import click
 
+from envgen.registry import family as family_entry
+from envgen.registry import full_families
+
 
 @click.command("validate")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--family", type=click.Choice(["crafter", "minigrid"]), default=None,
+@click.option("--family", type=click.Choice(full_families()), default=None,
               help="family whose StateView reward programs are checked against (default: inferred)")
 @click.option("--no-solvability", is_flag=True, help="skip the solvability check of configs")
 def command(paths: tuple[Path, ...], family: str | None, no_solvability: bool) -> None:
@@ -105,7 +108,7 @@ def _program_family(path: Path, given: str | None, config_families: list[str]) -
 
 def _named_family(path: Path) -> str | None:
     """The registered family an invalid config names, if it parses that far."""
-    from envgen.spec import SPEC_CLASSES, SpecError
+    from envgen.spec import SpecError, has_spec
     from envgen.spec.base import read_yaml
 
     try:
@@ -116,7 +119,7 @@ def _named_family(path: Path) -> str | None:
     except (OSError, SpecError):
         return None
     family = data.get("family") if isinstance(data, dict) else None
-    return family if isinstance(family, str) and family in SPEC_CLASSES else None
+    return family if isinstance(family, str) and family in has_spec() else None
 
 
 def _unsolvable(path: Path, spec: Any) -> str:
@@ -125,8 +128,9 @@ def _unsolvable(path: Path, spec: Any) -> str:
     from envgen.generate.pipeline import check_solvable
 
     _enable_compile_cache()  # the check compiles world generation: keep it between runs
-    targets = _targets_from_run(path) if spec.family_name == "crafter" else []
-    if spec.family_name == "crafter" and not targets:
+    needs_targets = family_entry(spec.family_name).targets
+    targets = _targets_from_run(path) if needs_targets else []
+    if needs_targets and not targets:
         return ""  # a Crafter config alone names no goal; generated folders record it in run.json
     report = check_solvable(spec.family_name, spec, targets)
     return "" if report["ok"] else report["diagnosis"]

@@ -2,24 +2,16 @@
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 from typing import Any
 
+from envgen.registry import FAMILIES, family
 from envgen.resources import resource_dir
 
-FAMILIES: dict[str, str] = {
-    "crafter": "envgen.envs.crafter.env:Crafter",
-    "minigrid": "envgen.envs.minigrid.env:MiniGrid",
-}
 
-
-def env_class(family: str) -> type:
-    """Import and return the environment class of a family."""
-    if family not in FAMILIES:
-        raise KeyError(f"unknown environment family {family!r}; known: {', '.join(FAMILIES)}")
-    module, cls = FAMILIES[family].split(":")
-    return getattr(importlib.import_module(module), cls)
+def env_class(name: str) -> type:
+    """Import and return the environment class of a family (from its entry in :mod:`envgen.registry`)."""
+    return family(name, needs="env").load("env")
 
 
 def preset_dir() -> Path:

@@ -24,7 +24,7 @@ import jax.numpy as jnp
 from flax import struct
 
 from envgen.rewards.features import feature_module
-from envgen.rewards.terms import RewardTerms, dense_reward, potential
+from envgen.rewards.terms import RewardTerms, dense_reward, potential, state_potential
 from envgen.rewards.terms import task_only as task_only_terms
 from envgen.tasks.task import Task
 
@@ -152,8 +152,7 @@ class TaskEnv:
 
     def with_env_state(self, state: TaskState, env_state: Any) -> TaskState:
         """``state`` with its family state replaced (scripted tests, level edits), cached terms recomputed."""
-        features = self._features.features(env_state, state.params)
-        return state.replace(env=env_state, phi=potential(state.reward, features),
+        return state.replace(env=env_state, phi=state_potential(self._features, state.reward, env_state, state.params),
                              view=self._view(env_state, state.params))
 
     @partial(jax.jit, static_argnames=("self",))
@@ -171,7 +170,7 @@ class TaskEnv:
         obs_st, env_st, task_reward, terminated, info = env.step_env(key_step, state.env, action, params)
         task_reward = jnp.asarray(task_reward, jnp.float32)
         info = {**info, "terminated": terminated}
-        phi_next = potential(terms, self._features.features(env_st, params))
+        phi_next = state_potential(self._features, terms, env_st, params)  # only the features weighted
         events = self._features.events(state.env, env_st, info, params)
         program, view_next = None, state.view
         if self.bank is not None:  # one view per step: the previous state's view is carried in the state

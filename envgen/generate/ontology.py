@@ -13,6 +13,8 @@ import re
 from collections.abc import Callable
 from functools import cache
 
+from envgen.envs.crafter.constants import COLLECT_YIELDS, ITEM_SOURCE, MINE_TOOL, tech_tree
+
 # -- Crafter ---------------------------------------------------------------------------------------
 
 COLLECT_VERBS = r"(?:mine|mining|dig|digging|get|getting|collect|collecting|gather|gathering|obtain|find|finding" \
@@ -62,32 +64,9 @@ CRAFTER_SURVIVE = r"\bsurviv(?:e|al|ing)\b|\bstay alive\b"
 SURVIVAL_SET = ("collect_drink", "eat_cow", "wake_up", "defeat_zombie")
 FALLBACK_SET = ("collect_wood", "place_table", "make_wood_pickaxe")
 
-# Direct prerequisites (achievements that must come first) of every achievement: Crafter's tech tree.
-# Costs per step are in CRAFTER_COSTS; a table must be near to craft, a furnace too for iron tools.
-CRAFTER_PREREQS: dict[str, tuple[str, ...]] = {
-    "collect_wood": (),
-    "collect_drink": (),
-    "collect_sapling": (),
-    "eat_cow": (),
-    "wake_up": (),
-    "defeat_zombie": (),
-    "defeat_skeleton": (),
-    "place_table": ("collect_wood",),
-    "make_wood_pickaxe": ("place_table",),
-    "make_wood_sword": ("place_table",),
-    "collect_stone": ("make_wood_pickaxe",),
-    "collect_coal": ("make_wood_pickaxe",),
-    "place_stone": ("collect_stone",),
-    "place_furnace": ("collect_stone", "place_table"),
-    "make_stone_pickaxe": ("collect_stone",),
-    "make_stone_sword": ("collect_stone",),
-    "collect_iron": ("make_stone_pickaxe",),
-    "make_iron_pickaxe": ("collect_iron", "collect_coal", "place_furnace"),
-    "make_iron_sword": ("collect_iron", "collect_coal", "place_furnace"),
-    "collect_diamond": ("make_iron_pickaxe",),
-    "place_plant": ("collect_sapling",),
-    "eat_plant": ("place_plant",),
-}
+# Direct prerequisites (achievements that must come first) of every achievement: Crafter's tech tree,
+# derived from the simulator's recipe tables. Costs per step are in crafter_costs().
+CRAFTER_PREREQS: dict[str, tuple[str, ...]] = tech_tree()
 # What the start state holds once a prerequisite counts as done (inventory counts or stations).
 CRAFTER_GRANTS: dict[str, dict[str, int | bool]] = {
     "collect_wood": {"wood": 5},
@@ -108,11 +87,7 @@ CRAFTER_GRANTS: dict[str, dict[str, int | bool]] = {
 }
 # The map material an achievement needs to be near (view field ``dist_<m>``) and the tool to use it.
 CRAFTER_MATERIAL: dict[str, tuple[str, str | None]] = {
-    "collect_wood": ("tree", None),
-    "collect_stone": ("stone", "wood_pickaxe"),
-    "collect_coal": ("coal", "wood_pickaxe"),
-    "collect_iron": ("iron", "stone_pickaxe"),
-    "collect_diamond": ("diamond", "iron_pickaxe"),
+    **{ach: (material, MINE_TOOL[item]) for ach, (material, item) in COLLECT_YIELDS.items()},
     "collect_drink": ("water", None),
     "eat_plant": ("plant", None),
     "eat_cow": ("cow", None),
@@ -120,8 +95,7 @@ CRAFTER_MATERIAL: dict[str, tuple[str, str | None]] = {
     "defeat_skeleton": ("skeleton", None),
 }
 # Inventory item each collect achievement yields.
-CRAFTER_YIELDS = {"collect_wood": "wood", "collect_stone": "stone", "collect_coal": "coal",
-                  "collect_iron": "iron", "collect_diamond": "diamond", "collect_sapling": "sapling"}
+CRAFTER_YIELDS = {ach: item for item, ach in ITEM_SOURCE.items()}
 # Materials that only occur in mountains / grassland (EnvGen's biome rules).
 MOUNTAIN_MATERIALS = ("stone", "coal", "iron", "diamond")
 RARITY_FIELD = {"collect_coal": "coal_rarity", "collect_iron": "iron_rarity", "collect_diamond": "diamond_rarity",

@@ -13,15 +13,18 @@ run.json under ``rejected`` and never written as an environment.
 from __future__ import annotations
 
 import dataclasses
-import threading
 import time
 from collections.abc import Callable
 from typing import Any
 
 from envgen.generate import prompts
 from envgen.llm.base import LLMRequest, LLMResponse, MalformedOutput, Message, Provider, ProviderError
+from envgen.registry import FamilyEntry
+from envgen.registry import family as family_entry
+from envgen.rewards.sandbox.verdicts import ONE_OFF_COMPILER_OPTIONS
 
 Event = Callable[[str], None]
+FULL_FAMILY = FamilyEntry.FULL
 
 
 @dataclasses.dataclass
@@ -39,7 +42,14 @@ class Candidate:
     problems: list[str] = dataclasses.field(default_factory=list)
     validation: dict[str, Any] | None = None
     solvability: dict[str, Any] | None = None
-    level: Any = None  # the first world the solvability check sampled (drawn as the preview)
+    levels: Any = None  # the worlds the solvability check sampled (leading axis; the first is the preview)
+
+    @property
+    def level(self) -> Any:
+        """The first world the solvability check sampled (drawn as the preview), or None."""
+        import jax
+
+        return None if self.levels is None else jax.tree.map(lambda x: x[0], self.levels)
 
     @property
     def ok(self) -> bool:
@@ -132,8 +142,8 @@ def generate(goal: str, family: str, n: int, provider: Provider, *, seed: int = 
     already accepted (same config apart from name and purpose, same reward program) is rejected as a
     duplicate, so it is never counted twice.
     """
-    if family not in prompts.FAMILIES:
-        raise ValueError(f"unknown family {family!r}; known: {', '.join(prompts.FAMILIES)}")
+    for part in FULL_FAMILY:
+        family_entry(family, needs=part)  # an unknown or partial family is an error before any work
     if n < 1:
         raise ValueError(f"n must be at least 1, got {n}")
     say = on_event or (lambda _msg: None)
@@ -292,9 +302,11 @@ def _split(parsed: dict[str, Any], round_: int, needed: int) -> tuple[list[Candi
 
 
 def _check_all(cands: list[Candidate], family: str, seed: int, seeds: int, timer: _Timer, say: Event) -> None:
-    from envgen.rewards.sandbox import load_family, validate_programs
+    import jax
 
-    fam = load_family(family)
+    from envgen.rewards import sandbox
+
+    fam = sandbox.load_family(family)
     t = time.perf_counter()
     for c in cands:
         if c.stage != "pending":
@@ -304,14 +316,44 @@ def _check_all(cands: list[Candidate], family: str, seed: int, seeds: int, timer
         except Exception as err:  # one hostile candidate must not end the run and lose the good ones
             c.fail("config", [f"this environment could not be checked: {_error_text(err)}"])
     timer.add("spec_ast", t)
-    # The sandbox child (its own process: rollouts of each config) runs while this process checks
-    # solvability; programs of candidates that then fail solvability were validated for nothing, cheaply.
     todo = [c for c in cands if c.stage == "pending"]
-    sandbox = None
-    if todo:
-        say(f"sandbox: validating {len(todo)} reward program(s) on rollouts of their configs in a child process")
-        sandbox = _Background(validate_programs, [c.reward_code for c in todo], family, seed=seed,
-                              configs=[c.spec.to_yaml() for c in todo])
+    programs, configs = [c.reward_code for c in todo], [c.spec.to_yaml() for c in todo]
+    prepared = None
+    if todo and sandbox.needs_child(programs, family, seed=seed, configs=configs):
+        # The child imports JAX and compiles the rollout while this process checks solvability; the
+        # worlds that check generates are then handed to it, so world generation compiles only here.
+        say(f"sandbox: starting a child process to validate {len(todo)} reward program(s)")
+        prepared = sandbox.start_validation(family, seed=seed)
+    try:
+        _check_solvability(cands, family, seeds, timer, say)
+        if todo:
+            t = time.perf_counter()
+            say(f"sandbox: validating {len(todo)} reward program(s) on rollouts of their configs")
+            try:
+                levels = [None if c.levels is None else jax.tree.leaves(c.levels) for c in todo]
+                reports = sandbox.validate_programs(programs, family, seed=seed, configs=configs, levels=levels,
+                                                    prepared=prepared)
+                prepared = None  # validate_programs closes it
+            except Exception as err:
+                reports = [None] * len(todo)
+                why = f"validation could not run: {_error_text(err)}"
+            timer.add("sandbox", t)
+            for c, rep in zip(todo, reports, strict=True):
+                if rep is None:
+                    c.fail("reward", [why])
+                    continue
+                c.validation = rep.to_dict()
+                if not rep.ok:
+                    c.fail("reward", [f"reward_code failed at stage {rep.stage!r}: {rep.message}"])
+    finally:
+        if prepared is not None:
+            prepared.close()
+    for c in cands:
+        if c.stage == "pending":
+            c.stage = "passed"
+
+
+def _check_solvability(cands: list[Candidate], family: str, seeds: int, timer: _Timer, say: Event) -> None:
     t = time.perf_counter()
     check = [c for c in cands if c.spec is not None and c.stage in ("pending", "reward")]
     if check:
@@ -329,53 +371,10 @@ def _check_all(cands: list[Candidate], family: str, seed: int, seeds: int, timer
                 reports.append(rep)
                 levels.append(level)
         for c, rep, level in zip(check, reports, levels, strict=True):
-            c.solvability, c.level = rep, level
+            c.solvability, c.levels = rep, level
             if not rep["ok"]:
                 c.fail("solvability", [rep["diagnosis"]])
     timer.add("solvability", t)
-    if sandbox is not None:
-        t = time.perf_counter()
-        try:
-            reports = sandbox.result()
-        except Exception as err:
-            reports = [None] * len(todo)
-            why = f"validation could not run: {_error_text(err)}"
-        timer.add("sandbox", t)  # the wait beyond solvability
-        for c, rep in zip(todo, reports, strict=True):
-            if c.stage != "pending":
-                continue
-            if rep is None:
-                c.fail("reward", [why])
-                continue
-            c.validation = rep.to_dict()
-            if not rep.ok:
-                c.fail("reward", [f"reward_code failed at stage {rep.stage!r}: {rep.message}"])
-    for c in cands:
-        if c.stage == "pending":
-            c.stage = "passed"
-
-
-class _Background:
-    """A call on a daemon thread: it never keeps the process alive (Ctrl-C ends envgen at once, and the
-    validation child, bound to its parent, goes with it)."""
-
-    def __init__(self, fn: Callable, *args: Any, **kwargs: Any):
-        self._out: dict[str, Any] = {}
-        self._thread = threading.Thread(target=self._run, args=(fn, args, kwargs), daemon=True)
-        self._thread.start()
-
-    def _run(self, fn: Callable, args: tuple, kwargs: dict) -> None:
-        try:
-            self._out["value"] = fn(*args, **kwargs)
-        except BaseException as err:  # handed to the caller of result()
-            self._out["error"] = err
-
-    def result(self) -> Any:
-        """Wait for the call; return its value or raise its exception."""
-        self._thread.join()
-        if "error" in self._out:
-            raise self._out["error"]
-        return self._out["value"]
 
 
 def _check_answer(c: Candidate, family: str, fam: Any) -> None:
@@ -387,13 +386,13 @@ def _check_answer(c: Candidate, family: str, fam: Any) -> None:
     extra = sorted(set(raw) - {"config", "reward_code", "targets"})
     if extra:
         c.fail("answer", [f"unknown keys {extra}; each environment has config, reward_code"
-                          + (", targets" if family == "crafter" else "")])
+                          + (", targets" if family_entry(family).targets else "")])
     try:
         c.spec = spec_from_dict(raw.get("config"), source=f"{c.name} config", family=family)
     except SpecError as err:
         c.fail("config", [f"config.{p}" if not p.startswith("expected") else p for p in err.problems])
-    if family == "crafter":
-        c.targets = _targets(c, raw.get("targets"))
+    if family_entry(family).targets:
+        c.targets = _targets(c, raw.get("targets"), family_entry(family).load("targets"))
     code = raw.get("reward_code")
     if not isinstance(code, str) or not code.strip():
         c.fail("reward", ["reward_code: required, the source of `def reward(prev, state, action):`"])
@@ -413,16 +412,15 @@ def _error_text(err: BaseException) -> str:
     return f"{type(err).__name__}: {printable(str(err) or 'no message')[:200]}"
 
 
-def _targets(c: Candidate, targets: Any) -> list[str]:
-    from envgen.envs.crafter.constants import ACHIEVEMENTS
-
+def _targets(c: Candidate, targets: Any, known: tuple[str, ...]) -> list[str]:
+    """The valid achievements of an answer's ``targets`` (the family's vocabulary ``known``)."""
     if not isinstance(targets, list) or not targets:
-        c.fail("answer", [f"targets: a non-empty list of achievements is required (one of {', '.join(ACHIEVEMENTS)})"])
+        c.fail("answer", [f"targets: a non-empty list of achievements is required (one of {', '.join(known)})"])
         return []
-    bad = [t for t in targets if t not in ACHIEVEMENTS]
+    bad = [t for t in targets if t not in known]
     if bad:
-        c.fail("answer", [f"targets: unknown achievement(s) {bad}; known: {', '.join(ACHIEVEMENTS)}"])
-    return [t for t in targets if t in ACHIEVEMENTS]
+        c.fail("answer", [f"targets: unknown achievement(s) {bad}; known: {', '.join(known)}"])
+    return [t for t in targets if t in known]
 
 
 # Candidates are checked in fixed-size chunks so the compiled check has one shape per process (a repair
@@ -437,11 +435,13 @@ def check_solvable(family: str, spec: Any, targets: list[str], seeds: int = 8, s
 
 def check_solvable_batch(family: str, specs: list[Any], targets: list[list[str]], seeds: int = 8,
                          seed: int = 0) -> tuple[list[dict[str, Any]], list[Any]]:
-    """Solvability reports of many configs from one compiled, vmapped survey, plus each config's first
-    sampled level (the world the preview shows), so world generation compiles once per run."""
+    """Solvability reports of many configs from one compiled, vmapped survey, plus each config's sampled
+    levels (host arrays, leading axis = seeds: the preview and the sandbox's rollouts start on them), so
+    world generation compiles once per run."""
     import jax
     import numpy as np
 
+    solvability = family_entry(family, needs="solvability").load("solvability")
     reports: list[dict[str, Any]] = []
     levels: list[Any] = []
     keys = jax.random.split(jax.random.key(seed), seeds)
@@ -452,19 +452,17 @@ def check_solvable_batch(family: str, specs: list[Any], targets: list[list[str]]
         out = jax.device_get(_survey(family, seeds)(keys, params))
         for i, (p, tg) in enumerate(zip(chunk, targets[lo:lo + CHECK_CHUNK], strict=False)):
             row = jax.tree.map(lambda x, i=i: x[i], out)
-            reports.append(_crafter_report(row, jax.device_get(p), tg, seeds) if family == "crafter"
-                           else _minigrid_report(row, p, seeds))
-            levels.append(row["level"])
+            reports.append(solvability.survey_report(row, p, tg, seeds))
+            levels.append(row["levels"])
     return reports, levels
 
 
 _SURVEYS: dict[tuple[str, int], Any] = {}
-SURVEY_COMPILER_OPTIONS = {"xla_backend_optimization_level": 1}
 
 
 def _survey(family: str, seeds: int) -> Any:
     """jit over (configs x seeds) through the family's batched ``generate_levels``: what the solvability
-    check needs per level, and the first level of each config (for the preview)."""
+    check needs per level, and the levels."""
     import jax
     import jax.numpy as jnp
 
@@ -473,70 +471,18 @@ def _survey(family: str, seeds: int) -> Any:
     from envgen.envs.registry import env_class
 
     env = env_class(family)()
-    if family == "crafter":
-        from envgen.envs.crafter.solvability import reachable_counts
-
-        def measure(levels, params):
-            return {"counts": jax.vmap(reachable_counts)(levels.map, levels.player_pos),
-                    "cows": levels.cows.alive.sum(axis=-1)}
-    else:
-        from envgen.envs.minigrid.solvability import is_solvable
-
-        def measure(levels, params):
-            return {"ok": jax.vmap(is_solvable)(levels, params), "all_levels": levels}
+    measure = family_entry(family, needs="solvability").load("solvability").survey_measure
 
     def survey(keys, params):
         n_cfg = jax.tree.leaves(params)[0].shape[0]
         flat = jax.tree.map(lambda x: jnp.repeat(x, seeds, axis=0), params)  # config c, seed s -> c*seeds+s
         levels = env.generate_levels(keys[jnp.tile(jnp.arange(seeds), n_cfg)], flat)
-        out = jax.tree.map(lambda x: x.reshape((n_cfg, seeds) + x.shape[1:]), measure(levels, flat))
-        out["level"] = jax.tree.map(lambda x: x.reshape((n_cfg, seeds) + x.shape[1:])[:, 0], levels)
-        return out
+        out = measure(levels, flat)
+        out["levels"] = levels
+        return jax.tree.map(lambda x: x.reshape((n_cfg, seeds) + x.shape[1:]), out)
 
-    # The survey runs a few times per process, so compile time is what a first run waits for: XLA's
-    # backend optimisation level 1 compiles world generation in ~60% of the CPU time of the default,
-    # and the survey still runs in well under a second.
-    _SURVEYS[(family, seeds)] = jax.jit(survey, compiler_options=SURVEY_COMPILER_OPTIONS)
+    _SURVEYS[(family, seeds)] = jax.jit(survey, compiler_options=ONE_OFF_COMPILER_OPTIONS)
     return _SURVEYS[(family, seeds)]
-
-
-def _crafter_report(row: dict[str, Any], host_params: Any, targets: list[str], seeds: int) -> dict[str, Any]:
-    from collections import Counter
-
-    from envgen.envs.crafter.solvability import _COUNTED, SolvabilityReport, _TechTree
-
-    if not targets:
-        return {"ok": False, "fraction": 0.0, "seeds": seeds, "targets": [], "diagnosis": "no valid targets to check"}
-    reasons: Counter[str] = Counter()
-    good = 0
-    for s in range(seeds):  # the same walk as envgen.envs.crafter.solvability.check_goal, per sampled world
-        tree = _TechTree({n: int(row["counts"][s, i]) for i, n in enumerate(_COUNTED)}, host_params,
-                         int(row["cows"][s]))
-        fails = [f"{g}: {why}" for g in targets if (why := tree.achievement(g)) is not None]
-        good += not fails
-        reasons.update(fails)
-    fraction = good / seeds
-    rep = SolvabilityReport(ok=fraction >= 0.75, fraction=fraction,
-                            reasons=[f"{r} (in {n}/{seeds} worlds)" for r, n in reasons.most_common()])
-    return {"ok": bool(rep.ok), "fraction": float(rep.fraction), "seeds": seeds, "targets": list(targets),
-            "diagnosis": rep.diagnosis()}
-
-
-def _minigrid_report(row: dict[str, Any], params: Any, seeds: int) -> dict[str, Any]:
-    import jax
-    import numpy as np
-
-    from envgen.envs.minigrid import solvability as mg_solvability
-
-    ok = np.asarray(row["ok"])
-    fraction = float(ok.mean())
-    reasons = []
-    for i in np.flatnonzero(~ok)[:3]:
-        level = jax.tree.map(lambda x, i=i: x[i], row["all_levels"])
-        reasons.append(mg_solvability.diagnose(level, params))
-    diag = (f"mission solvable in {fraction:.0%} of sampled levels" if ok.all() else
-            f"mission solvable in only {fraction:.0%} of sampled levels; " + "; ".join(dict.fromkeys(reasons)))
-    return {"ok": bool(fraction >= 0.75), "fraction": fraction, "seeds": seeds, "diagnosis": diag}
 
 
 def render_previews(family: str, cands: list[Candidate], seed: int) -> dict[str, Any]:
@@ -551,12 +497,12 @@ def render_previews(family: str, cands: list[Candidate], seed: int) -> dict[str,
     from envgen.envs.render_common import render_frame
 
     env = env_class(family)()
-    missing = [c for c in cands if c.level is None]
+    missing = [c for c in cands if c.levels is None]
     if missing:
         _, levels = check_solvable_batch(family, [c.spec for c in missing], [c.targets for c in missing],
                                          seed=seed)
         for c, level in zip(missing, levels, strict=True):
-            c.level = level
+            c.levels = level
     reset, view = _preview_fns(family)
     out = {}
     for c in cands:
@@ -585,16 +531,16 @@ def _preview_fns(family: str) -> tuple[Callable, Callable]:
         if family == "crafter":
             from envgen.envs.crafter.observe import pixel_obs
 
-            pixels = jax.jit(pixel_obs, static_argnums=1, compiler_options=SURVEY_COMPILER_OPTIONS)
+            pixels = jax.jit(pixel_obs, static_argnums=1, compiler_options=ONE_OFF_COMPILER_OPTIONS)
 
             def view(state, params):
                 return np.asarray(pixels(state, env.static_params))
         else:
             from envgen.envs.minigrid.render import render_view
 
-            obs = jax.jit(env.get_obs, compiler_options=SURVEY_COMPILER_OPTIONS)
+            obs = jax.jit(env.get_obs, compiler_options=ONE_OFF_COMPILER_OPTIONS)
 
             def view(state, params):
                 return render_view(np.asarray(obs(state, params)["image"]))
-        _PREVIEW[family] = (jax.jit(env.reset_to_level, compiler_options=SURVEY_COMPILER_OPTIONS), view)
+        _PREVIEW[family] = (jax.jit(env.reset_to_level, compiler_options=ONE_OFF_COMPILER_OPTIONS), view)
     return _PREVIEW[family]

@@ -17,9 +17,9 @@ import jinja2
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from envgen.generate import ontology as onto
+from envgen.registry import family as family_entry
 from envgen.resources import resource_dir
 
-FAMILIES = ("crafter", "minigrid")
 TOOL_NAME = "submit_environments"
 TOOL_DESCRIPTION = "Submit the designed environments: one config and one reward program each."
 
@@ -53,10 +53,9 @@ def output_model(family: str) -> type[BaseModel]:
             "Python source of exactly one function `def reward(prev, state, action):` returning a float "
             "scalar (dense shaping for this environment)"))),
     }
-    if family == "crafter":
-        from envgen.envs.crafter.constants import ACHIEVEMENTS
-
-        fields["targets"] = (list[Literal[ACHIEVEMENTS]], Field(min_length=1, description=(  # type: ignore[valid-type]
+    if family_entry(family).targets:
+        achievements = tuple(family_entry(family).load("targets"))
+        fields["targets"] = (list[Literal[achievements]], Field(min_length=1, description=(  # type: ignore[valid-type]
             "the achievements this environment teaches; its solvability is checked against them")))
     env_model = create_model(f"{family.capitalize()}Environment", __config__=ConfigDict(extra="forbid"),
                              **fields)
@@ -132,11 +131,13 @@ def _type_name(node: dict) -> str:
 
 
 def _allowed(node: dict) -> str:
+    from envgen.spec.base import schema_range
+
     if "enum" in node:
         return ", ".join(str(v) for v in node["enum"])
-    lo, hi = node.get("minimum", node.get("exclusiveMinimum")), node.get("maximum", node.get("exclusiveMaximum"))
-    if lo is not None or hi is not None:
-        return f"{'' if lo is None else lo}..{'' if hi is None else hi}"
+    bounds = schema_range(node)
+    if bounds:
+        return bounds
     if "maxLength" in node or "pattern" in node:
         parts = [f"pattern {node['pattern']}"] if "pattern" in node else []
         if "maxLength" in node:
@@ -193,21 +194,28 @@ def field_types(family: str) -> dict[str, str]:
 
 
 def family_facts(family: str) -> dict[str, Any]:
-    """Family-specific vocabulary (achievements and tech tree, or objects and missions)."""
+    """Family-specific vocabulary of the prompt (the family entry's ``facts``)."""
+    return family_entry(family, needs="facts").load("facts")()
+
+
+def crafter_facts() -> dict[str, Any]:
+    """Crafter's achievements, actions and tech tree, and an example reward program."""
+    from envgen.envs.crafter.constants import ACHIEVEMENTS, ACTIONS
     from envgen.generate import rules
 
-    if family == "crafter":
-        from envgen.envs.crafter.constants import ACHIEVEMENTS, ACTIONS
+    example = rules.crafter_candidates("collect wood and place a table", 1)[0]
+    return {
+        "achievements": list(ACHIEVEMENTS),
+        "actions": list(ACTIONS),
+        "tech_tree": [(a, list(onto.CRAFTER_PREREQS[a]), onto.crafter_costs().get(a, {})) for a in ACHIEVEMENTS],
+        "example_reward": example["reward_code"],
+    }
 
-        example = rules.crafter_candidates("collect wood and place a table", 1)[0]
-        return {
-            "achievements": list(ACHIEVEMENTS),
-            "actions": list(ACTIONS),
-            "tech_tree": [(a, list(onto.CRAFTER_PREREQS[a]), onto.crafter_costs().get(a, {}))
-                          for a in ACHIEVEMENTS],
-            "example_reward": example["reward_code"],
-        }
+
+def minigrid_facts() -> dict[str, Any]:
+    """MiniGrid's objects, colours, missions, layouts and actions, and an example reward program."""
     from envgen.envs.minigrid import constants as mg
+    from envgen.generate import rules
 
     example = rules.minigrid_candidates("pick up the blue ball", 1)[0]
     return {
@@ -229,12 +237,11 @@ def system_prompt(family: str, tools: bool = True) -> str:
 
     ``tools=False`` is for providers that answer with a JSON object instead of a tool call.
     """
-    if family not in FAMILIES:
-        raise ValueError(f"unknown family {family!r}; known: {', '.join(FAMILIES)}")
+    entry = family_entry(family, needs="prompt_template")
     from envgen.spec import spec_class
 
     spec_schema = spec_class(family).model_json_schema()
-    return render(f"{family}_system.j2", family=family, fields=schema_rows(spec_schema),
+    return render(entry.prompt_template, family=family, fields=schema_rows(spec_schema),
                   api=reward_api(family), facts=family_facts(family), tool_name=TOOL_NAME, tools=tools)
 
 

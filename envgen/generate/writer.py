@@ -24,6 +24,7 @@ from typing import Any
 from envgen.generate.pipeline import Candidate, GenerateResult
 from envgen.io import write_json_atomic, write_text_atomic
 from envgen.printable import printable
+from envgen.registry import family as family_entry
 
 RUN_FORMAT = 2  # 2: configs pinned by sha256 (config_hash)
 
@@ -51,7 +52,7 @@ def run_record(result: GenerateResult) -> dict[str, Any]:
             "solvability": c.solvability,
             "preview": f"preview/{c.name}.png" if _has_png(result, c) else None,
         }
-        if result.family == "crafter":
+        if family_entry(result.family).targets:
             entry["targets"] = list(c.targets)
         if not _has_png(result, c) and c.name in result.previews:
             entry["preview_error"] = str(result.previews[c.name])

@@ -41,8 +41,6 @@ class OfflineProvider:
 
     def complete(self, request: LLMRequest) -> LLMResponse:
         """Answer ``request`` with environments for the goal it names."""
-        from envgen.generate import rules
-
         request = request.with_model(request.model or self.model)
         meta = dict(request.metadata)
         first_user = next((m.content for m in request.messages if m.role == "user"), "")
@@ -59,13 +57,17 @@ class OfflineProvider:
             n = 4
         repair = meta.get("kind") == "repair" or len(request.messages) > 1
         seed = request.seed or 0
-        makers = {"crafter": rules.crafter_candidates, "minigrid": rules.minigrid_candidates}
-        if family not in makers:
-            raise ProviderError(f"offline provider: unknown family {family!r}")
+        from envgen.registry import UnknownFamilyError
+        from envgen.registry import family as family_entry
+
+        try:
+            make = family_entry(family, needs="offline_rules").load("offline_rules")
+        except UnknownFamilyError as err:
+            raise ProviderError(f"offline provider: {err}") from None
         # one part of a split request: design the whole range and answer with this part of it
         offset, total = int(meta.get("offset", 0)), int(meta.get("total", 0))
         try:
-            envs = makers[family](goal, max(total, offset + n), seed, easier=repair, fallback=self.allow_fallback)
+            envs = make(goal, max(total, offset + n), seed, easier=repair, fallback=self.allow_fallback)
             envs = envs[offset:offset + n]
         except GoalNotUnderstood as err:
             raise GoalNotUnderstoodError(str(err)) from None

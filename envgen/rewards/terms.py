@@ -14,9 +14,13 @@ weights are leaves of the task pytree, any mix of rewards batches at the cost of
 
 from __future__ import annotations
 
+from typing import Any
+
 import jax
 import jax.numpy as jnp
 from flax import struct
+
+from envgen.envs.batching import batch_cond
 
 MAX_POTENTIAL = 1.0  # bound on sum(potential): the most shaping can pay over a whole episode
 DEFAULT_CLIP = 10.0  # bound on |reward| of one step after sanitising generated rewards
@@ -52,6 +56,24 @@ def task_only(family: str, gamma: float = 0.99) -> RewardTerms:
 def potential(terms: RewardTerms, features: jax.Array) -> jax.Array:
     """Phi(s) for one state's feature vector."""
     return jnp.dot(terms.potential, features).astype(jnp.float32)
+
+
+def state_potential(features_module: Any, terms: RewardTerms, state: Any, params: Any) -> jax.Array:
+    """Phi of a family state under ``terms``, computing only what the weights use.
+
+    ``features_module`` is the family's feature module: its ``potential(state, params, weights)`` when it
+    has one (feature groups nobody weights are skipped), otherwise every feature, skipped altogether
+    when no element of a ``vmap`` batch has a non-zero weight (a task-reward batch). Equal to
+    ``potential(terms, features_module.features(state, params))``.
+    """
+    fn = getattr(features_module, "potential", None)
+    if fn is not None:
+        return jnp.asarray(fn(state, params, terms.potential), jnp.float32)
+
+    def full(state, params, weights):
+        return jnp.dot(weights, features_module.features(state, params)).astype(jnp.float32)
+
+    return batch_cond(jnp.any(terms.potential != 0), full, lambda *_: jnp.float32(0.0), state, params, terms.potential)
 
 
 def sanitize(reward: jax.Array, bound: jax.Array) -> tuple[jax.Array, jax.Array]:

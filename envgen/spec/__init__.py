@@ -2,28 +2,28 @@
 
 from __future__ import annotations
 
-import importlib
 import os
 from pathlib import Path
 from typing import Any
 
+from envgen.registry import FAMILIES, UnknownFamilyError
+from envgen.registry import family as family_entry
 from envgen.spec.base import Spec, SpecError, read_yaml
-
-# family name -> "module:Class"; imported lazily so loading one family never imports the other.
-SPEC_CLASSES = {
-    "crafter": "envgen.spec.crafter:CrafterSpec",
-    "minigrid": "envgen.spec.minigrid:MinigridSpec",
-}
 
 __all__ = ["Spec", "SpecError", "load_spec", "spec_class", "spec_from_dict", "spec_from_yaml"]
 
 
 def spec_class(family: str) -> type[Spec]:
-    """The spec model of a family."""
-    if family not in SPEC_CLASSES:
-        raise SpecError("<config>", [f"family: unknown family {family!r}; known: {', '.join(SPEC_CLASSES)}"])
-    module, cls = SPEC_CLASSES[family].split(":")
-    return getattr(importlib.import_module(module), cls)
+    """The spec model of a family (from its entry in :mod:`envgen.registry`)."""
+    try:
+        return family_entry(family, needs="spec").load("spec")
+    except UnknownFamilyError as err:
+        raise SpecError("<config>", [f"family: {err}"]) from None
+
+
+def has_spec() -> list[str]:
+    """The families that have a config model."""
+    return [name for name, entry in FAMILIES.items() if entry.spec is not None]
 
 
 def spec_from_dict(data: Any, source: str = "<config>", family: str | None = None, line_of=None) -> Spec:
@@ -32,7 +32,7 @@ def spec_from_dict(data: Any, source: str = "<config>", family: str | None = Non
         raise SpecError(source, [f"expected a mapping with a 'family' field, got {type(data).__name__}"])
     fam = data.get("family", family)
     if fam is None:
-        raise SpecError(source, [f"family: required field missing; one of {', '.join(SPEC_CLASSES)}"])
+        raise SpecError(source, [f"family: required field missing; one of {', '.join(has_spec())}"])
     if family is not None and fam != family:
         raise SpecError(source, [f"family: expected {family!r}, got {fam!r}"])
     return spec_class(str(fam)).from_dict(data, source=source, line_of=line_of)

@@ -99,16 +99,42 @@ def _field_info(model: type[BaseModel], loc: tuple) -> Any:
     return info
 
 
-def _allowed_range(info: Any) -> str | None:
-    lo = hi = None
-    for meta in getattr(info, "metadata", []):
-        lo = getattr(meta, "ge", lo) if getattr(meta, "ge", None) is not None else lo
-        lo = getattr(meta, "gt", lo) if getattr(meta, "gt", None) is not None else lo
-        hi = getattr(meta, "le", hi) if getattr(meta, "le", None) is not None else hi
-        hi = getattr(meta, "lt", hi) if getattr(meta, "lt", None) is not None else hi
+def format_range(lo: Any = None, hi: Any = None, lo_open: bool = False, hi_open: bool = False) -> str:
+    """A numeric range as every message and table shows it: ``[0, 9]``, ``(0, inf]``; '' when unbounded."""
     if lo is None and hi is None:
-        return None
-    return f"allowed range [{'-inf' if lo is None else lo}, {'inf' if hi is None else hi}]"
+        return ""
+    return (f"{'(' if lo_open or lo is None else '['}{'-inf' if lo is None else lo}, "
+            f"{'inf' if hi is None else hi}{')' if hi_open or hi is None else ']'}")
+
+
+def field_range(info: Any) -> str:
+    """The allowed range of a pydantic field (its ge/gt/le/lt constraints), formatted; '' when none."""
+    lo = hi = None
+    lo_open = hi_open = False
+    for meta in getattr(info, "metadata", []):
+        for attr, is_lo, is_open in (("ge", True, False), ("gt", True, True), ("le", False, False),
+                                     ("lt", False, True)):
+            value = getattr(meta, attr, None)
+            if value is None:
+                continue
+            if is_lo:
+                lo, lo_open = value, is_open
+            else:
+                hi, hi_open = value, is_open
+    return format_range(lo, hi, lo_open, hi_open)
+
+
+def schema_range(node: dict) -> str:
+    """The allowed range of a JSON Schema node (minimum/maximum, exclusive or not), formatted."""
+    lo_open, hi_open = "minimum" not in node and "exclusiveMinimum" in node, \
+        "maximum" not in node and "exclusiveMaximum" in node
+    return format_range(node.get("minimum", node.get("exclusiveMinimum")),
+                        node.get("maximum", node.get("exclusiveMaximum")), lo_open, hi_open)
+
+
+def _allowed_range(info: Any) -> str | None:
+    text = field_range(info)
+    return f"allowed range {text}" if text else None
 
 
 def describe_errors(model: type[BaseModel], err: ValidationError, line_of: dict) -> list[str]:

@@ -13,6 +13,7 @@ from typing import Any, get_origin
 from pydantic import BaseModel
 
 from envgen.spec import spec_class
+from envgen.spec.base import field_range
 
 
 def _type_name(annotation: Any) -> str:
@@ -27,16 +28,6 @@ def _default(info) -> str:
     return repr(value.value if isinstance(value, Enum) else value)
 
 
-def _bounds(info) -> str:
-    lo = hi = None
-    for meta in info.metadata:
-        lo = getattr(meta, "ge", None) if getattr(meta, "ge", None) is not None else lo
-        hi = getattr(meta, "le", None) if getattr(meta, "le", None) is not None else hi
-    if lo is None and hi is None:
-        return ""
-    return f"[{lo if lo is not None else '-inf'}, {hi if hi is not None else 'inf'}]"
-
-
 def rows(model: type[BaseModel], prefix: str = "") -> list[tuple[str, str, str, str, str]]:
     """(field, type, default, range, description) for every field, nested models flattened."""
     out = []
@@ -46,7 +37,7 @@ def rows(model: type[BaseModel], prefix: str = "") -> list[tuple[str, str, str, 
             out.extend(rows(ann, f"{prefix}{name}."))
             continue
         default = "" if info.is_required() else _default(info)
-        out.append((f"{prefix}{name}", _type_name(ann), default, _bounds(info), info.description or ""))
+        out.append((f"{prefix}{name}", _type_name(ann), default, field_range(info), info.description or ""))
     return out
 
 

@@ -1,7 +1,8 @@
 """The students a curriculum can train: ``random`` (a uniform-random policy) and ``ppo`` (issue 9's PPO).
 
 Both answer ``init(key, tasks)``, ``train_chunk(state, key, tasks, learn) -> state, TaskStats`` and
-``evaluate(state, key, tasks, steps) -> TaskStats``. Every chunk starts each env slot on its new task
+``evaluate(state, key, tasks, steps) -> TaskStats`` (PPO: one episode per slot cut at ``steps``, an
+unfinished one a failure). Every chunk starts each env slot on its new task
 (as JaxUED's rollouts do), so a chunk's stats describe exactly the tasks the teacher sampled; episodes
 still running at the end of a chunk are dropped. ``learn=False`` keeps the network unchanged (robust
 PLR's "no gradient on new levels"): the update is computed and discarded.
@@ -41,8 +42,10 @@ class RandomStudent:
 class PPOStudent:
     """The PPO student of :mod:`envgen.train` on one seed; ``steps`` per slot = num_steps x updates_per_chunk.
 
-    ``settings`` are :class:`~envgen.train.config.PPOConfig` fields; ``score`` picks the PLR score the
-    chunk reports ("pvl": positive value loss, "maxmc").
+    ``settings`` are :class:`~envgen.train.config.PPOConfig` fields, plus ``devices``: split the env slots
+    over that many local devices (as ``envgen train`` does; the network is replicated and XLA turns the
+    update's means into collectives); ``score`` picks the PLR score the chunk reports ("pvl": positive
+    value loss, "maxmc").
     """
 
     name = "ppo"
@@ -53,6 +56,7 @@ class PPOStudent:
         from envgen.train.ppo import PPO
 
         settings = dict(settings)
+        self.mesh = _slot_mesh(int(settings.pop("devices", 1)), num_envs)
         updates = int(settings.pop("updates_per_chunk", 1))
         num_steps = max(steps // updates, 1)
         self.config = PPOConfig.from_dict({**settings, "num_envs": num_envs, "num_steps": num_steps,
@@ -66,7 +70,17 @@ class PPOStudent:
         self._evaluators: dict[int, Any] = {}
 
     def init(self, key: jax.Array, tasks: Task) -> Any:
-        return self._init(key, tasks)
+        return self._place(self._init(key, tasks), tasks)[0]
+
+    def _place(self, runner: Any, tasks: Task) -> tuple[Any, Task]:
+        """Runner and tasks split over the slot mesh (unchanged on one device)."""
+        if self.mesh is None:
+            return runner, tasks
+        from envgen.train.sharding import state_shardings
+
+        placed = jax.device_put({"runner": runner, "tasks": tasks},
+                                state_shardings({"runner": runner, "tasks": tasks}, self.mesh, slot_axis=0))
+        return placed["runner"], placed["tasks"]
 
     def _start_on(self, runner: Any, key: jax.Array, tasks: Task) -> Any:
         n = jax.tree.leaves(tasks.reward)[0].shape[0]
@@ -78,7 +92,7 @@ class PPOStudent:
                                                                length=jnp.zeros_like(runner.episodes.length)))
 
     def train_chunk(self, state: Any, key: jax.Array, tasks: Task, learn: bool = True) -> tuple[Any, TaskStats]:
-        runner = self._start_on(state, key, tasks)
+        runner, tasks = self._place(self._start_on(state, key, tasks), tasks)
         new, metrics = self._train(runner, tasks)
         if not learn:
             new = new.replace(train=state.train)
@@ -90,6 +104,22 @@ class PPOStudent:
         if steps not in self._evaluators:
             self._evaluators[steps] = self._make_evaluator(self.ppo, steps)
         res = self._evaluators[steps](state.train.params, tasks, key)
-        episodes = res.finished.astype(jnp.float32)
-        return TaskStats.make(episodes, returns=res.task_returns * episodes, success=res.success * episodes,
-                              achievements=res.achievements.astype(jnp.float32))
+        # one episode per slot, cut at ``steps``: an unfinished episode counts as a failure (counting only
+        # finished ones would favour the quick successes); Crafter counts what the episode unlocked so far
+        ach = res.achievements.astype(jnp.float32)
+        success = ach.mean(-1) if ach.shape[1] else res.success
+        return TaskStats.make(jnp.ones_like(res.success), returns=res.task_returns, success=success,
+                              achievements=ach)
+
+
+def _slot_mesh(devices: int, num_envs: int) -> Any:
+    """A mesh over the first ``devices`` local devices, or None for one device."""
+    if devices < 1 or devices > jax.local_device_count():
+        raise ValueError(f"devices = {devices}, but this process has {jax.local_device_count()} device(s)")
+    if num_envs % devices:
+        raise ValueError(f"num_envs = {num_envs} is not divisible by devices = {devices}")
+    if devices == 1:
+        return None
+    from envgen.train.sharding import data_mesh
+
+    return data_mesh(jax.local_devices()[:devices])

@@ -25,14 +25,16 @@ def data_mesh(devices: list | None = None) -> Mesh:
     return Mesh(np.asarray(devices), (AXIS,))
 
 
-def state_shardings(state: dict[str, Any], mesh: Mesh) -> dict[str, Any]:
-    """Per-leaf shardings: env-slot leaves split on axis 1, the learner's state and keys replicated."""
-    split = NamedSharding(mesh, P(None, AXIS))
+def state_shardings(state: dict[str, Any], mesh: Mesh, slot_axis: int = 1) -> dict[str, Any]:
+    """Per-leaf shardings: env-slot leaves split on ``slot_axis`` (1 for a seeds-first state, 0 for one
+    seed, as the curriculum's student holds it), the learner's state and keys replicated."""
+    split = NamedSharding(mesh, P(*([None] * slot_axis), AXIS))
     same = NamedSharding(mesh, P())
     runner = state["runner"]
     n = mesh.devices.size
-    if runner.starts.shape[1] % n:
-        raise ValueError(f"num_envs = {runner.starts.shape[1]} is not divisible by the {n} devices of the mesh")
+    if runner.starts.shape[slot_axis] % n:
+        raise ValueError(f"num_envs = {runner.starts.shape[slot_axis]} is not divisible by the {n} devices of "
+                         "the mesh")
     by_slot = lambda tree: jax.tree.map(lambda _: split, tree)
     everywhere = lambda tree: jax.tree.map(lambda _: same, tree)
     return {"runner": runner.replace(

@@ -94,11 +94,12 @@ def test_one_hostile_candidate_does_not_end_the_run(scripted, monkeypatch):
             raise RecursionError("maximum recursion depth exceeded")
         return real(family, specs, targets, seeds, seed)
 
-    def passing(sources, family, limits=None, seed=0, configs=None):  # the sandbox is tested elsewhere
+    def passing(sources, family, limits=None, seed=0, configs=None, **_):  # the sandbox is tested elsewhere
         return [ValidationReport(program_hash(s), family, True, "passed", "ok") for s in sources]
 
     monkeypatch.setattr(pipeline, "check_solvable_batch", explode_on_hostile)
     monkeypatch.setattr(sandbox, "validate_programs", passing)
+    monkeypatch.setattr(sandbox, "needs_child", lambda *a, **k: False)  # no early child for a faked sandbox
     hostile = {**GOOD, "config": {**GOOD["config"], "name": "hostile"}}
     crlf = {**GOOD, "reward_code": GOOD["reward_code"].replace("\n", "\r\n")}
     provider = scripted([{"environments": [hostile, crlf]}])

@@ -76,7 +76,7 @@ VALID_SRC = "def reward(prev, state, action):\n    return prev.goal_dist - state
 def test_duplicates_are_validated_once_and_reported_in_order(toy_family, monkeypatch):
     seen = []
 
-    def fake_child(pending, texts, fam, limits, seed, fail_fast=False):
+    def fake_child(pending, texts, fam, limits, seed, fail_fast=False, *_):  # levels, prepared child
         seen.append([job[0] for job, _ in pending])
         return {job: ValidationReport(job[0], fam.name, True, "passed", "ok") for job, _ in pending}
 

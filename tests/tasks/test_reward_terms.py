@@ -86,3 +86,20 @@ def test_the_check_catches_a_farmable_reward(minigrid_env):
     fair = farm_check(minigrid_env, task.replace(reward=terms.replace(gamma=jnp.float32(0.99))),
                       jax.random.key(1), steps=64)
     assert fair.ok, fair.message
+
+
+def test_potential_skips_only_unweighted_features(minigrid_env):
+    """The step's Phi computes only weighted feature groups, and equals weights . features on a mixed
+    batch (put_near and door missions, some tasks unshaped), per element."""
+    from envgen.rewards.features import minigrid as features
+
+    names = ["minigrid/PutNear-6x6-N2", "minigrid/DoorKey-5x5", "minigrid/Fetch-5x5-N2", "minigrid/Empty-5x5"]
+    params = jax.tree.map(lambda *x: jnp.stack(x), *[envgen.make(n)[1] for n in names])
+    tasks = minigrid_env.make_tasks(jax.random.split(jax.random.key(2), len(names)), params)
+    _, state = jax.vmap(minigrid_env.reset)(jax.random.split(jax.random.key(3), len(names)), tasks)
+    weights = jax.random.uniform(jax.random.key(4), (len(names), len(features.FEATURES)))
+    weights = weights.at[3].set(0.0).at[:, features.FEATURES.index("goal_close")].set(0.0)
+    phi = jax.jit(jax.vmap(features.potential))(state.env, tasks.params, weights)
+    full = jax.vmap(features.features)(state.env, tasks.params)
+    np.testing.assert_allclose(np.asarray(phi), np.asarray(jnp.sum(weights * full, -1)), rtol=1e-6)
+    assert float(phi[3]) == 0.0 and float(full[0, features.FEATURES.index("put_close")]) > 0

@@ -33,13 +33,25 @@ def test_batched_generation_equals_per_level_generation(minigrid_env, mixed_para
     assert _leaves_equal(env.generate_levels(keys, mixed_params), jax.vmap(env.generate_level)(keys, mixed_params))
 
 
-def test_batched_generation_runs_only_the_layouts_present(minigrid_env, mixed_params):
-    """Under jit the layout branches sit behind lax.cond on the batch: a layout absent from the batch
-    leaves its branch untaken (its generator is never evaluated on this batch)."""
+def test_batched_generation_runs_only_the_layouts_present(minigrid_env, mixed_params, monkeypatch):
+    """Under jit(vmap) a layout kind absent from the batch is never evaluated: its branch stays untaken
+    (a lax.switch would run all fourteen generators for every level)."""
+    from envgen.envs.minigrid import worldgen
+
+    ran = []
+
+    def spy(i, gen):
+        def run(key, params, static):
+            jax.debug.callback(lambda: ran.append(i))
+            return gen(key, params, static)
+        return run
+
+    monkeypatch.setattr(worldgen, "LAYOUTS", tuple(spy(i, g) for i, g in enumerate(worldgen.LAYOUTS)))
     env = minigrid_env.env
-    jaxpr = jax.make_jaxpr(env.generate_levels)(jax.random.split(jax.random.key(0), 4), mixed_params)
-    conds = [e for e in jaxpr.eqns if e.primitive.name == "cond"]
-    assert len(conds) >= 9  # one real branch per layout kind, outside the vmap
+    keys = jax.random.split(jax.random.key(0), len(MIXED))
+    jax.block_until_ready(jax.jit(lambda k, p: env.generate_levels(k, p))(keys, mixed_params))
+    present = set(np.asarray(worldgen.layout_index(mixed_params)).tolist())
+    assert len(present) == 4 and set(ran) == present
 
 
 def test_mixed_batch_steps_under_jit_vmap_without_recompiling(minigrid_env, mixed_tasks, mixed_params):

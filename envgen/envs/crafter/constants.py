@@ -87,3 +87,47 @@ MAKE = {
 PLANT_RIPE_AGE = 300  # a plant is ripe once it has grown for more than this many steps
 CHUNK = 12  # chunk edge for mob balancing, as in Crafter
 UPDATE_DISTANCE = 18  # objects farther than this (L1) from the player are frozen, as in Crafter
+
+# -- the tech tree, derived from the recipe tables above ------------------------------------------
+# The solvability check and the goal ontology read these; nothing else spells the tree out.
+
+# Inventory item -> the tool its material needs to be mined (None: bare hands).
+MINE_TOOL = {INVENTORY_ITEMS[got]: (INVENTORY_ITEMS[need] if need >= 0 else None) for need, got, _ in COLLECT.values()}
+# Collect achievement -> (map material, inventory item it yields).
+COLLECT_YIELDS = {ACHIEVEMENTS[COLLECT_ACHIEVEMENT[m]]: (MATERIALS[m], INVENTORY_ITEMS[got])
+                  for m, (_, got, _) in COLLECT.items()}
+# Tool -> (items consumed, whether a furnace is needed besides the table).
+RECIPES = {INVENTORY_ITEMS[item]: ({INVENTORY_ITEMS[i]: n for i, n in cost.items()}, furnace)
+           for item, cost, furnace, _ in MAKE.values()}
+# Place achievement -> (item consumed, amount).
+PLACE_COSTS = {ACHIEVEMENTS[ach]: (INVENTORY_ITEMS[item], amount) for _, item, amount, _, ach in PLACE.values()}
+# Saplings come from grass (a chance per "do"), not from a mined tile; plants ripen where placed.
+ITEM_SOURCE = {**{item: ach for ach, (_, item) in COLLECT_YIELDS.items()}, "sapling": "collect_sapling"}
+AFTER = {"eat_plant": ("place_plant",)}
+
+
+def _needs(name: str) -> list[str]:
+    """Every achievement ``name`` directly depends on (before removing the implied ones)."""
+    if name in COLLECT_YIELDS:
+        tool = MINE_TOOL[COLLECT_YIELDS[name][1]]
+        return [f"make_{tool}"] if tool else []
+    if name.startswith("make_"):
+        cost, furnace = RECIPES[name[len("make_"):]]
+        # the rarest material (last in the recipe) first, then the stations
+        return [ITEM_SOURCE[i] for i in reversed(cost)] + ["place_table"] + (["place_furnace"] if furnace else [])
+    if name in PLACE_COSTS:
+        return [ITEM_SOURCE[PLACE_COSTS[name][0]]]
+    return list(AFTER.get(name, ()))
+
+
+def tech_tree() -> dict[str, tuple[str, ...]]:
+    """Achievement -> its direct prerequisites (those not already implied by another one)."""
+    needs = {a: _needs(a) for a in ACHIEVEMENTS}
+
+    def closure(name: str) -> set[str]:
+        out: set[str] = set()
+        for pre in needs[name]:
+            out |= {pre} | closure(pre)
+        return out
+
+    return {a: tuple(p for p in ps if not any(p in closure(q) for q in ps if q != p)) for a, ps in needs.items()}

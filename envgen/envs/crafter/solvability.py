@@ -25,7 +25,10 @@ from envgen.envs.crafter.constants import (
     GRASS,
     INVENTORY_ITEMS,
     IRON,
+    MINE_TOOL,
     PATH,
+    PLACE_COSTS,
+    RECIPES,
     SAND,
     STONE,
     TABLE,
@@ -96,32 +99,28 @@ class _TechTree:
         """None if ``item`` can be obtained, else the reason it cannot."""
         if self.inv.get(item, 0) > 0:
             return None
-        tool = {"stone": "wood_pickaxe", "coal": "wood_pickaxe", "iron": "stone_pickaxe",
-                "diamond": "iron_pickaxe"}
         if item == "wood":
             return None if self.c["tree"] > 0 else "no reachable tree for wood"
         if item == "sapling":
             return None if self.c["grass"] > 0 and float(self.p.sapling_prob) > 0 else "no grass to find saplings"
-        if item in tool:
+        if item in MINE_TOOL:
             if self.c[item] == 0:
                 return f"no reachable {item}"
-            return self.has(tool[item])
-        if item.endswith(("pickaxe", "sword")):
+            return self.has(MINE_TOOL[item])
+        if item in RECIPES:
             return self.craft(item)
         raise KeyError(item)
 
     def craft(self, tool: str) -> str | None:
-        material = tool.split("_")[0]
-        needs = {"wood": ["wood"], "stone": ["wood", "stone"], "iron": ["wood", "coal", "iron"]}[material]
-        why = self.station("table") or (self.station("furnace") if material == "iron" else None)
-        for item in needs:
+        cost, furnace = RECIPES[tool]
+        why = self.station("table") or (self.station("furnace") if furnace else None)
+        for item in cost:
             why = why or self.has(item)
         return None if why is None else f"cannot make {tool}: {why}"
 
     def station(self, name: str) -> str | None:
-        if name == "table":
-            return None if bool(self.p.place_table) or self.c["table"] > 0 else self._need("wood", "table")
-        return None if bool(self.p.place_furnace) or self.c["furnace"] > 0 else self._need("stone", "furnace")
+        placed = bool(self.p.place_table if name == "table" else self.p.place_furnace) or self.c[name] > 0
+        return None if placed else self._need(PLACE_COSTS[f"place_{name}"][0], name)
 
     def _need(self, item: str, station: str) -> str | None:
         why = self.has(item)
@@ -144,14 +143,8 @@ class _TechTree:
                 self.inv = saved
         if name.startswith("make_"):
             return self.craft(name[len("make_"):])
-        if name == "place_table":
-            return self.has("wood")
-        if name == "place_furnace":
-            return self.has("stone")
-        if name == "place_stone":
-            return self.has("stone")
-        if name == "place_plant":
-            return self.has("sapling")
+        if name in PLACE_COSTS:
+            return self.has(PLACE_COSTS[name][0])
         if name == "eat_plant":
             if int(p.max_steps) < 320 and not bool(p.place_plant):
                 return "episode too short for a sapling to ripen (needs > 300 steps)"
@@ -181,7 +174,13 @@ def check_goal(params: EnvParams, goals: Sequence[str], seeds: int = 8, key: jax
     static = static or StaticEnvParams()
     key = jax.random.key(0) if key is None else key
     counts, cows = jax.device_get(_survey(key, params, static, seeds))
-    host_params = jax.device_get(params)
+    return _judge(counts, cows, jax.device_get(params), goals, min_fraction)
+
+
+def _judge(counts: np.ndarray, cows: np.ndarray, host_params: EnvParams, goals: Sequence[str],
+           min_fraction: float = 0.75) -> SolvabilityReport:
+    """The tech-tree walk over each surveyed world (``counts[seed, material]``, ``cows[seed]``)."""
+    seeds = len(counts)
     reasons: Counter[str] = Counter()
     good = 0
     for s in range(seeds):
@@ -192,6 +191,25 @@ def check_goal(params: EnvParams, goals: Sequence[str], seeds: int = 8, key: jax
     fraction = good / seeds
     ranked = [f"{r} (in {n}/{seeds} worlds)" for r, n in reasons.most_common()]
     return SolvabilityReport(ok=fraction >= min_fraction, fraction=fraction, reasons=ranked)
+
+
+# -- the generator's survey (envgen.registry: a family's ``solvability`` module) --------------------
+
+
+def survey_measure(levels, params: EnvParams) -> dict:
+    """What the solvability survey keeps of a batch of generated levels (inside its jit)."""
+    del params
+    return {"counts": jax.vmap(reachable_counts)(levels.map, levels.player_pos),
+            "cows": levels.cows.alive.sum(axis=-1)}
+
+
+def survey_report(row: dict, params: EnvParams, targets: list[str], seeds: int) -> dict:
+    """One config's report from its survey row: every target achievable in enough worlds."""
+    if not targets:
+        return {"ok": False, "fraction": 0.0, "seeds": seeds, "targets": [], "diagnosis": "no valid targets to check"}
+    rep = _judge(np.asarray(row["counts"]), np.asarray(row["cows"]), jax.device_get(params), targets)
+    return {"ok": bool(rep.ok), "fraction": float(rep.fraction), "seeds": seeds, "targets": list(targets),
+            "diagnosis": rep.diagnosis()}
 
 
 def material_counts_near_start(params: EnvParams, seeds: int = 8, key: jax.Array | None = None,

@@ -40,35 +40,9 @@ class MiniGrid(Environment[EnvState, EnvParams, Level]):
         return C.NUM_ACTIONS
 
     def generate_level(self, key: jax.Array, params: EnvParams) -> Level:
-        """Generate a level from the config (layout by ``lax.switch``, then shared placement)."""
+        """Generate a level from the config (the layout, then shared placement). Under ``vmap`` only the
+        layout kinds and placement steps the batch uses run, so the base ``generate_levels`` is cheap."""
         return worldgen.generate_level(key, params, self.static_params)
-
-    def generate_levels(self, keys: jax.Array, params: EnvParams) -> Level:
-        """Levels for a batch of configs, drawing each layout kind only if the batch uses it.
-
-        ``lax.cond`` on "some config in the batch uses layout i" is a real branch (it sits outside the
-        ``vmap``), so a DoorKey batch runs one layout generator, not all of them; a mixed batch runs the
-        kinds it mixes. Same levels as ``vmap(generate_level)`` for the same keys.
-        """
-        static = self.static_params
-        kinds = jax.vmap(worldgen.layout_index)(params)
-        layout_keys = jax.vmap(worldgen.layout_key)(keys)
-        layout = None
-        for i, gen in enumerate(worldgen.LAYOUTS):
-            def run(gen=gen):
-                return jax.vmap(lambda k, p: gen(k, p, static))(layout_keys, params)
-
-            shape = jax.eval_shape(run)
-            drawn = jax.lax.cond(jnp.any(kinds == i), run,
-                                 lambda shape=shape: jax.tree.map(lambda s: jnp.zeros(s.shape, s.dtype), shape))
-            if layout is None:
-                layout = drawn
-            else:
-                pick = kinds == i
-                layout = jax.tree.map(
-                    lambda new, old, pick=pick: jnp.where(pick.reshape(pick.shape + (1,) * (new.ndim - 1)), new, old),
-                    drawn, layout)
-        return jax.vmap(lambda k, p, lay: worldgen.generate_level(k, p, static, lay))(keys, params, layout)
 
     def reset_to_level(self, key: jax.Array, level: Level, params: EnvParams) -> EnvState:
         """Start an episode on a stored level (a copy; no generation)."""

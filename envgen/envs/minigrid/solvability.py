@@ -141,3 +141,23 @@ def diagnose(level_or_state, params=None) -> str:
     blockers = sorted({C.OBJECT_NAMES[t] for t in g[..., 0][border] if t in (C.WALL, C.LAVA)})
     what = " and ".join(blockers) or "the layout"
     return f"mission '{text}' is unreachable: {what} cut the agent off from its target"
+
+
+# -- the generator's survey (envgen.registry: a family's ``solvability`` module) --------------------
+
+
+def survey_measure(levels, params) -> dict:
+    """What the solvability survey keeps of a batch of generated levels (inside its jit)."""
+    return {"ok": jax.vmap(is_solvable)(levels, params)}
+
+
+def survey_report(row: dict, params, targets: list[str], seeds: int) -> dict:
+    """One config's report from its survey row (``ok`` per seed and the ``levels``); MiniGrid's goal is
+    the config's mission, so ``targets`` is unused."""
+    del targets
+    ok = np.asarray(row["ok"])
+    fraction = float(ok.mean())
+    reasons = [diagnose(jax.tree.map(lambda x, i=i: x[i], row["levels"]), params) for i in np.flatnonzero(~ok)[:3]]
+    diag = (f"mission solvable in {fraction:.0%} of sampled levels" if ok.all() else
+            f"mission solvable in only {fraction:.0%} of sampled levels; " + "; ".join(dict.fromkeys(reasons)))
+    return {"ok": bool(fraction >= 0.75), "fraction": fraction, "seeds": seeds, "diagnosis": diag}

@@ -9,6 +9,7 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 
+from envgen.envs.batching import batch_cond
 from envgen.envs.minigrid import constants as C  # noqa: N812 (the table module reads best as C.WALL, C.RED)
 from envgen.envs.minigrid.state import EnvParams, EnvState
 
@@ -108,7 +109,8 @@ def step_rules(state: EnvState, action: jax.Array, params: EnvParams, key: jax.A
     blocked_before = (before[0] != C.EMPTY) & (before[0] != C.GOAL)
     grid0 = state.grid
     if key is not None:
-        grid0 = jax.lax.cond(dynamic, lambda g: move_obstacles(key, g, pos), lambda g: g, grid0)
+        # a batch without Dynamic-Obstacles configs skips the moves (under vmap a cond would run them all)
+        grid0 = batch_cond(dynamic, lambda g, k, p: move_obstacles(k, g, p), lambda g, k, p: g, grid0, key, pos)
     cell = grid0[fwd[0], fwd[1]].astype(jnp.int32)
     t, c, s, inside = cell[0], cell[1], cell[2], cell[3]
     carry_t, carry_c, carry_in = state.carrying[0], state.carrying[1], state.carrying[2]

@@ -1,14 +1,16 @@
 """Level generation: params -> start level, branch-free so any mix of configs runs under one vmap.
 
-Two phases. A *layout* (selected by ``params.layout`` with ``lax.switch``) draws walls, lava and doors
+Two phases. A *layout* (selected by ``params.layout``) draws walls, lava and doors
 and says where the agent starts (``start``), where goal-side things go (``goal``), where a key may lie
 (``key``) and which door, if any, is the *gate* between the two sides. The shared *placement* phase
 then locks the gate, puts the agent, goal tile, blocker ball, key (always on the agent's side of the
 gate), mission object and distractors, and resolves random mission colours against what was placed.
 
-Under ``vmap`` a ``lax.switch`` computes every layout branch for every level, so batched generation
-(``MiniGrid.generate_levels``) draws each layout kind only when the batch contains it; levels are
-generated between training chunks and stored, never inside ``step`` (see envgen.envs.base).
+Under ``vmap`` a ``lax.switch`` would compute every layout branch for every level: generation branches
+with ``envgen.envs.batching`` instead, so a batch draws only the layout kinds it contains and skips the
+placement steps no config in it needs (a locked gate's key, distractors, RoomGrid's agent redraw).
+Cells are sampled with one uniform each (the k-th free cell), not a random number per grid cell.
+Levels are generated between training chunks and stored, never inside ``step`` (see envgen.envs.base).
 """
 
 from __future__ import annotations
@@ -19,9 +21,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from envgen.envs.batching import batch_cond, batch_switch
 from envgen.envs.minigrid import constants as C  # noqa: N812 (the table module reads best as C.WALL, C.RED)
 from envgen.envs.minigrid.state import EnvParams, Level, StaticEnvParams
-from envgen.envs.reduce import argmax_first
 
 BIG = 10_000
 
@@ -103,16 +105,40 @@ def randint_u(u: jax.Array, lo, hi) -> jax.Array:
     return lo + jnp.minimum(jnp.floor(u * span).astype(jnp.int32), span - 1)
 
 
+def _nth_true(mask: jax.Array, n: jax.Array) -> jax.Array:
+    """Index of the ``n``-th (0-based) true entry of a short 1-D mask (its length if there are fewer)."""
+    before = jnp.cumsum(mask.astype(jnp.int32))  # true entries up to and including each index
+    return jnp.sum(before <= n).astype(jnp.int32)
+
+
+def _draw(u: jax.Array, count: jax.Array) -> jax.Array:
+    """A uniform integer in ``[0, count)`` from one uniform in [0, 1) (0 when ``count`` is 0)."""
+    return jnp.clip(jnp.floor(u * count).astype(jnp.int32), 0, jnp.maximum(count - 1, 0))
+
+
 def sample_cell(u: jax.Array, mask: jax.Array) -> tuple[jax.Array, jax.Array]:
-    """A uniform cell of ``mask`` (``u``: uniforms of the mask's shape) as (row, col), and whether any."""
-    idx = argmax_first(jnp.where(mask, u, -1.0))
-    width = mask.shape[1]
-    return jnp.stack([idx // width, idx % width]).astype(jnp.int32), jnp.any(mask)
+    """A uniform cell of a ``[H, W]`` mask as (row, col), and whether there is any ((0, 0) if not).
+
+    ``u`` is one uniform in [0, 1): it picks the k-th true cell, counted by rows and then within the
+    chosen row, which is MiniGrid's rejection sampling in distribution at the cost of a row sum (a
+    random number per cell, or a redraw loop, costs far more under ``vmap``).
+    """
+    counts = jnp.sum(mask, axis=1, dtype=jnp.int32)
+    upto = jnp.cumsum(counts)  # true cells in the rows up to and including each row
+    total = upto[-1]
+    k = _draw(u, total)
+    row = jnp.minimum(jnp.sum(upto <= k), mask.shape[0] - 1)
+    k_in_row = k - (upto[row] - counts[row])
+    col = jnp.minimum(_nth_true(mask[row], k_in_row), mask.shape[1] - 1)
+    found = total > 0
+    return jnp.where(found, jnp.stack([row, col]), 0).astype(jnp.int32), found
 
 
 def sample_index(u: jax.Array, mask: jax.Array) -> jax.Array:
-    """A uniform index among the true entries of a 1-D mask (0 if none)."""
-    return argmax_first(jnp.where(mask, u, -1.0))
+    """A uniform index among the true entries of a 1-D mask (0 if none); ``u`` is one uniform in [0, 1)."""
+    found = jnp.any(mask)
+    idx = _nth_true(mask, _draw(u, jnp.sum(mask, dtype=jnp.int32)))
+    return jnp.where(found, jnp.minimum(idx, mask.shape[0] - 1), 0).astype(jnp.int32)
 
 
 def at(rows, cols, pos) -> jax.Array:
@@ -621,7 +647,7 @@ def layout_obstructed_maze(key, params: EnvParams, static: StaticEnvParams) -> L
     door_colors = _order(rs.take((C.NUM_COLORS,)))        # a random order of the six colours
     in_box = rs.bernoulli(params.key_in_box_prob, (4, 2))
     block_color = _random_color(rs, params.blocker_color)
-    cell_u = jax.random.uniform(k_cells, (4, 2, *rows.shape))
+    cell_u = jax.random.uniform(k_cells, (4, 2))
     middle = jnp.array([1, 1], jnp.int32)
     dirs = jnp.asarray(C.DIR_TO_VEC)
 
@@ -704,7 +730,7 @@ def layout_locked_room(key, params: EnvParams, static: StaticEnvParams) -> Layou
     def interior(m):
         return rect(rows, cols, room_row[m] + 1, jnp.where(room_left[m], 1, rw + 1), third - 1, lw - 1)
 
-    key_pos, _ = sample_cell(jax.random.uniform(k_cell, rows.shape), interior(key_room))
+    key_pos, _ = sample_cell(jax.random.uniform(k_cell), interior(key_room))
     typ, col, st, _ = _write(typ, col, st, jnp.zeros_like(typ), key_pos, (C.KEY, colors[locked], 0, 0),
                              jnp.array(True))
     corridor = rect(rows, cols, 1, lw + 1, h - 2, rw - lw - 1)
@@ -813,9 +839,71 @@ def layout_index(params: EnvParams) -> jax.Array:
     return jnp.clip(params.layout, 0, len(LAYOUTS) - 1)
 
 
+def draw_layout(key: jax.Array, params: EnvParams, static: StaticEnvParams) -> Layout:
+    """The config's layout (``key`` from :func:`layout_key`); under ``vmap`` only the layout kinds the
+    batch uses run (a ``lax.switch`` would run all of them for every level)."""
+    return batch_switch(layout_index(params), [lambda k, p, f=f: f(k, p, static) for f in LAYOUTS], key, params)
+
+
 def layout_key(key: jax.Array) -> jax.Array:
     """The part of a level key that the layout generator draws from."""
     return jax.random.split(key, 4)[0]
+
+
+_COMBOS = np.arange(3)[:, None] * C.NUM_COLORS + np.arange(C.NUM_COLORS)[None]  # (type, colour) ids
+
+
+def _place_key(grid, gate_here, key_area, agent_mask, u, in_box, gate_color):
+    """The locked gate's key (or a box holding it) on the side the agent reaches with the gate shut."""
+    typ, col, st, cont = grid
+    reach = flood(walkable_for_search(typ, st) & ~gate_here, agent_mask)
+    key_pos, key_ok = sample_cell(u, reach & key_area & (typ == C.EMPTY) & ~agent_mask)
+    key_cell = (jnp.where(in_box, C.BOX, C.KEY), jnp.where(in_box, C.GREY, gate_color), 0,
+                jnp.where(in_box, C.KEY * 8 + gate_color, 0))
+    return _write(typ, col, st, cont, key_pos, key_cell, key_ok)
+
+
+def _place_objects(grid, params: EnvParams, agent_mask, used0, key):
+    """Moving obstacles (blue balls, Dynamic-Obstacles) then distractors: random (type, colour) from the
+    allowed sets, optionally distinct and spaced apart, anywhere the agent could walk to with every door
+    open (never outside MultiRoom's rooms). ``used0`` marks the (type, colour) of a spawned mission object."""
+    typ, col, st, cont = grid
+    rows, cols = coords_like(typ)
+    area = flood(walkable_for_search(typ, st) | (typ == C.DOOR), agent_mask)
+    obj_u = jax.random.uniform(key, (C.MAX_DISTRACTORS, 2))
+
+    def add(i, carry):
+        typ, col, st, cont, used = carry
+        obstacle = i < params.moving_obstacles
+        allowed = params.distractor_types[:, None] & params.distractor_colors[None, :]
+        allowed = allowed & ~(used & params.distinct_objects)
+        combo = sample_index(obj_u[i, 0], allowed.reshape(-1))
+        objects = (typ == C.KEY) | (typ == C.BALL) | (typ == C.BOX)
+        free = (typ == C.EMPTY) & area & ~agent_mask
+        free = free & ~(_near(rows, cols, objects) & params.objects_apart & ~obstacle)
+        pos, ok = sample_cell(obj_u[i, 1], free)
+        put_object = (i < params.moving_obstacles + params.num_distractors) & ok & jnp.any(allowed)
+        t = jnp.where(obstacle, C.BALL, combo // C.NUM_COLORS + C.KEY)
+        c = jnp.where(obstacle, C.BLUE, combo % C.NUM_COLORS)
+        typ, col, st, cont = _write(typ, col, st, cont, pos, (t, c, 0, jnp.where(obstacle, C.MOVING_BIT, 0)),
+                                    put_object | (obstacle & ok))
+        used = used | ((combo == _COMBOS) & put_object & ~obstacle)
+        return typ, col, st, cont, used
+
+    return jax.lax.fori_loop(0, C.MAX_DISTRACTORS, add, (typ, col, st, cont, used0))[:4]
+
+
+def _redraw_agent(typ, late, start, params: EnvParams, u, agent_pos, agent_dir):
+    """RoomGrid's agent placement: a uniform (cell, direction) of the start area whose front cell is empty
+    or a wall (doors that ``connect_all`` adds afterwards were walls then); unchanged if there is none."""
+    height = typ.shape[0]
+    facing = _front_cells(jnp.where(late, C.WALL, typ))
+    front_ok = (facing == C.EMPTY) | (facing == C.WALL)
+    dir_ok = (params.agent_dir < 0) | (jnp.arange(4) == params.agent_dir)
+    pairs = front_ok & dir_ok[:, None, None] & (start & (typ == C.EMPTY))[None]
+    pair, ok = sample_cell(u, pairs.reshape(4 * height, typ.shape[1]))  # rows: direction * height + row
+    return (jnp.where(ok, jnp.stack([pair[0] % height, pair[1]]), agent_pos).astype(jnp.int32),
+            jnp.where(ok, pair[0] // height, agent_dir).astype(jnp.int32))
 
 
 def generate_level(key: jax.Array, params: EnvParams, static: StaticEnvParams, layout: Layout | None = None) -> Level:
@@ -827,9 +915,8 @@ def generate_level(key: jax.Array, params: EnvParams, static: StaticEnvParams, l
     rows, cols = coords(static)
     k_layout, k_scalars, k_cells, k_objects = jax.random.split(key, 4)
     rs = Stream(k_scalars, 16)
-    cell_u = jax.random.uniform(k_cells, (6, *rows.shape))
-    lay = layout if layout is not None else jax.lax.switch(
-        layout_index(params), [lambda k, p, f=f: f(k, p, static) for f in LAYOUTS], k_layout, params)
+    cell_u = jax.random.uniform(k_cells, (7,))  # one uniform per sampled cell
+    lay = layout if layout is not None else draw_layout(k_layout, params, static)
     typ, col, st, cont = lay.typ, lay.col, lay.st, lay.cont
     typ, col = draw_rects(params, rows, cols, typ, col)
 
@@ -873,56 +960,20 @@ def generate_level(key: jax.Array, params: EnvParams, static: StaticEnvParams, l
     typ, col, st, cont = _write(typ, col, st, cont, spawn_pos, (m_type, m_color, 0, C.TARGET_BIT), spawn)
 
     # key of a locked gate: on the side reachable from the agent with the gate shut
-    reach = flood(walkable_for_search(typ, st) & ~gate_here, agent_mask)
-    key_pos, key_ok = sample_cell(cell_u[3], reach & lay.key & (typ == C.EMPTY) & ~agent_mask)
     in_box = rs.bernoulli(params.key_in_box_prob)
-    key_cell = (jnp.where(in_box, C.BOX, C.KEY), jnp.where(in_box, C.GREY, gate_color), 0,
-                jnp.where(in_box, C.KEY * 8 + gate_color, 0))
-    typ, col, st, cont = _write(typ, col, st, cont, key_pos, key_cell, locked & key_ok)
+    grid = batch_cond(locked, _place_key, lambda grid, *_: grid, (typ, col, st, cont), gate_here, lay.key, agent_mask,
+                      cell_u[3], in_box, gate_color)
 
-    # moving obstacles (blue balls, Dynamic-Obstacles) then distractors: random (type, colour) from the
-    # allowed sets, optionally distinct and spaced apart, anywhere the agent could walk to with every
-    # door open (never outside MultiRoom's rooms)
-    area = flood(walkable_for_search(typ, st) | (typ == C.DOOR), agent_mask)
-    used0 = jnp.zeros((3, C.NUM_COLORS), bool)
-    combos = jnp.arange(3)[:, None] * C.NUM_COLORS + jnp.arange(C.NUM_COLORS)[None]
-    used0 = used0 | ((combos == (m_type - C.KEY) * C.NUM_COLORS + m_color) & spawn)
-
-    obj_u = jax.random.uniform(k_objects, (C.MAX_DISTRACTORS, 3 * C.NUM_COLORS + rows.size))
-
-    def add(i, carry):
-        typ, col, st, cont, used = carry
-        u1 = obj_u[i, :3 * C.NUM_COLORS]
-        u2 = obj_u[i, 3 * C.NUM_COLORS:].reshape(rows.shape)
-        obstacle = i < params.moving_obstacles
-        allowed = params.distractor_types[:, None] & params.distractor_colors[None, :]
-        allowed = allowed & ~(used & params.distinct_objects)
-        combo = sample_index(u1, allowed.reshape(-1))
-        objects = (typ == C.KEY) | (typ == C.BALL) | (typ == C.BOX)
-        free = (typ == C.EMPTY) & area & ~agent_mask
-        free = free & ~(_near(rows, cols, objects) & params.objects_apart & ~obstacle)
-        pos, ok = sample_cell(u2, free)
-        put_object = (i < params.moving_obstacles + params.num_distractors) & ok & jnp.any(allowed)
-        t = jnp.where(obstacle, C.BALL, combo // C.NUM_COLORS + C.KEY)
-        c = jnp.where(obstacle, C.BLUE, combo % C.NUM_COLORS)
-        typ, col, st, cont = _write(typ, col, st, cont, pos, (t, c, 0, jnp.where(obstacle, C.MOVING_BIT, 0)),
-                                    put_object | (obstacle & ok))
-        used = used | ((combos == combo) & put_object & ~obstacle)
-        return typ, col, st, cont, used
-
-    typ, col, st, cont, _ = jax.lax.fori_loop(0, C.MAX_DISTRACTORS, add, (typ, col, st, cont, used0))
+    # moving obstacles (blue balls, Dynamic-Obstacles) then distractors (a batch without any skips them)
+    used0 = ((m_type - C.KEY) * C.NUM_COLORS + m_color == _COMBOS) & spawn
+    grid = batch_cond(params.moving_obstacles + params.num_distractors > 0, _place_objects, lambda grid, *_: grid,
+                      grid, params, agent_mask, used0, k_objects)
+    typ, col, st, cont = grid
 
     # MiniGrid's RoomGrid places the agent last, again and again until it does not face an object
-    # (doors added afterwards by connect_all were walls then): redraw the cell and direction that way
-    facing = _front_cells(jnp.where(lay.late, C.WALL, typ))
-    front_ok = (facing == C.EMPTY) | (facing == C.WALL)
-    dir_ok = (params.agent_dir < 0) | (jnp.arange(4) == params.agent_dir)
-    pairs = front_ok & dir_ok[:, None, None] & (lay.start & (typ == C.EMPTY))[None]
-    pair_u = jax.random.uniform(jax.random.fold_in(k_cells, 1), pairs.shape)
-    pair = jnp.argmax(jnp.where(pairs, pair_u, -1.0).reshape(-1))
-    redraw = params.agent_random & params.agent_not_facing & jnp.any(pairs)
-    agent_pos = jnp.where(redraw, jnp.stack([pair % rows.size // rows.shape[1], pair % rows.shape[1]]), agent_pos)
-    agent_dir = jnp.where(redraw, pair // rows.size, agent_dir)
+    agent_pos, agent_dir = batch_cond(params.agent_random & params.agent_not_facing, _redraw_agent,
+                                      lambda typ, late, start, params, u, pos, d: (pos, d),
+                                      typ, lay.late, lay.start, params, cell_u[6], agent_pos, agent_dir)
     agent_mask = at(rows, cols, agent_pos)
 
     mission, target_pos, cont = resolve_mission(cell_u[4:6], params, lay, typ, col, cont, agent_mask, m_type,

@@ -7,14 +7,11 @@ and ``events(prev, state, info, params)``, both returning float32 vectors in tha
 
 from __future__ import annotations
 
-import importlib
 from types import ModuleType
-
-_MODULES = {"crafter": "envgen.rewards.features.crafter", "minigrid": "envgen.rewards.features.minigrid"}
 
 
 def feature_module(family: str) -> ModuleType:
     """The feature module of a family (a name in envgen's own registry, never a path)."""
-    if family not in _MODULES:
-        raise KeyError(f"no reward features for family {family!r}; known: {', '.join(_MODULES)}")
-    return importlib.import_module(_MODULES[family])
+    from envgen.registry import family as family_entry
+
+    return family_entry(family, needs="features").load("features")

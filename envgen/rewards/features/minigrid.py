@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
+from envgen.envs.batching import batch_cond
 from envgen.envs.minigrid import constants as C  # noqa: N812 (the table module reads best as C.KEY)
-from envgen.rewards.views.minigrid import build_view
+from envgen.rewards.views import minigrid as V  # noqa: N812 (parts of the view: V.goal_part)
 
 _SPAN = 25.0  # the static grid side: distances are scaled by it
 
@@ -33,20 +35,51 @@ def _close(dist: jax.Array) -> jax.Array:
     return jnp.clip(1.0 - dist / _SPAN, 0.0, 1.0)
 
 
+def _target_features(state, params) -> jax.Array:
+    target_pos, target_dist, held, visible = V.target_part(state)
+    put = _close(V.put_part(state, target_pos, held))
+    return jnp.stack([jnp.where(held, 1.0, _close(target_dist)), held.astype(jnp.float32),
+                      jnp.where(state.mission[0] == C.M_PUT_NEAR, put, 0.0), visible.astype(jnp.float32)])
+
+
+def _goal_features(state, params) -> jax.Array:
+    return _close(V.goal_part(state)[1])[None]
+
+
+def _door_features(state, params) -> jax.Array:
+    opened, _, locked = V.door_part(state)
+    return jnp.stack([jnp.minimum(opened / 4.0, 1.0), jnp.maximum(1.0 - locked / 4.0, 0.0)])
+
+
+def _key_features(state, params) -> jax.Array:
+    return (state.carrying[0] == C.KEY).astype(jnp.float32)[None]
+
+
+# Features computed together (they share a grid scan), as (function, the FEATURES indices it returns).
+_GROUPS = ((_target_features, (0, 1, 3, 7)), (_goal_features, (2,)), (_door_features, (4, 5)),
+           (_key_features, (6,)))
+_ORDER = np.argsort(np.concatenate([idx for _, idx in _GROUPS]))  # group outputs -> FEATURES order
+
+
 def features(state, params) -> jax.Array:
     """Potential features of one MiniGrid state (float32[len(FEATURES)], each in [0, 1])."""
-    v = build_view(state, params)
-    is_put = v.mission_kind == C.M_PUT_NEAR
-    return jnp.stack([
-        jnp.where(v.target_held, 1.0, _close(v.target_distance)),
-        v.target_held.astype(jnp.float32),
-        _close(v.goal_distance),
-        jnp.where(is_put, _close(v.put_distance), 0.0),
-        jnp.minimum(v.doors_open / 4.0, 1.0),
-        jnp.maximum(1.0 - v.doors_locked / 4.0, 0.0),
-        (v.carrying_type == C.KEY).astype(jnp.float32),
-        v.target_visible.astype(jnp.float32),
-    ]).astype(jnp.float32)
+    parts = jnp.concatenate([fn(state, params) for fn, _ in _GROUPS])
+    return parts[_ORDER].astype(jnp.float32)
+
+
+def potential(state, params, weights: jax.Array) -> jax.Array:
+    """``weights . features(state, params)``, computing only the feature groups with a non-zero weight:
+    under ``vmap``, a group no element of the batch weights costs nothing (a task-reward batch pays for
+    no grid scan)."""
+    phi = jnp.float32(0.0)
+    for fn, idx in _GROUPS:
+        w = weights[np.array(idx)]
+
+        def part(state, params, w, fn=fn):
+            return jnp.dot(w, fn(state, params)).astype(jnp.float32)
+
+        phi = phi + batch_cond(jnp.any(w != 0), part, lambda *_: jnp.float32(0.0), state, params, w)
+    return phi
 
 
 def events(prev, state, info, params) -> jax.Array:

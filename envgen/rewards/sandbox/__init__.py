@@ -33,11 +33,18 @@ from envgen.rewards.sandbox.checker import (
     check_source,
     program_hash,
 )
-from envgen.rewards.sandbox.families import VIEW_MODULES, Family, load_family
+from envgen.rewards.sandbox.families import Family, load_family
 from envgen.rewards.sandbox.process import ChildRun, child_environment, run_child
 from envgen.rewards.sandbox.report import SandboxLimits, ValidationReport
 from envgen.rewards.sandbox.restricted import compile_program
-from envgen.rewards.sandbox.validate import config_hash, validate_program, validate_programs
+from envgen.rewards.sandbox.validate import (
+    PreparedChild,
+    config_hash,
+    needs_child,
+    start_validation,
+    validate_program,
+    validate_programs,
+)
 
 __all__ = [
     "JNP_CONSTANTS",
@@ -49,8 +56,8 @@ __all__ = [
     "MAX_POW",
     "MAX_SOURCE_CHARS",
     "MAX_UNROLLED_NODES",
-    "VIEW_MODULES",
     "ChildRun",
+    "PreparedChild",
     "Family",
     "Problem",
     "SandboxError",
@@ -62,9 +69,11 @@ __all__ = [
     "compile_program",
     "config_hash",
     "load_family",
+    "needs_child",
     "program_hash",
     "reward_api",
     "run_child",
+    "start_validation",
     "validate_program",
     "validate_programs",
 ]

@@ -23,17 +23,22 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from envgen.rewards.sandbox import verdicts
 from envgen.rewards.sandbox.checker import SandboxError, program_hash
 from envgen.rewards.sandbox.families import Family, load_family
-from envgen.rewards.sandbox.process import MARK
+from envgen.rewards.sandbox.process import MARK, decode_arrays
 from envgen.rewards.sandbox.report import ValidationReport
 from envgen.rewards.sandbox.restricted import compile_program
 
 N_POLICIES = 3  # uniform random, sticky random, one fixed action
 
 
-def child_main(payload: Mapping[str, Any]) -> None:
-    """Entry point inside the child: validate each program and emit one event per result."""
+def child_main(payload: Mapping[str, Any], next_work: Callable[[], Mapping[str, Any]] | None = None) -> None:
+    """Entry point inside the child: validate each program and emit one event per result.
+
+    A payload without ``programs`` is a setup sent before the work was known: the child imports and
+    compiles what it can (with ``prepare``, the rollout), then waits for ``next_work()``.
+    """
     out_fd = os.dup(1)
     sys.stdout = sys.stderr  # anything printed by libraries must not corrupt the protocol
 
@@ -43,13 +48,19 @@ def child_main(payload: Mapping[str, Any]) -> None:
     import jax
 
     if payload.get("compile_cache"):
-        jax.config.update("jax_compilation_cache_dir", payload["compile_cache"])
-        jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.5)
+        verdicts.use_compile_cache(payload["compile_cache"])
     fam = load_family(importlib.import_module(payload["module"]))
     fam = dataclasses.replace(fam, name=payload["family"])
     sample = jax.jit(fam.module.sample_views, static_argnums=1)  # one compile, not one per random op
     sampled = sample(jax.random.PRNGKey(payload["seed"]), payload["n_samples"])
-    rollouts = _rollouts(fam.name, payload) if payload.get("configs") else {}
+    rollout = Rollout(fam.name, payload) if payload.get("prepare") or payload.get("configs") else None
+    if "programs" not in payload:
+        if rollout is not None:
+            rollout.precompile()  # while the parent is still busy (the provider, the solvability check)
+        payload = {**payload, **next_work()}
+    if payload.get("configs") and rollout is None:
+        rollout = Rollout(fam.name, payload)
+    rollouts = rollout.run_all(payload) if payload.get("configs") else {}
     yardstick = _combine(sampled, next(iter(rollouts.values()), (None, None))[0])
     reference = _reference_cost(yardstick)
     emit({"event": "ready"})
@@ -94,30 +105,84 @@ def _combine(sampled: Any, rollout: Any) -> Any:
 # -- real rollouts ---------------------------------------------------------------------------------
 
 
-def _rollouts(family: str, payload: Mapping[str, Any]) -> dict[str, Any]:
-    """Config hash -> (batched (prev, state, action) views, loop episodes) from rollouts of that config."""
-    import jax
-    import jax.numpy as jnp
+# Worlds per config in the rollouts: env i of a config starts on world i % LEVELS (sent by the parent,
+# which generated them for its solvability check, or generated here).
+LEVELS = 8
 
-    from envgen.envs.registry import env_class
-    from envgen.rewards.farming import looping_cycles
-    from envgen.spec import spec_from_dict
-    from envgen.spec.base import parse_yaml
 
-    env = env_class(family)()
-    build_view = importlib.import_module(f"envgen.rewards.views.{family}").build_view
-    cycles = jnp.asarray(looping_cycles(env.num_actions))
-    run = jax.jit(_make_rollout(env, build_view, payload["rollout_envs"], payload["rollout_steps"], cycles))
-    out = {}
-    for i, (config_hash, text) in enumerate(sorted(payload["configs"].items())):
-        spec = spec_from_dict(parse_yaml(text, "config"), source="config", family=family)
-        params = spec.compile(env.static_params)
-        out[config_hash] = run(jax.random.PRNGKey(payload["seed"] + 7919 * (i + 1)), params)
-    return out
+class Rollout:
+    """The compiled rollout of a family, shared by every config (configs are arrays, not shapes)."""
+
+    def __init__(self, family: str, payload: Mapping[str, Any]):
+        import jax
+        import jax.numpy as jnp
+
+        from envgen.envs.registry import env_class
+        from envgen.rewards.farming import looping_cycles
+
+        self.family, self.seed = family, payload["seed"]
+        self.env = env = env_class(family)()
+        build_view = importlib.import_module(f"envgen.rewards.views.{family}").build_view
+        cycles = jnp.asarray(looping_cycles(env.num_actions))
+        fn = _make_rollout(env, build_view, payload["rollout_envs"], payload["rollout_steps"], cycles)
+        self.run = jax.jit(fn, compiler_options=verdicts.ONE_OFF_COMPILER_OPTIONS)
+        self.compiled: Any = None
+
+    def params(self, config: str | dict) -> Any:
+        from envgen.spec import spec_from_dict
+        from envgen.spec.base import parse_yaml
+
+        data = parse_yaml(config, "config") if isinstance(config, str) else config
+        return spec_from_dict(data, source="config", family=self.family).compile(self.env.static_params)
+
+    def precompile(self) -> None:
+        """Compile for the family's default config before any config is known (same shapes for all)."""
+        import jax
+
+        params = self.params({"name": "default"})
+        level = jax.eval_shape(self.env.generate_level, jax.random.PRNGKey(0), params)
+        levels = jax.tree.map(lambda x: jax.ShapeDtypeStruct((LEVELS, *x.shape), x.dtype), level)
+        self.compiled = self.run.lower(jax.random.PRNGKey(0), params, levels).compile()
+
+    def levels(self, params: Any, index: int, sent: Any) -> Any:
+        """``LEVELS`` worlds of a config: those the parent sent (decoded, checked against the family's
+        level layout), else generated here."""
+        import jax
+        import numpy as np
+
+        key = jax.random.PRNGKey(self.seed + 7919 * (index + 1))
+        shape = jax.eval_shape(self.env.generate_level, key, params)
+        if sent is None:
+            generate = jax.jit(jax.vmap(self.env.generate_level, in_axes=(0, None)),
+                               compiler_options=verdicts.ONE_OFF_COMPILER_OPTIONS)
+            return generate(jax.random.split(key, LEVELS), params)
+        leaves, treedef = jax.tree.flatten(shape)
+        arrays = decode_arrays(sent)
+        if len(arrays) != len(leaves) or any(a.shape[1:] != x.shape or a.dtype != x.dtype or not len(a)
+                                             for a, x in zip(arrays, leaves, strict=False)):
+            raise ValueError("the levels sent do not match the family's level layout")
+        return jax.tree.unflatten(treedef, [np.take(a, np.arange(LEVELS) % len(a), axis=0) for a in arrays])
+
+    def run_all(self, payload: Mapping[str, Any]) -> dict[str, Any]:
+        """Config hash -> (batched (prev, state, action) views, loop episodes) from rollouts of that config."""
+        import jax
+
+        out = {}
+        sent = payload.get("levels") or {}
+        for i, (config_hash, text) in enumerate(sorted(payload["configs"].items())):
+            params = self.params(text)
+            levels = self.levels(params, i, sent.get(config_hash))
+            key = jax.random.PRNGKey(self.seed + 7919 * (i + 1))
+            try:
+                out[config_hash] = self.compiled(key, params, levels)
+            except (TypeError, AttributeError):  # not precompiled, or for other argument types
+                out[config_hash] = self.run(key, params, levels)
+        return out
 
 
 def _make_rollout(env: Any, build_view: Callable, n_envs: int, n_steps: int, cycles: Any) -> Callable:
-    """A function ``(key, params) -> (views, loops)``.
+    """A function ``(key, params, levels) -> (views, loops)``; ``levels`` has a leading axis of worlds,
+    and env i starts on world i modulo their number.
 
     ``views`` are (prev views, state views, actions) of ``n_envs`` policy envs and one env per looping
     cycle, each ``n_steps`` long, flattened. ``loops`` holds the looping envs' task rewards and episode
@@ -133,9 +198,9 @@ def _make_rollout(env: Any, build_view: Callable, n_envs: int, n_steps: int, cyc
     late = jnp.concatenate([jnp.arange(n_envs) >= n_envs // 2, jnp.zeros((n_loops,), bool)])
     cycle_of = jnp.concatenate([jnp.zeros((n_envs, 2), jnp.int32), cycles.astype(jnp.int32)])
 
-    def one_env(key, params, which, start_late, cycle):
+    def one_env(key, params, which, start_late, cycle, level):
         k_reset, k_fixed, k_time, k_run = jax.random.split(key, 4)
-        _, state = env.reset(k_reset, params)
+        state = env.reset_to_level(k_reset, level, params)
         max_steps = jnp.asarray(getattr(params, "max_steps", n_steps), jnp.int32)
         # Jump late starters ahead so the rollout reaches the end of a long episode (time near the
         # limit, the day/night cycle, truncation) without simulating every step before it.
@@ -158,10 +223,12 @@ def _make_rollout(env: Any, build_view: Callable, n_envs: int, n_steps: int, cyc
         _, out = jax.lax.scan(step, (state, jnp.int32(0)), (jax.random.split(k_run, n_steps), jnp.arange(n_steps)))
         return out
 
-    def rollout(key, params):
+    def rollout(key, params, levels):
         keys = jax.random.split(key, n_envs + n_loops)
-        views, task_reward, done = jax.vmap(one_env, in_axes=(0, None, 0, 0, 0))(keys, params, policy, late,
-                                                                                 cycle_of)
+        n_levels = jax.tree.leaves(levels)[0].shape[0]
+        per_env = jax.tree.map(lambda x: x[jnp.arange(n_envs + n_loops) % n_levels], levels)
+        views, task_reward, done = jax.vmap(one_env, in_axes=(0, None, 0, 0, 0, 0))(keys, params, policy, late,
+                                                                                    cycle_of, per_env)
         flat = jax.tree.map(lambda x: x.reshape((-1, *x.shape[2:])), views)
         return flat, {"task_reward": task_reward[n_envs:], "done": done[n_envs:], "cycles": cycles}
 

@@ -12,14 +12,8 @@ import types
 from pathlib import Path
 from typing import Any
 
-from envgen.printable import printable
+from envgen.registry import family as family_entry
 from envgen.rewards.sandbox.checker import ViewSpec
-
-# family name -> view module; the only modules a family *name* can ever resolve to.
-VIEW_MODULES: dict[str, str] = {
-    "crafter": "envgen.rewards.views.crafter",
-    "minigrid": "envgen.rewards.views.minigrid",
-}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -40,17 +34,14 @@ class Family:
 def load_family(family: str | Family | types.ModuleType) -> Family:
     """Resolve a registered family name ("crafter") or a view module (trusted code) to its :class:`Family`.
 
-    Strings are looked up in :data:`VIEW_MODULES` only; anything else is an error, never an import.
+    Strings are looked up in :mod:`envgen.registry` only; anything else is an error, never an import.
     """
     if isinstance(family, Family):
         return family
     if isinstance(family, types.ModuleType):
         module = family
-    elif isinstance(family, str) and family in VIEW_MODULES:
-        module = importlib.import_module(VIEW_MODULES[family])
     else:
-        shown = printable(family)[:80] if isinstance(family, str) else type(family).__name__
-        raise ValueError(f"unknown family {shown!r}; known: {', '.join(VIEW_MODULES)}")
+        module = family_entry(family).load("view")
     view_cls = getattr(module, "StateView", None)
     if view_cls is None or not callable(getattr(module, "sample_views", None)):
         raise ValueError(f"{module.__name__} must define StateView and sample_views(key, n)")

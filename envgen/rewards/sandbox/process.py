@@ -5,6 +5,9 @@ runs: the child watches that pipe and exits the moment it reads end-of-file (the
 up). On Linux the child also asks the kernel for SIGKILL when its parent dies (``PR_SET_PDEATHSIG``),
 which covers a parent killed by a signal it could not handle. Results come back as lines
 ``ENVGEN-SANDBOX <json>`` on stdout; everything else the child prints is ignored.
+
+A child can be started before its work is known (:class:`ChildProcess`): the first line then holds
+only the setup, the child imports and compiles what it can, and the work follows as a second line.
 """
 
 from __future__ import annotations
@@ -31,7 +34,18 @@ STDERR_TAIL_BYTES = 4096
 # parent (death signal, and a thread that exits when the parent's end of stdin closes).
 APPLY_LIMITS = """
 import json, os, resource, sys, threading
-payload = json.loads(sys.stdin.readline())
+_stdin = bytearray()
+def _read_line():
+    while b"\\n" not in _stdin:
+        chunk = os.read(0, 65536)  # unbuffered, so no later line is swallowed by a buffer
+        if not chunk:
+            return None
+        _stdin.extend(chunk)
+    end = _stdin.index(b"\\n")
+    line = bytes(_stdin[:end])
+    del _stdin[:end + 1]
+    return line
+payload = json.loads(_read_line())
 for name, value in payload["rlimits"].items():
     resource.setrlimit(getattr(resource, name), tuple(value))
 try:
@@ -41,18 +55,29 @@ except Exception:
     pass
 if os.getppid() != payload["parent_pid"]:
     os._exit(3)  # the parent died before the death signal was armed
+_work, _work_ready = [], threading.Event()
 def _watch_parent():
-    while os.read(0, 4096):  # unbuffered: returns b"" only at end-of-file, when the parent is gone
+    if "programs" not in payload:  # started early: the work arrives as a second line
+        line = _read_line()
+        try:
+            _work.append(json.loads(line))
+        except (TypeError, ValueError):
+            os._exit(3)  # end-of-file (the parent is gone) or a garbled line
+        _work_ready.set()
+    while os.read(0, 4096):  # returns b"" only at end-of-file, when the parent is gone
         pass
     os._exit(3)
 threading.Thread(target=_watch_parent, daemon=True).start()
+def next_work():
+    _work_ready.wait()
+    return _work[0]
 """
 BOOTSTRAP = (
     APPLY_LIMITS
     + """
 sys.path[:0] = payload["paths"]
 from envgen.rewards.sandbox.child import child_main
-child_main(payload)
+child_main(payload, next_work)
 """
 )
 
@@ -83,64 +108,120 @@ class ChildRun:
     pid: int
 
 
+class ChildProcess:
+    """A validation child started now: ``payload`` is its first stdin line; :meth:`send` adds the work
+    when it is known, and :meth:`wait` collects what came back."""
+
+    def __init__(self, payload: Mapping[str, Any], limits: SandboxLimits, command: Sequence[str] | None = None):
+        mem = limits.memory_mb * 1024 * 1024
+        payload = {
+            **payload,
+            "parent_pid": os.getpid(),
+            "rlimits": {
+                "RLIMIT_AS": [mem, mem],
+                "RLIMIT_CPU": [limits.cpu_s, limits.cpu_s + 5],
+                "RLIMIT_FSIZE": [16 << 20, 16 << 20],
+                "RLIMIT_CORE": [0, 0],
+            },
+        }
+        self.limits = limits
+        cmd = list(command) if command is not None else [sys.executable, "-I", "-c", BOOTSTRAP]
+        self._home = tempfile.TemporaryDirectory(prefix="envgen-sandbox-")
+        self.proc = subprocess.Popen(
+            cmd,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            cwd=self._home.name,
+            env=child_environment(self._home.name),
+            start_new_session=True,  # its own group, so a kill reaches the threads and anything it started
+            close_fds=True,
+        )
+        self._out, self._err = bytearray(), bytearray()
+        self._readers = [
+            threading.Thread(target=_drain, args=(self.proc.stdout, self._out, MAX_STDOUT_BYTES, False), daemon=True),
+            threading.Thread(target=_drain, args=(self.proc.stderr, self._err, STDERR_TAIL_BYTES, True), daemon=True),
+        ]
+        for r in self._readers:
+            r.start()
+        self.send(payload)
+
+    def send(self, message: Mapping[str, Any]) -> None:
+        """One more JSON line on the child's stdin (a child that already died is found by :meth:`wait`)."""
+        with contextlib.suppress(BrokenPipeError, OSError, ValueError):
+            self.proc.stdin.write(json.dumps(message).encode() + b"\n")
+            self.proc.stdin.flush()
+
+    def wait(self) -> ChildRun:
+        """Wait up to the limits' timeout for the child to finish (killing its group after that)."""
+        timed_out = False
+        try:
+            self.proc.wait(timeout=self.limits.timeout_s)
+        except subprocess.TimeoutExpired:
+            timed_out = True
+        finally:
+            self.close()
+        events = []
+        for line in self._out.decode("utf-8", "replace").splitlines():
+            if line.startswith(MARK):
+                with contextlib.suppress(ValueError):  # a garbled line is ignored; missing results are failures
+                    events.append(json.loads(line[len(MARK) :]))
+        return ChildRun(events, self.proc.returncode, timed_out, self._err.decode("utf-8", "replace")[-2000:],
+                        self.proc.pid)
+
+    def close(self) -> None:
+        """Kill the child's group if it still runs, and remove its folder."""
+        if self.proc.poll() is None:
+            _kill_group(self.proc)
+            self.proc.wait()
+        with contextlib.suppress(OSError):
+            self.proc.stdin.close()
+        for r in self._readers:
+            r.join(timeout=5)
+        self._home.cleanup()
+
+
 def run_child(payload: Mapping[str, Any], limits: SandboxLimits, command: Sequence[str] | None = None) -> ChildRun:
     """Run one validation child on ``payload`` under ``limits``; kill its process group on timeout.
 
     ``command`` replaces the interpreter command line (a test hook); the payload arrives as the first
     line of stdin, which stays open until the child is done.
     """
-    mem = limits.memory_mb * 1024 * 1024
-    payload = {
-        **payload,
-        "parent_pid": os.getpid(),
-        "rlimits": {
-            "RLIMIT_AS": [mem, mem],
-            "RLIMIT_CPU": [limits.cpu_s, limits.cpu_s + 5],
-            "RLIMIT_FSIZE": [16 << 20, 16 << 20],
-            "RLIMIT_CORE": [0, 0],
-        },
-    }
-    cmd = list(command) if command is not None else [sys.executable, "-I", "-c", BOOTSTRAP]
-    with tempfile.TemporaryDirectory(prefix="envgen-sandbox-") as home:
-        proc = subprocess.Popen(
-            cmd,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            cwd=home,
-            env=child_environment(home),
-            start_new_session=True,  # its own group, so a kill reaches the threads and anything it started
-            close_fds=True,
-        )
-        out, err = bytearray(), bytearray()
-        readers = [
-            threading.Thread(target=_drain, args=(proc.stdout, out, MAX_STDOUT_BYTES, False), daemon=True),
-            threading.Thread(target=_drain, args=(proc.stderr, err, STDERR_TAIL_BYTES, True), daemon=True),
-        ]
-        for r in readers:
-            r.start()
-        timed_out = False
-        try:
-            with contextlib.suppress(BrokenPipeError):
-                proc.stdin.write(json.dumps(payload).encode() + b"\n")
-                proc.stdin.flush()
-            proc.wait(timeout=limits.timeout_s)
-        except subprocess.TimeoutExpired:
-            timed_out = True
-        finally:
-            if proc.poll() is None:
-                _kill_group(proc)
-                proc.wait()
-            with contextlib.suppress(OSError):
-                proc.stdin.close()
-            for r in readers:
-                r.join(timeout=5)
-    events = []
-    for line in out.decode("utf-8", "replace").splitlines():
-        if line.startswith(MARK):
-            with contextlib.suppress(ValueError):  # a garbled line is ignored; missing results are failures
-                events.append(json.loads(line[len(MARK) :]))
-    return ChildRun(events, proc.returncode, timed_out, err.decode("utf-8", "replace")[-2000:], proc.pid)
+    return ChildProcess(payload, limits, command).wait()
+
+
+def encode_arrays(arrays: Sequence[Any]) -> list[dict[str, Any]]:
+    """Arrays as JSON-safe records (dtype, shape, base64 bytes), for the child's stdin."""
+    import base64
+
+    import numpy as np
+
+    out = []
+    for a in arrays:
+        a = np.ascontiguousarray(a)
+        out.append({"dtype": a.dtype.name, "shape": list(a.shape), "data": base64.b64encode(a.tobytes()).decode()})
+    return out
+
+
+_DTYPES = ("bool", "uint8", "int8", "uint16", "int16", "uint32", "int32", "float32")
+
+
+def decode_arrays(records: Sequence[Mapping[str, Any]]) -> list[Any]:
+    """The inverse of :func:`encode_arrays`, accepting only plain numeric dtypes and exact sizes."""
+    import base64
+
+    import numpy as np
+
+    out = []
+    for r in records:
+        if r["dtype"] not in _DTYPES or not all(isinstance(d, int) and d >= 0 for d in r["shape"]):
+            raise ValueError(f"bad array record: {r['dtype']!r} {r['shape']!r}")
+        data = base64.b64decode(r["data"], validate=True)
+        dtype = np.dtype(r["dtype"])
+        if len(data) != dtype.itemsize * int(np.prod(r["shape"], dtype=np.int64)):
+            raise ValueError("array record size does not match its shape")
+        out.append(np.frombuffer(data, dtype).reshape(r["shape"]))
+    return out
 
 
 def _drain(stream: Any, buf: bytearray, limit: int, keep_tail: bool) -> None:

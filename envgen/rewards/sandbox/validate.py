@@ -8,15 +8,17 @@ others are tried again in a fresh child. Verdicts are kept in the per-user cache
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from envgen.rewards.sandbox import verdicts
 from envgen.rewards.sandbox.checker import SandboxError, check_source, program_hash
 from envgen.rewards.sandbox.families import Family, load_family
-from envgen.rewards.sandbox.process import run_child
+from envgen.rewards.sandbox.process import ChildProcess, encode_arrays, run_child
 from envgen.rewards.sandbox.report import SandboxLimits, ValidationReport
 
 Job = tuple[str, str | None]  # (program hash, config hash)
@@ -34,6 +36,8 @@ def validate_programs(
     seed: int = 0,
     configs: Sequence[str | None] | None = None,
     fail_fast: bool = False,
+    levels: Sequence[Sequence[Any] | None] | None = None,
+    prepared: PreparedChild | None = None,
 ) -> list[ValidationReport]:
     """Validate many programs for ``family``; returns one report per source, in order.
 
@@ -41,14 +45,62 @@ def validate_programs(
     in: the program is then also run on real rollouts of that config. Without one, only sampled
     states are used (the toy family and reward files checked on their own). With ``fail_fast`` the
     programs after the first failure are not validated (stage "skipped"): for callers that need all.
+    ``levels`` (one per source, or None) are worlds of the paired config for the rollouts to start on
+    (the leaves of a batch of levels, leading axis = worlds); the child generates them when absent.
+    ``prepared`` is a child started earlier by :func:`start_validation`; it is used if it was started
+    for the same family, seed and limits, and is always closed.
     """
-    limits = limits or SandboxLimits()
+    try:
+        return _validate(sources, family, limits or SandboxLimits(), seed, configs, fail_fast, levels, prepared)
+    finally:
+        if prepared is not None:
+            prepared.close()
+
+
+def _validate(sources: Sequence[str], family: str | Family, limits: SandboxLimits, seed: int,
+              configs: Sequence[str | None] | None, fail_fast: bool, levels: Sequence[Sequence[Any] | None] | None,
+              prepared: PreparedChild | None) -> list[ValidationReport]:
     fam = load_family(family)
     configs = list(configs) if configs is not None else [None] * len(sources)
     if len(configs) != len(sources):
         raise ValueError(f"{len(sources)} programs but {len(configs)} configs")
-    jobs = [(program_hash(s), None if c is None else config_hash(c)) for s, c in zip(sources, configs, strict=True)]
+    if prepared is not None and (prepared.family, prepared.seed, prepared.limits) != (fam.name, seed, limits):
+        prepared.close()
+        prepared = None
+    worlds = _encoded_levels(configs, levels)
+    jobs = _jobs(sources, configs)
     texts = {cj: c for (_, cj), c in zip(jobs, configs, strict=True) if c is not None}
+    reports, pending = _known(sources, jobs, fam, seed, limits)
+    while pending:
+        if fail_fast and any(not r.ok for r in reports.values()):
+            for job, _ in pending:
+                reports[job] = ValidationReport(job[0], fam.name, False, "skipped", "not validated: another "
+                                                "program failed first", config_hash=job[1])
+            break
+        done = _validate_in_child(pending, texts, fam, limits, seed, fail_fast, worlds, prepared)
+        prepared = None  # a retry starts a fresh child
+        for job, report in done.items():
+            reports[job] = report
+            verdicts.store(_key(job, fam, seed, limits), report)
+        pending = [(j, s) for j, s in pending if j not in reports]
+    return [reports[j] for j in jobs]
+
+
+def needs_child(sources: Sequence[str], family: str | Family, limits: SandboxLimits | None = None, seed: int = 0,
+                configs: Sequence[str | None] | None = None) -> bool:
+    """Whether :func:`validate_programs` would start a child (some program passes the AST check and has
+    no cached verdict): a caller starts one early (:func:`start_validation`) only then."""
+    configs = list(configs) if configs is not None else [None] * len(sources)
+    return bool(_known(sources, _jobs(sources, configs), load_family(family), seed, limits or SandboxLimits())[1])
+
+
+def _jobs(sources: Sequence[str], configs: list[str | None]) -> list[Job]:
+    return [(program_hash(s), None if c is None else config_hash(c)) for s, c in zip(sources, configs, strict=True)]
+
+
+def _known(sources: Sequence[str], jobs: list[Job], fam: Family, seed: int,
+           limits: SandboxLimits) -> tuple[dict[Job, ValidationReport], list[tuple[Job, str]]]:
+    """The verdicts known without a child (AST failures, cached verdicts), and the jobs left to run."""
     reports: dict[Job, ValidationReport] = {}
     pending: list[tuple[Job, str]] = []
     for job, source in zip(jobs, sources, strict=True):
@@ -64,18 +116,7 @@ def validate_programs(
             reports[job] = cached
         else:
             pending.append((job, source))
-    while pending:
-        if fail_fast and any(not r.ok for r in reports.values()):
-            for job, _ in pending:
-                reports[job] = ValidationReport(job[0], fam.name, False, "skipped", "not validated: another "
-                                                "program failed first", config_hash=job[1])
-            break
-        done = _validate_in_child(pending, texts, fam, limits, seed, fail_fast)
-        for job, report in done.items():
-            reports[job] = report
-            verdicts.store(_key(job, fam, seed, limits), report)
-        pending = [(j, s) for j, s in pending if j not in reports]
-    return [reports[j] for j in jobs]
+    return reports, pending
 
 
 def validate_program(
@@ -89,29 +130,74 @@ def _key(job: Job, fam: Family, seed: int, limits: SandboxLimits) -> str:
     return verdicts.verdict_key(job[0], job[1], f"{fam.name}:{fam.module_name}", seed, limits)
 
 
-def _validate_in_child(
-    pending: list[tuple[Job, str]], texts: dict[str, str], fam: Family, limits: SandboxLimits, seed: int,
-    fail_fast: bool = False,
-) -> dict[Job, ValidationReport]:
-    import dataclasses
+@dataclasses.dataclass
+class PreparedChild:
+    """A validation child started before its programs are known: it imports JAX and compiles the
+    family's rollout while the caller is busy (see :func:`start_validation`)."""
 
+    family: str
+    seed: int
+    limits: SandboxLimits
+    process: ChildProcess
+
+    def close(self) -> None:
+        """Stop the child (a no-op once it has finished)."""
+        self.process.close()
+
+
+def start_validation(family: str | Family, limits: SandboxLimits | None = None, seed: int = 0) -> PreparedChild:
+    """Start a validation child for ``family`` now; hand it to :func:`validate_programs` later."""
+    from envgen.registry import FAMILIES
+
+    fam = load_family(family)
+    limits = limits or SandboxLimits()
+    entry = FAMILIES.get(fam.name)
+    setup = {**_setup(fam, seed, limits), "prepare": entry is not None and entry.env is not None}
+    return PreparedChild(fam.name, seed, limits, ChildProcess(setup, limits))
+
+
+def _setup(fam: Family, seed: int, limits: SandboxLimits) -> dict[str, Any]:
+    """The part of a child's payload known before the programs: family, seed, limits, paths."""
     import envgen
 
     paths = list(dict.fromkeys([str(Path(envgen.__file__).resolve().parents[1]), fam.import_root]))
-    used = {j[1] for j, _ in pending if j[1] is not None}
-    payload = {
+    return {
         "module": fam.module_name,
         "family": fam.name,
         "paths": paths,
+        "seed": seed,
+        "compile_cache": _compile_cache(),
+        **{f.name: getattr(limits, f.name) for f in dataclasses.fields(limits)},
+    }
+
+
+def _encoded_levels(configs: list[str | None], levels: Sequence[Sequence[Any] | None] | None) -> dict[str, Any]:
+    """Config hash -> its worlds, encoded for the child's stdin."""
+    if levels is None:
+        return {}
+    if len(levels) != len(configs):
+        raise ValueError(f"{len(configs)} configs but {len(levels)} sets of levels")
+    return {config_hash(c): encode_arrays(lv) for c, lv in zip(configs, levels, strict=True)
+            if c is not None and lv is not None}
+
+
+def _validate_in_child(
+    pending: list[tuple[Job, str]], texts: dict[str, str], fam: Family, limits: SandboxLimits, seed: int,
+    fail_fast: bool = False, levels: dict[str, Any] | None = None, prepared: PreparedChild | None = None,
+) -> dict[Job, ValidationReport]:
+    used = {j[1] for j, _ in pending if j[1] is not None}
+    work = {
         "programs": [s for _, s in pending],
         "config_of": [j[1] for j, _ in pending],
         "configs": {h: texts[h] for h in sorted(used)},
-        "seed": seed,
-        "compile_cache": _compile_cache(),
+        "levels": {h: (levels or {})[h] for h in sorted(used) if h in (levels or {})},
         "fail_fast": fail_fast,
-        **{f.name: getattr(limits, f.name) for f in dataclasses.fields(limits)},
     }
-    run = run_child(payload, limits)
+    if prepared is not None:
+        prepared.process.send(work)
+        run = prepared.process.wait()
+    else:
+        run = run_child({**_setup(fam, seed, limits), **work}, limits)
     out: dict[Job, ValidationReport] = {}
     ready = False
     for ev in run.events:
@@ -141,13 +227,10 @@ def _compile_cache() -> str | None:
 
     The simulator's rollout takes tens of seconds to compile on a small machine; cached, it loads in one.
     """
-    import os
-
-    if os.environ.get("ENVGEN_NO_COMPILE_CACHE"):
-        return None
     jax = sys.modules.get("jax")
     configured = getattr(jax.config, "jax_compilation_cache_dir", None) if jax is not None else None
-    return configured or os.environ.get("ENVGEN_COMPILE_CACHE") or str(verdicts.cache_root() / "xla")
+    folder = verdicts.compile_cache_dir()
+    return None if folder is None else configured or str(folder)
 
 
 def _last_line(text: str) -> str:

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 from flax import struct
 
+from envgen.envs.batching import batch_cond
 from envgen.envs.minigrid import constants as C  # noqa: N812 (the table module reads best as C.WALL, C.RED)
 from envgen.envs.minigrid.state import EnvParams, EnvState
-from envgen.envs.reduce import argmin_first_int
 
 FAR = 1000.0
 
@@ -76,39 +77,88 @@ class MinigridView:
 
 
 def _nearest(mask: jax.Array, pos: jax.Array, chebyshev: bool = False):
-    rows, cols = jnp.meshgrid(jnp.arange(mask.shape[0]), jnp.arange(mask.shape[1]), indexing="ij")
+    """The cell of ``mask`` nearest to ``pos`` (lowest index on ties) and its distance: ``(int32[2],
+    float32)``, ``(-1, -1)`` and ``FAR`` if the mask is empty.
+
+    One integer reduction over ``distance * cells + index`` keys gives both (no argmin, no gather: this
+    runs every step). The barrier keeps XLA from fusing the reduction into a later whole-grid pass
+    that uses the result (recomputing it once per cell).
+    """
+    rows, cols = np.meshgrid(np.arange(mask.shape[0]), np.arange(mask.shape[1]), indexing="ij")
     dr, dc = jnp.abs(rows - pos[0]), jnp.abs(cols - pos[1])
-    dist = jnp.where(mask, jnp.maximum(dr, dc) if chebyshev else dr + dc, 10**6)  # 625 * 10**6 < 2**31
-    idx = argmin_first_int(dist)  # the nearest cell, lowest index on ties (this runs every step)
-    found = jnp.any(mask)
+    size = mask.size
+    dist = jnp.where(mask, jnp.maximum(dr, dc) if chebyshev else dr + dc, 10**6)  # 10**6 * 625 < 2**31
+    best = jax.lax.optimization_barrier(jnp.min((dist * size + rows * mask.shape[1] + cols).reshape(-1)))
+    idx, found = best % size, best < 10**6 * size
     where = jnp.where(found, jnp.stack([idx // mask.shape[1], idx % mask.shape[1]]), -1).astype(jnp.int32)
-    return where, jnp.where(found, dist.reshape(-1)[idx].astype(jnp.float32), FAR)
+    return where, jnp.where(found, (best // size).astype(jnp.float32), FAR)
+
+
+def _cells(state: EnvState):
+    """The grid's type, colour and state planes (uint8; compared with constants, never widened)."""
+    return state.grid[..., 0], state.grid[..., 1], state.grid[..., 2]
+
+
+def goal_part(state: EnvState):
+    """``(goal_pos, goal_distance)``: the nearest goal tile."""
+    typ, _, _ = _cells(state)
+    return _nearest(typ == C.GOAL, state.agent_pos)
+
+
+def _match(state: EnvState):
+    typ, col, _ = _cells(state)
+    return (typ == state.mission[1]) & (col == state.mission[2])
+
+
+def target_part(state: EnvState):
+    """``(target_pos, target_distance, target_held, target_visible)`` for the mission object."""
+    typ = state.grid[..., 0]
+    pos, d = state.agent_pos, state.agent_dir
+    match = _match(state)
+    held = (state.carrying[0] == state.mission[1]) & (state.carrying[1] == state.mission[2])
+    target_pos, target_dist = _nearest(match, pos)
+    # view window test (no occlusion): project onto the forward and right axes
+    fvec = jnp.asarray(C.DIR_TO_VEC)[d]
+    dr = jnp.arange(typ.shape[0])[:, None] - pos[0]
+    dc = jnp.arange(typ.shape[1])[None, :] - pos[1]
+    ahead, side = dr * fvec[0] + dc * fvec[1], dr * fvec[1] - dc * fvec[0]
+    in_window = (ahead >= 0) & (ahead <= 6) & (jnp.abs(side) <= 3)
+    visible = jnp.any(match & in_window)
+    return target_pos, jnp.where(held, 0.0, target_dist), held, visible | held
+
+
+def put_part(state: EnvState, target_pos: jax.Array, held: jax.Array) -> jax.Array:
+    """put_near's distance (float32; 0 for other missions): see ``MinigridView.put_distance``.
+
+    Only put_near missions pay for the scan: under ``vmap`` a batch without any skips it.
+    """
+    kind = state.mission[0]
+
+    def scan(state, target_pos, held):
+        typ, col, _ = _cells(state)
+        match = _match(state)
+        obj_pos = jnp.where(held, state.agent_pos, target_pos)
+        _, dist = _nearest((typ == state.mission[3]) & (col == state.mission[4]) & ~match, obj_pos, chebyshev=True)
+        return jnp.where(held | (target_pos[0] >= 0), dist, FAR).astype(jnp.float32)
+
+    return batch_cond(kind == C.M_PUT_NEAR, scan, lambda *_: jnp.float32(0.0), state, target_pos, held)
+
+
+def door_part(state: EnvState):
+    """``(open, closed, locked)`` door counts (int32)."""
+    typ, _, st = _cells(state)
+    door = typ == C.DOOR
+    return tuple(jnp.sum(door & (st == s), dtype=jnp.int32) for s in (C.OPEN, C.CLOSED, C.LOCKED))
 
 
 def build_view(state: EnvState, params: EnvParams) -> MinigridView:
     """Compute the view of a state (pure jnp; works under jit and vmap)."""
-    grid = state.grid.astype(jnp.int32)
-    typ, col, st = grid[..., 0], grid[..., 1], grid[..., 2]
+    typ, col, st = _cells(state)
     pos, d = state.agent_pos, state.agent_dir
     fwd = jnp.clip(pos + jnp.asarray(C.DIR_TO_VEC)[d], 0, jnp.array(typ.shape) - 1)
-    kind, obj_t, obj_c, tgt_t, tgt_c = (state.mission[i] for i in range(5))
-    goal_pos, goal_dist = _nearest(typ == C.GOAL, pos)
-    match = (typ == obj_t) & (col == obj_c)
-    held = (state.carrying[0] == obj_t) & (state.carrying[1] == obj_c)
-    target_pos, target_dist = _nearest(match, pos)
-    target_dist = jnp.where(held, 0.0, target_dist)
-    # view window test (no occlusion): project onto the forward and right axes
-    fvec = jnp.asarray(C.DIR_TO_VEC)[d]
-    rvec = jnp.stack([fvec[1], -fvec[0]])
-    dr = jnp.arange(typ.shape[0])[:, None] - pos[0]
-    dc = jnp.arange(typ.shape[1])[None, :] - pos[1]
-    ahead, side = dr * fvec[0] + dc * fvec[1], dr * rvec[0] + dc * rvec[1]
-    in_window = (ahead >= 0) & (ahead <= 6) & (jnp.abs(side) <= 3)
-    visible = jnp.any(match & in_window)
-    obj_pos = jnp.where(held, pos, target_pos)
-    _, put_dist = _nearest((typ == tgt_t) & (col == tgt_c) & ~match, obj_pos, chebyshev=True)
-    put_dist = jnp.where(kind == C.M_PUT_NEAR, jnp.where(held | jnp.any(match), put_dist, FAR), 0.0)
-    door = typ == C.DOOR
+    goal_pos, goal_dist = goal_part(state)
+    target_pos, target_dist, held, visible = target_part(state)
+    doors_open, doors_closed, doors_locked = door_part(state)
     here = typ[pos[0], pos[1]]
     return MinigridView(
         time=state.time.astype(jnp.int32),
@@ -117,22 +167,22 @@ def build_view(state: EnvState, params: EnvParams) -> MinigridView:
         agent_dir=d.astype(jnp.int32),
         carrying_type=state.carrying[0].astype(jnp.int32),
         carrying_color=state.carrying[1].astype(jnp.int32),
-        front_type=typ[fwd[0], fwd[1]],
-        front_color=col[fwd[0], fwd[1]],
-        front_state=st[fwd[0], fwd[1]],
+        front_type=typ[fwd[0], fwd[1]].astype(jnp.int32),
+        front_color=col[fwd[0], fwd[1]].astype(jnp.int32),
+        front_state=st[fwd[0], fwd[1]].astype(jnp.int32),
         goal_pos=goal_pos,
         goal_distance=goal_dist,
         on_goal=here == C.GOAL,
-        mission_kind=kind.astype(jnp.int32),
+        mission_kind=state.mission[0].astype(jnp.int32),
         target_pos=target_pos,
         target_distance=target_dist,
         target_held=held,
-        target_visible=visible | held,
-        put_distance=put_dist.astype(jnp.float32),
-        doors_open=jnp.sum(door & (st == C.OPEN)).astype(jnp.int32),
-        doors_closed=jnp.sum(door & (st == C.CLOSED)).astype(jnp.int32),
-        doors_locked=jnp.sum(door & (st == C.LOCKED)).astype(jnp.int32),
-        keys_on_grid=jnp.sum(typ == C.KEY).astype(jnp.int32),
+        target_visible=visible,
+        put_distance=put_part(state, target_pos, held),
+        doors_open=doors_open,
+        doors_closed=doors_closed,
+        doors_locked=doors_locked,
+        keys_on_grid=jnp.sum(typ == C.KEY, dtype=jnp.int32),
         in_lava=here == C.LAVA,
         mission_success=state.success,
     )
