@@ -86,7 +86,7 @@ def _bisect(fits, lo, hi, steps: int):
     return jax.lax.fori_loop(0, steps, halve, (jnp.int32(lo), jnp.int32(hi)))[0]
 
 
-def _largest(keys: jax.Array, m: jax.Array) -> jax.Array:
+def largest(keys: jax.Array, m: jax.Array) -> jax.Array:
     """Mask of the ``m`` largest int32 ``keys`` (ties: the first in order; keys at INT32_MIN never).
 
     Bisections on the key value and, among ties, the index: compare-and-count passes, which vectorise
@@ -117,7 +117,7 @@ def _pick_tiles(s: jax.Array, candidates: jax.Array, count, k: int, origin=(0, 0
     if penalty is not None:
         key = key - penalty
     key = jnp.where(candidates, key, jnp.iinfo(jnp.int32).min).reshape(-1)
-    chosen = _largest(key, jnp.minimum(jnp.asarray(count, jnp.int32), k))
+    chosen = largest(key, jnp.minimum(jnp.asarray(count, jnp.int32), k))
     flat = jnp.arange(w * h, dtype=jnp.int32)
 
     def next_chosen(j, idx):  # the chosen tiles in order, one min-reduction each (in a loop, so
