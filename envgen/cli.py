@@ -17,6 +17,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "show": ("envgen.commands.show", "Summarise a generated environment folder."),
     "list": ("envgen.commands.list_envs", "List environment families and shipped presets."),
     "curriculum": ("envgen.commands.curriculum", "Run a curriculum (teacher + student) and plot it."),
+    "compare": ("envgen.commands.compare", "Compare curricula at equal steps over seeds: report with IQM + CIs."),
     "train": ("envgen.commands.train", "Train the PPO student on a preset, config or generated folder."),
     "plot": ("envgen.commands.plot", "Draw a training run's learning curves to a PNG."),
 }

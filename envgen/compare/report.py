@@ -8,8 +8,10 @@ re-analyse them::
                           "curve": {"steps": [...], "values": [[...], ...]},        # per seed
                           "final": {"tasks": [...], "scores": [[...], ...]},        # per seed, per task
                           "skills": {"names": [...], "rates": [[...], ...]},        # optional
+                          "heldout": {"tasks": [...], "scores": [[...], ...]},      # optional
                           "wall_clock_s": 12.3, "steps_per_s": 4.5e4,
-                          "curriculum": {"summary": "...", "top": [...]}}}}         # optional
+                          "curriculum": {"summary": "...",                          # optional
+                                         "mean_u": [[...], ...]}}}}   # mean task vector per chunk
 """
 
 from __future__ import annotations
@@ -62,7 +64,11 @@ def analyse(results: dict[str, Any], reps: int = stats.DEFAULT_REPS, seed: int =
     scores = final_scores(results)
     iqms = stats.iqm_intervals(scores, reps=reps, seed=seed)
     baselines = [b for b in results.get("baselines", []) if b in scores]
-    pairs = [(x, b) for x in scores for b in baselines if x != b]
+    pairs: list[tuple[str, str]] = []
+    for x in scores:
+        for b in baselines:
+            if x != b and (b, x) not in pairs:  # two baselines are compared once
+                pairs.append((x, b))
     poi = stats.probability_of_improvement(scores, pairs, reps=reps, seed=seed) if pairs else {}
     verdicts = []
     for x, b in pairs:
@@ -158,6 +164,51 @@ def _plot_skills(results: dict[str, Any], path: Path) -> bool:
     return True
 
 
+def _plot_curricula(results: dict[str, Any], path: Path) -> bool:
+    """Per teacher, the mean sampled task vector over the chunks (one line per dimension)."""
+    teachers = {k: v["curriculum"] for k, v in results["teachers"].items() if v.get("curriculum", {}).get("mean_u")}
+    if not teachers:
+        return False
+    plt = _plt()
+    fig, axes = plt.subplots(1, len(teachers), figsize=(3.2 * len(teachers), 3.0), squeeze=False, sharey=True)
+    for ax, (name, c) in zip(axes[0], teachers.items(), strict=True):
+        u = np.asarray(c["mean_u"], np.float64)
+        dims = c.get("dims") or [f"u{j}" for j in range(u.shape[1])]
+        for j in range(u.shape[1]):
+            ax.plot(np.arange(1, len(u) + 1), u[:, j], label=dims[j])
+        ax.set_title(name, fontsize=9)
+        ax.legend(fontsize=6)
+        ax.set_xlabel("chunk")
+        ax.set_ylim(0, 1)
+    axes[0][0].set_ylabel("mean sampled task vector")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return True
+
+
+def _setup_lines(results: dict[str, Any]) -> list[str]:
+    """The comparison's protocol in words (when the results carry the comparison file)."""
+    cfg = results.get("comparison")
+    if not cfg:
+        return []
+    st, b, ev = cfg["student"], cfg["budget"], cfg["evaluation"]
+    settings = ", ".join(f"{k} {v}" for k, v in st.items() if k not in ("kind", "num_envs", "steps"))
+    lines = [f"Setup: student `{st['kind']}` ({settings or 'defaults'}); {b['chunks']} chunks x "
+             f"{st['num_envs']} envs x {st['steps']} steps per env"]
+    if b.get("target_chunks"):
+        lines[0] += (f"; the teacher picks the tasks of the first {b['chunks'] - b['target_chunks']} chunks, "
+                     f"the last {b['target_chunks']} train on the target alone")
+    held = ", ".join(ev.get("heldout") or []) or "none"
+    episode = ("one episode per env slot, unfinished at the horizon = failure" if st["kind"] == "ppo"
+               else "every finished episode")
+    lines[0] += (f". Evaluation every {ev['every']} chunks and at the end on {ev['steps']}-step rollouts "
+                 f"({episode}; {ev['seeds']} evaluation keys); held-out tasks: {held}. "
+                 f"Seeds: {', '.join(map(str, cfg['seeds']))}.")
+    teachers = "; ".join(f"`{k}`: " + ", ".join(f"{a} {v}" for a, v in t.items()) for k, t in cfg["teachers"].items())
+    return [*lines, "", f"Teachers: {teachers}.", ""]
+
+
 def _table(header: list[str], rows: list[list[str]]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(str(c).replace("|", "\\|") for c in row) + " |" for row in rows]
@@ -183,14 +234,22 @@ def write_report(results: dict[str, Any], out: str | os.PathLike, reps: int = st
         plots.append("probability_of_improvement.png")
     if _plot_skills(results, out / "skills.png"):
         plots.append("skills.png")
+    if _plot_curricula(results, out / "curricula.png"):
+        plots.append("curricula.png")
 
     teachers = results["teachers"]
     first = next(iter(teachers.values()))
     tasks = first["final"]["tasks"]
     md = [f"# Curriculum comparison: {results.get('name', 'unnamed')}", ""]
+    counts = {k: len(v["seeds"]) for k, v in teachers.items()}
+    if len(set(counts.values())) == 1:
+        seeds = f"{len(first['seeds'])} seeds per teacher"
+    else:  # a comparison reported before all its runs finished
+        seeds = "seeds per teacher: " + ", ".join(f"{k} {n}" for k, n in counts.items())
     md += [f"Target: {results.get('target', '?')}; {results.get('total_steps', '?')} environment steps per run; "
-           f"{len(first['seeds'])} seeds per teacher; metric: {metric}. Intervals are 95% stratified-bootstrap "
+           f"{seeds}; metric: {metric}. Intervals are 95% stratified-bootstrap "
            f"confidence intervals over seeds ({reps} resamples, rliable).", ""]
+    md += _setup_lines(results)
     md += ["## Final performance", ""]
     rows = []
     for name, r in teachers.items():
@@ -199,6 +258,14 @@ def write_report(results: dict[str, Any], out: str | os.PathLike, reps: int = st
                      f"{r.get('wall_clock_s', float('nan')):.0f}", f"{r.get('steps_per_s', float('nan')):,.0f}"])
     md += [_table(["teacher", f"IQM {metric} [95% CI]", *(f"mean: {t}" for t in tasks), "wall-clock s", "steps/s"],
                   rows), "", "![final IQM](final_iqm.png)", ""]
+    heldout = {k: np.asarray(v["heldout"]["scores"], np.float64) for k, v in teachers.items()
+               if v.get("heldout") and np.asarray(v["heldout"]["scores"]).size}
+    if heldout:
+        held_iqm = stats.iqm_intervals(heldout, reps=reps, seed=seed)
+        names = next(v for v in teachers.values() if v.get("heldout"))["heldout"]["tasks"]
+        rows = [[k, str(held_iqm[k]), *(f"{m:.3f}" for m in s.mean(axis=0))] for k, s in heldout.items()]
+        md += ["## Held-out tasks", "", _table(["teacher", f"IQM {metric} [95% CI]", *(f"mean: {t}" for t in names)],
+                                               rows), ""]
     if analysis["verdicts"]:
         md += ["## Against the baselines", ""] + [f"- {v}" for v in analysis["verdicts"]] + [""]
         md += ["![probability of improvement](probability_of_improvement.png)", ""]
@@ -216,6 +283,8 @@ def write_report(results: dict[str, Any], out: str | os.PathLike, reps: int = st
         for k, c in curricula.items():
             md += [f"- **{k}**: {c.get('summary', '')}"]
         md += [""]
+        if "curricula.png" in plots:
+            md += ["![curricula](curricula.png)", ""]
     md += ["Raw per-seed results: `results.json`."]
     write_text_atomic(out / "results.json", json.dumps(results, indent=1, sort_keys=True))
     return write_text_atomic(out / "report.md", "\n".join(md) + "\n")

@@ -124,7 +124,7 @@ def build_teacher(config: CurriculumConfig, env: Any, targets: Task, space: Para
         goal = config.goal or f"Master {', '.join(skills)}."
         try:
             return LLMTeacher(env, targets, skills, goal, provider, seed=config.seed, on_configs=on_configs,
-                              **settings)
+                              target_names=[Path(t).stem for t in config.targets], **settings)
         except TypeError as err:
             raise CurriculumError(f"teacher: {err}") from None
     raise CurriculumError(f"teacher.kind: unknown teacher {kind!r}")

@@ -69,6 +69,14 @@ class StudentConfig(_Model):
 
 class BudgetConfig(_Model):
     chunks: int = Field(ge=1)
+    # EnvGen's protocol: the last ``target_chunks`` chunks train on the targets alone (teacher paused)
+    target_chunks: int = Field(0, ge=0)
+
+    @model_validator(mode="after")
+    def _phase_fits(self):
+        if self.target_chunks > self.chunks:
+            raise ValueError(f"target_chunks ({self.target_chunks}) cannot exceed chunks ({self.chunks})")
+        return self
 
 
 class EvaluationConfig(_Model):
@@ -104,23 +112,28 @@ class CurriculumConfig(_Model):
 def load_curriculum(path: str | Path) -> CurriculumConfig:
     """Read and validate a curriculum YAML file; relative config paths resolve against its folder."""
     path = Path(path)
+    config = validate_file(path, CurriculumConfig, CurriculumError)
+    return _resolve_paths(config, path.parent)
+
+
+def validate_file(path: Path, model: type[BaseModel], error: type[ValueError]) -> Any:
+    """A YAML mapping file validated as ``model``; ``error`` names the file and the first field at fault."""
     try:
         data = yaml.safe_load(path.read_text())
     except OSError as err:
-        raise CurriculumError(f"{path}: cannot read ({err.strerror})") from None
+        raise error(f"{path}: cannot read ({err.strerror})") from None
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark is not None else ""
-        raise CurriculumError(f"{path}:{where} not valid YAML ({getattr(err, 'problem', err)})") from None
+        raise error(f"{path}:{where} not valid YAML ({getattr(err, 'problem', err)})") from None
     if not isinstance(data, dict):
-        raise CurriculumError(f"{path}: expected a mapping at the top level")
+        raise error(f"{path}: expected a mapping at the top level")
     try:
-        config = CurriculumConfig.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as err:
         first = err.errors()[0]
         loc = ".".join(str(p) for p in first["loc"]) or "(top level)"
-        raise CurriculumError(f"{path}: {loc}: {first['msg']}") from None
-    return _resolve_paths(config, path.parent)
+        raise error(f"{path}: {loc}: {first['msg']}") from None
 
 
 def _resolve_paths(config: CurriculumConfig, folder: Path) -> CurriculumConfig:

@@ -7,6 +7,8 @@ JSON line to ``RUN/log.jsonl`` (sampled tasks, per-slot success, the teacher's n
 every generated config is saved as ``RUN/configs/<hash>.yaml``. Checkpoints (``RUN/checkpoint.msgpack``,
 written atomically) hold the teacher state, the student state, the PRNG key and the chunk count, plus
 the log length, so a run killed at any point resumes to the same result as an uninterrupted one.
+With ``budget.target_chunks`` (EnvGen's protocol) the last chunks train on the targets alone, the teacher
+paused; their log lines say ``"phase": "target"``.
 
 Students (:mod:`envgen.teachers.students`): ``ppo`` (issue 9's PPO, one seed) and ``random`` (a
 uniform-random policy: the no-learning reference, and cheap for tests).
@@ -31,6 +33,7 @@ from envgen.teachers.base import TaskStats, cycle_tasks
 from envgen.teachers.build import build_space, build_teacher, make_env, tasks_for
 from envgen.teachers.config import CurriculumConfig
 from envgen.teachers.llm import config_hash
+from envgen.teachers.simple import FixedTeacher
 
 CHECKPOINT = "checkpoint.msgpack"
 HIST_BINS = 10
@@ -85,10 +88,13 @@ def _plain(value: Any) -> Any:
 class CurriculumRun:
     """One curriculum run in a folder (see module docstring)."""
 
-    def __init__(self, config: CurriculumConfig, out: str | Path, provider: Any = None):
+    def __init__(self, config: CurriculumConfig, out: str | Path, provider: Any = None, env: Any = None,
+                 student: Any = None):
+        """``env`` and ``student``: objects to share between runs of one student config (a comparison
+        builds them once, so the student's chunk compiles once for every teacher and seed)."""
         self.config = config
         self.out = Path(out)
-        self.env = make_env(config.family)
+        self.env = env if env is not None else make_env(config.family)
         n = config.student.num_envs
         self.n = n
         key = jax.random.key(config.seed)
@@ -97,8 +103,14 @@ class CurriculumRun:
         self.heldout_names = [Path(h).stem if h.endswith((".yaml", ".yml")) else h for h in heldout]
         self.heldout = tasks_for(self.env, heldout, jax.random.fold_in(key, 2), n=n)
         self.space = build_space(config)
+        # built once: a jit of a fresh vmap wrapper every chunk would trace and compile every chunk
+        self._vectors = jax.jit(jax.vmap(self.space.from_params)) if self.space is not None else None
         self.teacher = build_teacher(config, self.env, self.targets, self.space, self._save_configs, provider)
-        self.student = build_student(config, self.env, getattr(getattr(self.teacher, "config", None), "score", "pvl"))
+        score = getattr(getattr(self.teacher, "config", None), "score", "pvl")
+        self.student = student if student is not None else build_student(config, self.env, score)
+        # EnvGen's protocol: the budget's last ``target_chunks`` chunks run the targets alone
+        self.target_from = config.budget.chunks - config.budget.target_chunks
+        self.target_teacher = FixedTeacher(self.env, self.targets) if config.budget.target_chunks else None
 
     # -- files ---------------------------------------------------------------------------------------
     def _save_configs(self, cycle: int, configs: list[tuple[str, str]]) -> None:
@@ -165,12 +177,19 @@ class CurriculumRun:
             key = jax.random.wrap_key_data(rs.key)
             key, k_sample, k_train, k_eval = jax.random.split(key, 4)
             self._pending_configs = []
-            t_state, tasks = self.teacher.sample(rs.teacher, k_sample)
-            learn = self.teacher.learns(t_state) if hasattr(self.teacher, "learns") else True
-            s_state, stats = self.student.train_chunk(rs.student, k_train, tasks, learn)
-            t_state = self.teacher.update(t_state, tasks, stats)
+            if rs.chunk < self.target_from:
+                t_state, tasks = self.teacher.sample(rs.teacher, k_sample)
+                learn = self.teacher.learns(t_state) if hasattr(self.teacher, "learns") else True
+                s_state, stats = self.student.train_chunk(rs.student, k_train, tasks, learn)
+                t_state = self.teacher.update(t_state, tasks, stats)
+            else:  # the target phase: the teacher is paused (its state kept as it was)
+                t_state = rs.teacher
+                _, tasks = self.target_teacher.sample(self.target_teacher.init(k_sample, self.n), k_sample)
+                s_state, stats = self.student.train_chunk(rs.student, k_train, tasks, True)
             chunk = rs.chunk + 1
             record = self._record(chunk, t_state, tasks, stats)
+            if rs.chunk >= self.target_from:
+                record["teacher"] = {**record["teacher"], "phase": "target"}
             if chunk % cfg.evaluation.every == 0 or chunk == budget:
                 record["eval"] = self._evaluate(s_state, k_eval)
             with open(log_path, "a") as f:
@@ -195,13 +214,13 @@ class CurriculumRun:
             "score": np.round(np.asarray(stats.score), 4).tolist(),
         }
         if self.space is not None:
-            u = np.asarray(jax.jit(jax.vmap(self.space.from_params))(tasks.params))
+            u = np.asarray(self._vectors(tasks.params))
             record["tasks_u"] = np.round(u, 3).tolist()
             record["sampled_hist"] = _hist(u)
             buf = getattr(t_state, "buffer", None)
             if buf is not None and int(buf.size):
                 size = int(buf.size)
-                bu = np.asarray(jax.jit(jax.vmap(self.space.from_params))(buf.tasks.params))[:size]
+                bu = np.asarray(self._vectors(buf.tasks.params))[:size]
                 record["buffer_hist"] = _hist(bu)
         if np.asarray(stats.achievements).shape[1]:
             record["achievements"] = np.round(np.asarray(stats.achievements).mean(0), 4).tolist()
@@ -211,23 +230,34 @@ class CurriculumRun:
 
     def _evaluate(self, s_state: Any, key: jax.Array) -> dict[str, Any]:
         cfg = self.config.evaluation
-        per_seed = []
+        per_seed, skills = [], []
         for k in jax.random.split(key, cfg.seeds):
             stats = self.student.evaluate(s_state, k, self.heldout, cfg.steps)
-            per_seed.append(self._per_task(stats))
-        rates = np.array(per_seed)  # [seeds, tasks]; NaN where no episode finished
-        seen = np.isfinite(rates)
-        count = np.maximum(seen.sum(0), 1)
-        mean = np.where(seen, rates, 0.0).sum(0) / count
-        std = np.sqrt(np.where(seen, (rates - mean) ** 2, 0.0).sum(0) / count)
-        mean, std = (np.where(seen.any(0), x, np.nan) for x in (mean, std))
-        return {"tasks": self.heldout_names, "mean": np.round(mean, 4).tolist(), "std": np.round(std, 4).tolist()}
+            per_seed.append(self._per_task(stats, np.asarray(stats.success)))
+            ach = np.asarray(stats.achievements)
+            if ach.shape[1]:  # Crafter: per task, the fraction of finished episodes unlocking each skill
+                skills.append(np.stack([self._per_task(stats, ach[:, j]) for j in range(ach.shape[1])], -1))
+        mean, std = _mean_std(np.array(per_seed))  # [seeds, tasks]; NaN where no episode finished
+        out = {"tasks": self.heldout_names, "mean": np.round(mean, 4).tolist(), "std": np.round(std, 4).tolist()}
+        if skills:
+            out["achievements"] = np.round(_mean_std(np.array(skills))[0], 4).tolist()  # [tasks, K]
+        return out
 
-    def _per_task(self, stats: TaskStats) -> list[float]:
+    def _per_task(self, stats: TaskStats, values: np.ndarray) -> np.ndarray:
+        """Per held-out task, the episode-weighted mean of a per-slot value (NaN: no finished episode)."""
         owner = np.arange(self.n) % len(self.heldout_names)  # held-out tasks are cycled over the slots
         eps = np.asarray(stats.episodes)
-        num = np.bincount(owner, np.asarray(stats.success) * eps, len(self.heldout_names))
+        num = np.bincount(owner, values * eps, len(self.heldout_names))
         den = np.bincount(owner, eps, len(self.heldout_names))
         with np.errstate(invalid="ignore", divide="ignore"):
-            return np.where(den > 0, num / den, np.nan).tolist()
+            return np.where(den > 0, num / den, np.nan)
+
+
+def _mean_std(rates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and std over the first (evaluation seed) axis, ignoring NaN; NaN where every seed is NaN."""
+    seen = np.isfinite(rates)
+    count = np.maximum(seen.sum(0), 1)
+    mean = np.where(seen, rates, 0.0).sum(0) / count
+    std = np.sqrt(np.where(seen, (rates - mean) ** 2, 0.0).sum(0) / count)
+    return tuple(np.where(seen.any(0), x, np.nan) for x in (mean, std))
 

@@ -1,7 +1,8 @@
 """The students a curriculum can train: ``random`` (a uniform-random policy) and ``ppo`` (issue 9's PPO).
 
 Both answer ``init(key, tasks)``, ``train_chunk(state, key, tasks, learn) -> state, TaskStats`` and
-``evaluate(state, key, tasks, steps) -> TaskStats``. Every chunk starts each env slot on its new task
+``evaluate(state, key, tasks, steps) -> TaskStats`` (PPO: one episode per slot cut at ``steps``, an
+unfinished one a failure). Every chunk starts each env slot on its new task
 (as JaxUED's rollouts do), so a chunk's stats describe exactly the tasks the teacher sampled; episodes
 still running at the end of a chunk are dropped. ``learn=False`` keeps the network unchanged (robust
 PLR's "no gradient on new levels"): the update is computed and discarded.
@@ -90,6 +91,9 @@ class PPOStudent:
         if steps not in self._evaluators:
             self._evaluators[steps] = self._make_evaluator(self.ppo, steps)
         res = self._evaluators[steps](state.train.params, tasks, key)
-        episodes = res.finished.astype(jnp.float32)
-        return TaskStats.make(episodes, returns=res.task_returns * episodes, success=res.success * episodes,
-                              achievements=res.achievements.astype(jnp.float32))
+        # one episode per slot, cut at ``steps``: an unfinished episode counts as a failure (counting only
+        # finished ones would favour the quick successes); Crafter counts what the episode unlocked so far
+        ach = res.achievements.astype(jnp.float32)
+        success = ach.mean(-1) if ach.shape[1] else res.success
+        return TaskStats.make(jnp.ones_like(res.success), returns=res.task_returns, success=success,
+                              achievements=ach)

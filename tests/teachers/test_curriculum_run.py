@@ -126,3 +126,9 @@ def test_crafter_llm_run_rewrites_the_llm_share_from_achievement_rates(tmp_path)
     host = json.loads((tmp_path / "run" / "teacher_host.json").read_text())
     assert [c["name"] for c in host["previous"]] == [c["name"] for c in saved]
     assert log[0]["eval"]["tasks"] == ["short"]
+
+
+def test_target_phase_cannot_exceed_the_budget(tmp_path):
+    path = write(tmp_path, MINIGRID.replace("budget: {chunks: 4}", "budget: {chunks: 4, target_chunks: 5}"))
+    with pytest.raises(CurriculumError, match=r"c.yaml: budget: .*target_chunks \(5\) cannot exceed chunks \(4\)"):
+        load_curriculum(path)

@@ -91,3 +91,70 @@ def test_anthropic_provider_gets_the_feedback_through_fake_http(minigrid_env, em
     user = json.dumps(bodies[0]["messages"], ensure_ascii=False)
     assert "small room: 25% ± 0%" in user and "large room: 75% ± 0%" in user
     assert "Weakest skills: small room" in user
+
+
+def crafter_teacher(**settings) -> LLMTeacher:
+    """An LLM teacher over Crafter's 22 skills without an env (feedback and goals read only the rates)."""
+    from envgen.envs.crafter.constants import ACHIEVEMENTS
+
+    teacher = LLMTeacher.__new__(LLMTeacher)
+    teacher.skills, teacher.per_target, teacher.weakest = list(ACHIEVEMENTS), False, 3
+    teacher.mastered, teacher.focus = settings.get("mastered", 0.5), settings.get("focus", "chain")
+    return teacher
+
+
+def test_chain_focus_follows_the_crafter_tech_tree_frontier():
+    teacher = crafter_teacher()
+    mean = dict.fromkeys(teacher.skills, 0.0)
+    mean.update(collect_wood=0.9, place_table=0.8, collect_drink=0.9, collect_sapling=0.7, wake_up=0.9)
+    frontier = teacher.frontier(mean)
+    # ready: every prerequisite mastered; not ready: collect_stone (needs the wood pickaxe), diamonds
+    assert "make_wood_pickaxe" in frontier and "collect_stone" not in frontier
+    assert "collect_diamond" not in frontier and "collect_wood" not in frontier
+    assert len(frontier) == 3
+    mean.update(make_wood_pickaxe=0.9, make_wood_sword=0.9, place_plant=0.9, eat_cow=0.9, defeat_zombie=0.9)
+    later = teacher.frontier(mean)
+    assert "collect_stone" in later and "make_wood_pickaxe" not in later
+    goal = teacher.offline_goal({"frontier": later, "weakest": ["collect_diamond"]})
+    assert "collect stone" in goal and "diamond" not in goal
+
+
+def test_chain_focus_walks_a_minigrid_goal_step_by_step(minigrid_env, empty_targets):
+    goal = "open a locked door then fetch the key-colored ball"
+    teacher = LLMTeacher(minigrid_env, empty_targets, SKILLS, goal, OfflineProvider(), every=1, focus="chain",
+                           envs_per_call=2)
+    assert len(teacher.steps) == 3 and "unlock" in teacher.steps[0] and "ball" in teacher.steps[1]
+    state = teacher.init(jax.random.key(0), 4)
+    state = teacher.update(state, None, chunk_stats(0.0, 0.0))
+    assert int(state.stage) == 0 and teacher.last_goal == teacher.steps[0]
+    assert "The agent now practises step 1" in teacher.last_prompt
+    # the LLM share (slots 2, 3) masters the unlock step: the next cycle moves to the fetch step
+    mastered = TaskStats.make(np.full(4, 4.0), success=np.array([0.0, 0.0, 1.0, 1.0], np.float32))
+    state = teacher.update(state, None, mastered)
+    assert int(state.stage) == 1 and teacher.last_goal == teacher.steps[1]
+    assert int(state.cycle) == 2
+
+
+def test_chain_focus_refuses_a_goal_it_cannot_split(minigrid_env, empty_targets):
+    with pytest.raises(ValueError, match="focus 'chain' needs a goal"):
+        LLMTeacher(minigrid_env, empty_targets, SKILLS, "asdf qwerty", OfflineProvider(), focus="chain")
+    with pytest.raises(ValueError, match="focus must be one of weakest, chain, failures"):
+        LLMTeacher(minigrid_env, empty_targets, SKILLS, "reach the goal", OfflineProvider(), focus="hardest")
+
+
+def test_failures_focus_puts_the_failed_environments_in_the_prompt(minigrid_env, empty_targets):
+    teacher = LLMTeacher(minigrid_env, empty_targets, SKILLS, "reach the goal", OfflineProvider(), every=2,
+                         focus="failures", envs_per_call=2)
+    state = teacher.init(jax.random.key(0), 4)
+    teacher.previous = [{"name": "corridor-3", "yaml": "layout: {type: empty, width: 6}\n"}]
+    state = teacher.update(state, None, chunk_stats(1.0, 0.0))
+    saved = teacher.host_state()
+    assert saved["tally"]["corridor-3"] == [8.0, 0.0] and saved["tally"]["large room"] == [4.0, 0.0]
+    state = teacher.update(state, None, chunk_stats(1.0, 0.25))
+    text = teacher.last_prompt
+    assert "failed in these environments" in text
+    assert "--- large room: 12% success" in text and "--- corridor-3: 0% success" in text
+    assert "layout: {type: empty, width: 6}" in text and "--- small room" not in text
+    assert teacher.tally == {}  # a new cycle counts its own failures
+    teacher.load_host_state(saved)
+    assert teacher.tally["corridor-3"] == (8.0, 0.0)
