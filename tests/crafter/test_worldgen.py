@@ -5,12 +5,15 @@ from __future__ import annotations
 import json
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 import pytest
 from crafter_reference import DATA, MATERIALS, crafter_materials, fractions
 
+from envgen.envs.crafter import noise
 from envgen.envs.crafter.constants import FURNACE, PLANT, PLANT_RIPE_AGE, TABLE, M
 from envgen.envs.crafter.tables import IS_WALKABLE
+from envgen.envs.crafter.worldgen import largest
 from envgen.spec.crafter import CrafterSpec
 
 SEEDS = 24
@@ -145,3 +148,40 @@ def test_worldgen_mobs_lie_in_the_simulated_block_and_mark_their_chunks(starts):
     # Crafter: about 3.5 zombies in that block at the start (tests/crafter/measure_creatures.py).
     assert 2.5 <= np.mean(zombies) <= 5.0
     assert unseen > 0  # some chunks (water, bare stone) never held an object
+
+
+def test_largest_picks_the_m_largest_keys_ties_in_order():
+    """World generation's sort-free selection (placement of stations and mobs) against a plain sort."""
+    low = np.iinfo(np.int32).min
+    keys = jnp.asarray([5, 3, 5, low, 7], jnp.int32)
+    pick = jax.jit(largest)
+    assert np.asarray(pick(keys, 2)).tolist() == [True, False, False, False, True]
+    assert np.asarray(pick(keys, 10)).tolist() == [True, True, True, False, True]  # never a non-candidate
+    assert not np.asarray(pick(keys, 0)).any()
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        k = rng.integers(-40, 40, 60).astype(np.int32)
+        k[rng.random(60) < 0.3] = low
+        m = int(rng.integers(0, 12))
+        got = np.asarray(pick(jnp.asarray(k), m))
+        order = np.argsort(-k.astype(np.int64), kind="stable")  # ties: the first in order
+        want = np.zeros(60, bool)
+        want[[i for i in order[:m] if k[i] > low]] = True
+        assert (got == want).all()
+
+
+def test_noise_follows_opensimplex_quantiles_and_thresholds_agree():
+    """The fitted map puts raw simplex values on OpenSimplex's distribution (what Crafter's thresholds
+    were tuned on), and comparing raw values with a moved threshold decides as the mapped value does."""
+    s = noise.seed(jax.random.key(3))
+    xy = jax.random.uniform(jax.random.key(4), (2, 200_000), maxval=300.0)
+    raw = jax.jit(noise.simplex_raw)(s, xy[0], xy[1])
+    mapped = np.asarray(noise.to_opensimplex(raw))
+    levels = np.linspace(0, 1, len(noise._OPENSIMPLEX_Q))[1:-1]
+    assert np.abs(np.quantile(mapped, levels) - noise._OPENSIMPLEX_Q[1:-1]).max() < 0.04
+    for t in (-0.2, 0.0, 0.15, 0.4, 0.85):
+        same = (mapped > t) == np.asarray(raw > noise.raw_threshold(t))
+        assert same.mean() > 0.999
+    u = np.asarray(noise.uniform(s, (64, 64)))
+    assert u.min() >= 0.0 and u.max() < 1.0 and abs(u.mean() - 0.5) < 0.02
+    assert (u == np.asarray(noise.uniform(s, (64, 64)))).all()

@@ -21,9 +21,9 @@ family: minigrid
 targets: [minigrid/Empty-5x5]
 teacher: {{kind: fixed}}
 student: {{kind: ppo, num_envs: 8, steps: 16, update_epochs: 1, num_minibatches: 2, devices: {devices}}}
-budget: {{chunks: 2}}
-evaluation: {{every: 2, steps: 8, seeds: 1}}
-checkpoint_every: 2
+budget: {{chunks: 1}}
+evaluation: {{every: 4, steps: 8, seeds: 1}}
+checkpoint_every: 4
 """
 
 

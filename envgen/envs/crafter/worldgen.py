@@ -26,15 +26,25 @@ from envgen.envs.crafter.constants import (
 from envgen.envs.crafter.state import EnvParams, Level, Mobs, Plants, StaticEnvParams, num_chunks
 
 
+def _first(conditions, choices, default):
+    """``jnp.select`` as nested ``where``: the first true condition picks (``select``'s argmax over
+    stacked conditions does not fuse on CPU and measured 20x slower here)."""
+    out = jnp.asarray(default, jnp.int32)
+    for cond, choice in zip(conditions[::-1], choices[::-1], strict=True):
+        out = jnp.where(cond, jnp.asarray(choice, jnp.int32), out)
+    return out
+
+
 def generate_materials(key: jax.Array, params: EnvParams, static: StaticEnvParams):
     """Crafter's per-tile material rules over noise fields; returns (map, tunnels) indexed [x, y]."""
     n = static.map_size
-    key_perm, key_u = jax.random.split(key)
-    perm = noise.permutation(key_perm)
+    s = noise.seed(key)
     xs, ys = jnp.meshgrid(jnp.arange(n, dtype=jnp.float32), jnp.arange(n, dtype=jnp.float32), indexing="ij")
     cx = cy = n // 2
-    f = lambda z, sizes, normalize=True, x=xs, y=ys: noise.field(perm, x, y, z, sizes, normalize)
-    uniform = jax.random.uniform(key_u, (5, n, n))
+    f = lambda z, sizes, normalize=True: noise.field(s, xs, ys, z, sizes, normalize)
+    # a one-octave field compared with a threshold: the threshold moves into raw noise space once
+    above = lambda z, size, t, x=xs, y=ys: noise.above(s, x, y, z, size, t)
+    uniform = lambda salt: noise.uniform(noise.subseed(s, salt), (n, n))
 
     start = 4.0 - jnp.sqrt((xs - cx) ** 2 + (ys - cy) ** 2) + 2.0 * f(8, 3)
     start = jax.nn.sigmoid(start)
@@ -43,39 +53,82 @@ def generate_materials(key: jax.Array, params: EnvParams, static: StaticEnvParam
     mountain_raw = jnp.where(params.mountain_abs, jnp.abs(mountain_raw) * 2.0, mountain_raw)
     mountain = mountain_raw * params.mountain_gain - 4.0 * start - 0.3 * water
 
-    cave = (f(6, 7) > params.cave_threshold) & (mountain > params.cave_min_mountain)
-    h_tunnel = noise.field(perm, 2 * xs, ys / 5, 7, 3) > params.tunnel_threshold
-    v_tunnel = noise.field(perm, xs / 5, 2 * ys, 7, 3) > params.tunnel_threshold
-    coal = (f(1, 8) > params.coal_noise) & (uniform[0] > params.coal_uniform)
-    iron = (f(2, 6) > params.iron_noise) & (uniform[1] > params.iron_uniform)
-    diamond = (mountain > params.diamond_min_mountain) & (uniform[2] > params.diamond_uniform)
-    lava = (mountain > params.lava_min_mountain) & (f(6, 5) > params.lava_noise)
-    mountain_tile = jnp.select(
-        [cave, h_tunnel, v_tunnel, coal, iron, diamond, lava],
-        [PATH, PATH, PATH, COAL, IRON, DIAMOND, LAVA], STONE)
+    cave = above(6, 7, params.cave_threshold) & (mountain > params.cave_min_mountain)
+    h_tunnel = above(7, 3, params.tunnel_threshold, 2 * xs, ys / 5)
+    v_tunnel = above(7, 3, params.tunnel_threshold, xs / 5, 2 * ys)
+    coal = above(1, 8, params.coal_noise) & (uniform(100) > params.coal_uniform)
+    iron = above(2, 6, params.iron_noise) & (uniform(101) > params.iron_uniform)
+    diamond = (mountain > params.diamond_min_mountain) & (uniform(102) > params.diamond_uniform)
+    lava = (mountain > params.lava_min_mountain) & above(6, 5, params.lava_noise)
+    mountain_tile = _first([cave | h_tunnel | v_tunnel, coal, iron, diamond, lava], [PATH, COAL, IRON, DIAMOND, LAVA],
+                           STONE)
     tunnels = ~cave & (h_tunnel | v_tunnel)
 
-    sand = (water > params.sand_water_low) & (water <= params.sand_water_high) & (f(4, 9) > params.sand_noise)
-    tree = (f(5, 7) > params.tree_noise) & (uniform[3] > params.tree_uniform)
+    sand = (water > params.sand_water_low) & (water <= params.sand_water_high) & above(4, 9, params.sand_noise)
+    tree = above(5, 7, params.tree_noise) & (uniform(103) > params.tree_uniform)
     is_start = start > params.start_threshold
     is_mountain = mountain > params.mountain_threshold
-    tiles = jnp.select(
-        [is_start, is_mountain, sand, water > params.water_threshold, tree],
-        [params.start_material, mountain_tile, SAND, WATER, TREE], GRASS).astype(jnp.uint8)
-    tiles = tiles.at[cx, cy].set(params.start_material.astype(jnp.uint8))
+    is_start = is_start | ((xs == cx) & (ys == cy))  # the player's tile, whatever the noise says
+    tiles = _first([is_start, is_mountain, sand, water > params.water_threshold, tree],
+                   [params.start_material, mountain_tile, SAND, WATER, TREE], GRASS).astype(jnp.uint8)
     return tiles, tunnels & is_mountain & ~is_start
 
 
-def _pick_tiles(key: jax.Array, candidates: jax.Array, count, k: int, prefer_near=None):
-    """Choose up to ``count`` (<= k) candidate tiles uniformly (or nearest first); returns pos, valid."""
-    n = candidates.shape[0]
-    score = jax.random.uniform(key, candidates.shape)
-    if prefer_near is not None:
-        score = score - prefer_near
-    score = jnp.where(candidates, score, -jnp.inf).reshape(-1)
-    top, idx = jax.lax.top_k(score, k)
-    valid = (top > -jnp.inf) & (jnp.arange(k) < count)
-    pos = jnp.stack([idx // n, idx % n], axis=-1).astype(jnp.int32)
+def _bisect(fits, lo, hi, steps: int):
+    """The largest int32 ``v`` in [lo, hi] with ``fits(v)`` (``fits`` true at ``lo``, monotone)."""
+
+    def halve(_, bounds):
+        lo, hi = bounds
+        mid = (lo >> 1) + (hi >> 1) + ((lo | hi) & 1)  # ceil of the mean, without overflow
+        ok = fits(mid)
+        return jnp.where(ok, mid, lo), jnp.where(ok, hi, mid - 1)
+
+    return jax.lax.fori_loop(0, steps, halve, (jnp.int32(lo), jnp.int32(hi)))[0]
+
+
+def largest(keys: jax.Array, m: jax.Array) -> jax.Array:
+    """Mask of the ``m`` largest int32 ``keys`` (ties: the first in order; keys at INT32_MIN never).
+
+    Bisections on the key value and, among ties, the index: compare-and-count passes, which vectorise
+    (``top_k`` lowers to a full sort on CPU, ``cumsum`` to a quadratic window sum).
+    """
+    low = jnp.iinfo(jnp.int32).min
+    m = jnp.minimum(m, jnp.sum(keys > low))
+    cut = _bisect(lambda v: jnp.sum(keys >= v) >= m, low + 1, jnp.iinfo(jnp.int32).max, 32)
+    above = keys > cut
+    tied = keys == cut
+    room = m - jnp.sum(above)
+    index = jnp.arange(keys.shape[0], dtype=jnp.int32)
+    end = _bisect(lambda v: jnp.sum(tied & (index < v)) <= room, 0, keys.shape[0],
+                  max(int(keys.shape[0]).bit_length(), 1))
+    return (above | (tied & (index < end))) & (m > 0)
+
+
+def _pick_tiles(s: jax.Array, candidates: jax.Array, count, k: int, origin=(0, 0), penalty=None):
+    """Choose up to ``count`` (<= k) candidate tiles uniformly at random, or, with ``penalty`` (an int
+    array subtracted from 24-bit random keys), preferring small penalties; returns pos, valid.
+
+    ``candidates`` is a window of the map whose corner is the map tile ``origin``; positions are map
+    coordinates (in row-major order of the window). Callers pass the smallest window that holds every
+    possible candidate.
+    """
+    w, h = candidates.shape
+    key = noise.bits24(s, candidates.shape)
+    if penalty is not None:
+        key = key - penalty
+    key = jnp.where(candidates, key, jnp.iinfo(jnp.int32).min).reshape(-1)
+    chosen = largest(key, jnp.minimum(jnp.asarray(count, jnp.int32), k))
+    flat = jnp.arange(w * h, dtype=jnp.int32)
+
+    def next_chosen(j, idx):  # the chosen tiles in order, one min-reduction each (in a loop, so
+        # ``chosen`` is computed once instead of being fused into every reduction)
+        last = jnp.where(j > 0, idx[jnp.maximum(j - 1, 0)], -1)
+        return idx.at[j].set(jnp.min(jnp.where(chosen & (flat > last), flat, w * h)))
+
+    idx = jax.lax.fori_loop(0, k, next_chosen, jnp.zeros((k,), jnp.int32))
+    valid = idx < w * h
+    idx = jnp.minimum(idx, w * h - 1)
+    pos = jnp.stack([idx // h + origin[0], idx % h + origin[1]], axis=-1).astype(jnp.int32)
     return pos, valid
 
 
@@ -98,78 +151,114 @@ def _spawn(mobs: Mobs, pos, valid, health, n: int) -> Mobs:
     )
 
 
+def _window(c: int, below: int, above: int, n: int) -> tuple[int, int]:
+    """The static index range [lo, hi) of ``c - below .. c + above`` clipped to the map."""
+    return max(c - below, 0), min(c + above + 1, n)
+
+
+def _place(tiles: jax.Array, pos: jax.Array, ok: jax.Array, material: int) -> jax.Array:
+    return tiles.at[pos[0, 0], pos[0, 1]].set(jnp.where(ok[0], material, tiles[pos[0, 0], pos[0, 1]]))
+
+
+def chunk_any(mask: jax.Array, nc: int) -> jax.Array:
+    """(nc, nc): does any tile of each CHUNK x CHUNK chunk hold ``mask`` (partial edge chunks too)."""
+    n = mask.shape[0]
+    pad = nc * CHUNK - n
+    padded = jnp.pad(mask, ((0, pad), (0, pad)))
+    return padded.reshape(nc, CHUNK, nc, CHUNK).any(axis=(1, 3))
+
+
 def generate_level(key: jax.Array, params: EnvParams, static: StaticEnvParams) -> Level:
-    """Generate a world and its start state from params."""
-    keys = jax.random.split(key, 10)
+    """Generate a world and its start state from params.
+
+    Everything placed after the terrain (stations, plant, mobs) lies within the simulated 3x3 chunk
+    block around the start, so only windows of the map are searched; the map-wide per-tile mob rules
+    run only to mark which chunks ever held an object.
+    """
+    k_terrain, k_rest = jax.random.split(key)
     n = static.map_size
-    tiles, tunnels = generate_materials(keys[0], params, static)
-    center = jnp.array([n // 2, n // 2], jnp.int32)
-    xs, ys = jnp.meshgrid(jnp.arange(n), jnp.arange(n), indexing="ij")
-    dist = jnp.sqrt((xs - center[0]) ** 2 + (ys - center[1]) ** 2)
-    l1 = jnp.abs(xs - center[0]) + jnp.abs(ys - center[1])
-    walkable = (tiles == GRASS) | (tiles == SAND) | (tiles == PATH)
-    not_player = l1 > 0
+    c = n // 2
+    tiles, tunnels = generate_materials(k_terrain, params, static)
+    # The tunnel flag rides in the map's top bit through the station writes below: XLA fuses
+    # element-wise work into every reader, and a scatter's result is the one thing it materialises,
+    # so the noise behind both arrays is computed once instead of once per reader.
+    code = tiles | (tunnels.astype(jnp.uint8) << 7)
+    s = noise.seed(k_rest)
+    seeds = [noise.subseed(s, i) for i in range(11)]
+    center = jnp.array([c, c], jnp.int32)
+
+    def grid(x0, x1, y0, y1):
+        xs, ys = jnp.meshgrid(jnp.arange(x0, x1), jnp.arange(y0, y1), indexing="ij")
+        return xs - c, ys - c
+
+    def walkable(t):
+        return (t == GRASS) | (t == SAND) | (t == PATH)
 
     # Pre-placed stations and plant next to the player (EnvGen's inventory extras).
-    near1 = (jnp.maximum(jnp.abs(xs - center[0]), jnp.abs(ys - center[1])) == 1) & walkable
-    pos, ok = _pick_tiles(keys[1], near1, params.place_table.astype(jnp.int32), 1)
-    tiles = tiles.at[pos[0, 0], pos[0, 1]].set(jnp.where(ok[0], TABLE, tiles[pos[0, 0], pos[0, 1]]))
-    near1 = near1 & (tiles != TABLE)
-    pos, ok = _pick_tiles(keys[2], near1, params.place_furnace.astype(jnp.int32), 1)
-    tiles = tiles.at[pos[0, 0], pos[0, 1]].set(jnp.where(ok[0], FURNACE, tiles[pos[0, 0], pos[0, 1]]))
-    near2 = (l1 <= 2) & not_player & (tiles == GRASS)
-    pos, ok = _pick_tiles(keys[3], near2, params.place_plant.astype(jnp.int32), 1)
-    tiles = tiles.at[pos[0, 0], pos[0, 1]].set(jnp.where(ok[0], PLANT, tiles[pos[0, 0], pos[0, 1]]))
+    a0, a1 = _window(c, 1, 1, n)
+    dx, dy = grid(a0, a1, a0, a1)
+    near1 = (jnp.maximum(jnp.abs(dx), jnp.abs(dy)) == 1) & walkable(tiles[a0:a1, a0:a1])
+    pos, ok = _pick_tiles(seeds[1], near1, params.place_table.astype(jnp.int32), 1, (a0, a0))
+    code = _place(code, pos, ok, TABLE)  # a station or plant is no tunnel floor: its flag goes
+    near1 = near1 & ((code[a0:a1, a0:a1] & 127) != TABLE)
+    pos, ok = _pick_tiles(seeds[2], near1, params.place_furnace.astype(jnp.int32), 1, (a0, a0))
+    code = _place(code, pos, ok, FURNACE)
+    b0, b1 = _window(c, 2, 2, n)
+    dx, dy = grid(b0, b1, b0, b1)
+    near2 = (jnp.abs(dx) + jnp.abs(dy) <= 2) & ((dx != 0) | (dy != 0)) & ((code[b0:b1, b0:b1] & 127) == GRASS)
+    pos, ok = _pick_tiles(seeds[3], near2, params.place_plant.astype(jnp.int32), 1, (b0, b0))
+    code = _place(code, pos, ok, PLANT)
+    tiles, tunnels = code & 127, code >= 128
     plants = Plants.empty(static.max_plants)
     # Pre-grown to 295 of the 300 steps a plant needs, as EnvGen does.
     plants = plants.replace(pos=plants.pos.at[0].set(pos[0]), grown=plants.grown.at[0].set(PLANT_RIPE_AGE - 5),
                             alive=plants.alive.at[0].set(ok[0]))
-    walkable = (tiles == GRASS) | (tiles == SAND) | (tiles == PATH)
 
-    # Worldgen mobs (Crafter's second pass), nearest first so the fixed capacity holds the ones
-    # the player can meet. Then EnvGen's forced spawns within a few tiles of the start.
-    u = jax.random.uniform(keys[4], (3, n, n))
+    # Worldgen mobs (Crafter's second pass) over the whole map, to know which chunks ever held one.
+    dx, dy = grid(0, n, 0, n)
+    dist2 = dx * dx + dy * dy
+    u = noise.uniform(seeds[4], (3, n, n))
     hostile = ~params.peaceful
-    cow_c = walkable & (tiles == GRASS) & (dist > 3) & (u[0] > params.cow_uniform)
-    zombie_c = walkable & ~cow_c & (dist > 10) & (u[1] > params.zombie_uniform) & hostile
-    skel_c = walkable & ~cow_c & ~zombie_c & (tiles == PATH) & tunnels & (u[2] > params.skeleton_uniform) & hostile
-    near = l1.astype(jnp.float32) / (2.0 * n)
-    # Crafter balances only chunks that ever held an object: every chunk where its per-tile rules put a
-    # mob (anywhere on the map), the player's, and those of the pre-placed objects below.
+    walk = walkable(tiles)
+    cow_c = (tiles == GRASS) & (dist2 > 9) & (u[0] > params.cow_uniform)
+    zombie_c = walk & ~cow_c & (dist2 > 100) & (u[1] > params.zombie_uniform) & hostile
+    skel_c = walk & ~cow_c & ~zombie_c & (tiles == PATH) & tunnels & (u[2] > params.skeleton_uniform) & hostile
     nc = num_chunks(static)
-    chunk_x, chunk_y = xs // CHUNK, ys // CHUNK
-    chunk_ids = (chunk_x * nc + chunk_y).reshape(-1)
-    seen = jnp.zeros((nc * nc,), bool).at[chunk_ids].max((cow_c | zombie_c | skel_c).reshape(-1))
+    seen = chunk_any(cow_c | zombie_c | skel_c, nc)
     # Only the 3x3 chunk block around the start is simulated (balance.py): mobs elsewhere would be
     # removed on the first step, so the capacity goes to the nearest ones inside the block.
-    start_chunk = center // CHUNK
-    block = (jnp.abs(chunk_x - start_chunk[0]) <= 1) & (jnp.abs(chunk_y - start_chunk[1]) <= 1)
-    zombies = Mobs.empty(static.max_zombies)
-    cows = Mobs.empty(static.max_cows)
-    skeletons = Mobs.empty(static.max_skeletons)
-    window = (jnp.abs(xs - center[0]) <= 5) & (jnp.abs(ys - center[1]) <= 4) & (l1 >= 3) & walkable
-    taken = jnp.zeros((n, n), bool)
+    start_chunk = c // CHUNK
+    k0, k1 = max(start_chunk - 1, 0) * CHUNK, min((start_chunk + 2) * CHUNK, n)
+    bdx, bdy = grid(k0, k1, k0, k1)
+    # nearest first: a tile one step closer outranks most farther ones (the old float score
+    # u - 100 * l1 / (2n), on the 24-bit integer scale of the random keys)
+    penalty = ((jnp.abs(bdx) + jnp.abs(bdy)) * round(100.0 / (2.0 * n) * 2 ** 24)).astype(jnp.int32)
+    # EnvGen's forced spawns: walkable tiles within 5 columns and 4 rows of the start, 3+ steps away.
+    w0, w1 = _window(c, 5, 5, n)
+    h0, h1 = _window(c, 4, 4, n)
+    fdx, fdy = grid(w0, w1, h0, h1)
+    window = (jnp.abs(fdx) + jnp.abs(fdy) >= 3) & walkable(tiles[w0:w1, h0:h1])
+    taken = jnp.zeros((k1 - k0, k1 - k0), bool)
+    kinds = []
     for i, (mobs, cand, forced, health) in enumerate((
-        (cows, cow_c, params.spawn_cows, params.cow_health),
-        (zombies, zombie_c, jnp.where(hostile, params.spawn_zombies, 0), params.zombie_health),
-        (skeletons, skel_c, jnp.where(hostile, params.spawn_skeletons, 0), params.skeleton_health),
+        (Mobs.empty(static.max_cows), cow_c, params.spawn_cows, params.cow_health),
+        (Mobs.empty(static.max_zombies), zombie_c, jnp.where(hostile, params.spawn_zombies, 0), params.zombie_health),
+        (Mobs.empty(static.max_skeletons), skel_c, jnp.where(hostile, params.spawn_skeletons, 0),
+         params.skeleton_health),
     )):
         cap = mobs.alive.shape[0]
-        k_forced, k_world = jax.random.split(keys[5 + i])
-        pos_f, ok_f = _pick_tiles(k_forced, window & ~taken, forced, cap)
+        free = window & ~taken[w0 - k0:w1 - k0, h0 - k0:h1 - k0]
+        pos_f, ok_f = _pick_tiles(seeds[5 + 2 * i], free, forced, cap, (w0, h0))
         mobs = _spawn(mobs, pos_f, ok_f, health, n)
-        taken = taken.at[pos_f[:, 0], pos_f[:, 1]].set(taken[pos_f[:, 0], pos_f[:, 1]] | ok_f)
-        pos_w, ok_w = _pick_tiles(k_world, cand & block & ~taken, cap, cap, prefer_near=near * 100.0)
+        taken = taken.at[pos_f[:, 0] - k0, pos_f[:, 1] - k0].max(ok_f)
+        pos_w, ok_w = _pick_tiles(seeds[6 + 2 * i], cand[k0:k1, k0:k1] & ~taken, jnp.sum(~mobs.alive), cap,
+                                  (k0, k0), penalty=penalty)
         mobs = _spawn(mobs, pos_w, ok_w, health, n)
-        taken = taken.at[pos_w[:, 0], pos_w[:, 1]].set(taken[pos_w[:, 0], pos_w[:, 1]] | ok_w)
-        if i == 0:
-            cows = mobs
-        elif i == 1:
-            zombies = mobs
-        else:
-            skeletons = mobs
+        taken = taken.at[pos_w[:, 0] - k0, pos_w[:, 1] - k0].max(ok_w)
+        kinds.append(mobs)
+    cows, zombies, skeletons = kinds
     # EnvGen's forced spawns and pre-placed plant are objects too (tables and furnaces are materials).
-    placed = taken | (tiles == PLANT)
-    seen = seen.at[chunk_ids].max(placed.reshape(-1)).at[start_chunk[0] * nc + start_chunk[1]].set(True)
+    placed = jnp.zeros((n, n), bool).at[k0:k1, k0:k1].set(taken | (tiles[k0:k1, k0:k1] == PLANT))
+    seen = (seen | chunk_any(placed, nc)).at[start_chunk, start_chunk].set(True)
     return Level(map=tiles, player_pos=center, zombies=zombies, cows=cows, skeletons=skeletons, plants=plants,
-                 chunks_seen=seen.reshape(nc, nc))
+                 chunks_seen=seen)
