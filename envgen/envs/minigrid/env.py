@@ -30,6 +30,36 @@ class MiniGrid(Environment[EnvState, EnvParams, Level]):
         """25x25 maximum grid: the largest classic task (MultiRoom) is 25x25."""
         return StaticEnvParams()
 
+    def fitted(self, params: EnvParams) -> MiniGrid:
+        """This env with the smallest static maximum grid that holds every task in ``params`` (one config or
+        a batch with a leading axis), for a run that knows its tasks up front.
+
+        Every step, observation, reset and level then works on that grid instead of the 25x25 default,
+        which is what a small task costs in training. On tasks that fit, levels and trajectories are the
+        same as on the 25x25 grid (cells beyond a task's area are walls either way), except the crossing
+        layout, whose candidate rivers scale with the maximum grid: same rules and distribution, other
+        draws. Tasks larger than the fitted grid are refused (:meth:`check_params`).
+        """
+        height, width = (int(np.max(np.asarray(x))) for x in (params.height, params.width))
+        static = self.static_params.replace(max_height=height, max_width=width)
+        return type(self)(static_params=static, reset_mode=self.reset_mode)
+
+    def check_params(self, params: EnvParams) -> None:
+        """Raise ``ValueError`` naming the first task (batch index) whose grid exceeds the static maximum.
+
+        Levels are generated under ``jit``, where an oversize task cannot raise: it would be cropped to the
+        maximum grid without its outer walls. Call this on the host wherever tasks enter a run.
+        """
+        height, width = np.atleast_1d(np.asarray(params.height)), np.atleast_1d(np.asarray(params.width))
+        s = self.static_params
+        over = np.flatnonzero((height > s.max_height) | (width > s.max_width))
+        if over.size:
+            i = int(over[0])
+            where = f"task {i} of the batch" if np.ndim(params.height) else "the task"
+            raise ValueError(f"{where} has a {int(width[i])}x{int(height[i])} grid (width x height), larger than this "
+                             f"env's static maximum {s.max_width}x{s.max_height}; build the env for the largest "
+                             f"task (env.fitted(params)) or with a larger StaticEnvParams")
+
     @property
     def default_params(self) -> EnvParams:
         """MiniGrid-Empty-8x8: agent at (1, 1) facing right, goal in the far corner."""
