@@ -29,21 +29,20 @@ def test_fitted_grid_is_the_largest_task():
     env, params = envgen.make("minigrid/DoorKey-8x8")
     fitted = env.fitted(params)
     assert (fitted.static_params.max_height, fitted.static_params.max_width) == (8, 8)
-    assert fitted.get_obs(fitted.reset(jax.random.key(0), params)[1], params)["image"].shape == (7, 7, 3)
+    assert fitted.state_space().spaces["grid"].shape == (8, 8, 4)
     big = env.fitted(_batch(["minigrid/Empty-5x5", "minigrid/FourRooms"], 2))
     assert (big.static_params.max_height, big.static_params.max_width) == (19, 19)
     assert big != env and env.fitted(_batch(["minigrid/MultiRoom-N6"], 1)) == env  # 25x25: the default's jit key
 
 
-def test_fitted_grid_gives_the_same_levels_and_trajectories(env, batch_step):
+def test_fitted_grid_gives_the_same_levels_and_trajectories(env, gen_batch, batch_step):
     params = _batch(MIXED, SEEDS_EACH)
     n = len(MIXED) * SEEDS_EACH
     fitted = env.fitted(params)
     h, w = fitted.static_params.max_height, fitted.static_params.max_width
     assert (h, w) == (19, 19)
     keys = jax.random.split(jax.random.key(3), n)
-    generate = lambda e: jax.jit(jax.vmap(e.generate_level))(keys, params)  # noqa: E731
-    big, small = generate(env), generate(fitted)
+    big, small = gen_batch(keys, params), jax.jit(jax.vmap(fitted.generate_level))(keys, params)
     np.testing.assert_array_equal(small.grid, big.grid[:, :h, :w])
     beyond = np.concatenate([np.asarray(big.grid[:, h:]).reshape(-1, 4), np.asarray(big.grid[:, :h, w:]).reshape(-1, 4)])
     np.testing.assert_array_equal(beyond, np.broadcast_to([C.WALL, C.GREY, 0, 0], beyond.shape))  # walls only

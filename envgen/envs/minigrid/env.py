@@ -50,7 +50,7 @@ class MiniGrid(Environment[EnvState, EnvParams, Level]):
         Levels are generated under ``jit``, where an oversize task cannot raise: it would be cropped to the
         maximum grid without its outer walls. Call this on the host wherever tasks enter a run.
         """
-        height, width = np.atleast_1d(np.asarray(params.height)), np.atleast_1d(np.asarray(params.width))
+        height, width = np.ravel(np.asarray(params.height)), np.ravel(np.asarray(params.width))
         s = self.static_params
         over = np.flatnonzero((height > s.max_height) | (width > s.max_width))
         if over.size:
