@@ -5,7 +5,9 @@ The peers run through thin adapters to the gymnax v1 contract the student trains
 the network (an MLP over each side's observation; navix is shown to it exactly as envgen's MiniGrid
 is), the batch and every hyperparameter are the same; only the simulator differs. Observations, rewards
 and dones are consumed by the learner, so nothing is dead code. envgen's time includes its per-chunk
-level refresh.
+level refresh. envgen's MiniGrid is built for its run's tasks (``env.fitted(params)``: an 8x8 static grid
+for DoorKey-8x8, as navix steps an 8x8 one). The same PPO on a stand-in env that costs nothing
+(``LearnerOnly``) is timed in the same rounds, so the table says how much of a chunk the simulator is.
 
     python benchmarks/bench_train.py --write                    # peers side by side, default batch
     python benchmarks/bench_train.py --scaling 1,2,4 --write    # 1, 2, 4 devices (forced host devices on CPU)

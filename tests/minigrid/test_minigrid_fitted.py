@@ -35,6 +35,7 @@ def test_fitted_grid_is_the_largest_task():
     assert big != env and env.fitted(_batch(["minigrid/MultiRoom-N6"], 1)) == env  # 25x25: the default's jit key
 
 
+@pytest.mark.slow  # one more compile of level generation (every layout kind), on the fitted grid
 def test_fitted_grid_gives_the_same_levels_and_trajectories(env, gen_batch, batch_step):
     params = _batch(MIXED, SEEDS_EACH)
     n = len(MIXED) * SEEDS_EACH
@@ -44,7 +45,8 @@ def test_fitted_grid_gives_the_same_levels_and_trajectories(env, gen_batch, batc
     keys = jax.random.split(jax.random.key(3), n)
     big, small = gen_batch(keys, params), jax.jit(jax.vmap(fitted.generate_level))(keys, params)
     np.testing.assert_array_equal(small.grid, big.grid[:, :h, :w])
-    beyond = np.concatenate([np.asarray(big.grid[:, h:]).reshape(-1, 4), np.asarray(big.grid[:, :h, w:]).reshape(-1, 4)])
+    grid = np.asarray(big.grid)
+    beyond = np.concatenate([grid[:, h:].reshape(-1, 4), grid[:, :h, w:].reshape(-1, 4)])
     np.testing.assert_array_equal(beyond, np.broadcast_to([C.WALL, C.GREY, 0, 0], beyond.shape))  # walls only
     for field in ("agent_pos", "agent_dir", "mission", "target_pos", "other_pos"):
         np.testing.assert_array_equal(getattr(small, field), getattr(big, field), err_msg=field)
@@ -54,6 +56,7 @@ def test_fitted_grid_gives_the_same_levels_and_trajectories(env, gen_batch, batc
     np.testing.assert_array_equal(obs_s["image"], obs_b["image"])
     step_small = jax.jit(jax.vmap(fitted.step))
     actions = jax.random.randint(jax.random.key(4), (STEPS, n), 0, C.NUM_ACTIONS)
+    ended = np.zeros(n, bool)
     for t in range(STEPS):
         k = jax.random.split(jax.random.fold_in(jax.random.key(5), t), n)
         out_b = batch_step(k, st_b, actions[t], params)
@@ -63,6 +66,8 @@ def test_fitted_grid_gives_the_same_levels_and_trajectories(env, gen_batch, batc
                      (obs_b, rest_b, info_b["final_observation"]))
         np.testing.assert_array_equal(st_s.grid, st_b.grid[:, :h, :w])
         np.testing.assert_array_equal(st_s.agent_pos, st_b.agent_pos)
+        ended |= np.asarray(rest_s[1] | rest_s[2])
+    assert ended.any() and not ended.all()  # the auto-reset path ran, and episodes also went on
 
 
 def test_oversize_task_is_refused_with_its_size():
