@@ -18,8 +18,6 @@ import jax
 import jax.numpy as jnp
 from gymnax.environments import environment as gymnax_env
 
-from envgen.envs.batching import batch_cond
-
 TState = TypeVar("TState")
 TParams = TypeVar("TParams")
 TLevel = TypeVar("TLevel")
@@ -127,9 +125,7 @@ class Environment(gymnax_env.Environment, Generic[TState, TParams, TLevel]):
             obs_re, state_re = self.reset_env(key, params)
         else:
             state_re = self.reset_to_level(key, state_st.level, params)
-            # the start observation is read only where an episode ends: under vmap a batch in which none
-            # does (most steps) skips it instead of observing every env twice
-            obs_re = batch_cond(done, lambda s, p, o: self.get_obs(s, p), lambda s, p, o: o, state_re, params, obs_st)
+            obs_re = self.get_obs(state_re, params)
         state_out = jax.tree.map(lambda r, s: jax.lax.select(done, r, s), state_re, state_st)
         obs = jax.tree.map(lambda r, s: jax.lax.select(done, r, s), obs_re, obs_st)
         info = {**info, "terminated": terminated, "truncated": truncated, "final_observation": obs_st}
