@@ -201,12 +201,18 @@ def run_pairs(pairs: list[str], config, seeds: int, repeats: int) -> tuple[list[
     if "minigrid" in pairs:
         learner, a, b = timing["learner"], timing["minigrid/envgen"], timing["minigrid/peer"]
         share = {k: 1 - learner.run_s / t.run_s for k, t in (("envgen", a), ("navix", b))}
-        notes.append(f"The learner alone (the same PPO and network on a stand-in env that costs nothing, "
-                     f"MiniGrid's observation layout; `LearnerOnly` in the script) runs {learner.steps_per_s:,.0f} "
-                     f"steps/s in the same rounds: the simulator path is {share['envgen']:.0%} of envgen's chunk "
-                     f"and {share['navix']:.0%} of navix's, so with this learner no MiniGrid simulator could "
-                     f"exceed {b.run_s / learner.run_s:.2f}x navix here.")
-        print(notes[-1], flush=True)
+        if min(share.values()) <= 0:  # the machine's load moved between rounds: no bound from this run
+            notes.append(f"The learner alone (`LearnerOnly`: the same PPO on a stand-in env that costs nothing) "
+                         f"timed {learner.steps_per_s:,.0f} steps/s, slower than a full chunk: the machine's load "
+                         f"changed between rounds, so this run gives no simulator share; rerun on a quieter machine.")
+            print(notes[-1], flush=True)
+        else:
+            notes.append(f"The learner alone (the same PPO and network on a stand-in env that costs nothing, "
+                         f"MiniGrid's observation layout; `LearnerOnly` in the script) runs "
+                         f"{learner.steps_per_s:,.0f} steps/s in the same rounds: the simulator path is "
+                         f"{share['envgen']:.0%} of envgen's chunk and {share['navix']:.0%} of navix's, so with this "
+                         f"learner no MiniGrid simulator could exceed {b.run_s / learner.run_s:.2f}x navix here.")
+            print(notes[-1], flush=True)
     rows = []
     for name in pairs:
         a, b = timing[f"{name}/envgen"], timing[f"{name}/peer"]
