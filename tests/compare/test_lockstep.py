@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from lockstep_worker import read_logs
+from lockstep_worker import COMPARISON, read_logs
 
 from envgen.compare.config import load_comparison
 from envgen.compare.run import Comparison, run_dir
@@ -74,24 +74,11 @@ def test_lockstep_with_env_slots_split_over_devices_matches_one_device(ppo):
     assert_same_runs(ppo["sharded"]["logs"], ppo["lockstep"]["logs"], score_rtol=2e-3)
 
 
-RANDOM = """
-name: tiny-random
-family: minigrid
-targets: [minigrid/Empty-5x5]
-seeds: 2
-space:
-  base: minigrid/Empty-5x5
-  dims: [layout.width]
-  restrict: {layout.width: [5, 6]}
-student: {kind: random, num_envs: 4, steps: 32}
-budget: {chunks: 4, target_chunks: 1}
-evaluation: {every: 2, steps: 16, seeds: 2}
-checkpoint_every: 2
-baselines: [fixed]
-teachers:
-  fixed: {kind: fixed}
-  plr: {kind: plr, capacity: 8, replay_prob: 0.5, min_fill: 0.25}
-"""
+# the worker's comparison with the random student and one more chunk (4: checkpoints at 2 and 4)
+RANDOM = (COMPARISON.format(devices=1)
+          .replace("{kind: ppo, num_envs: 4, steps: 16, update_epochs: 1, num_minibatches: 2, network: mlp,\n"
+                   "          devices: 1}", "{kind: random, num_envs: 4, steps: 32}")
+          .replace("chunks: 3", "chunks: 4"))
 
 
 class KilledError(Exception):
@@ -104,6 +91,7 @@ def test_resume_from_uneven_checkpoints_in_a_group_equals_uninterrupted(tmp_path
     path = tmp_path / "cmp.yaml"
     path.write_text(RANDOM)
     config = load_comparison(path)
+    assert config.student.kind == "random" and config.budget.chunks == 4
     Comparison(config, tmp_path / "full").run()
 
     # plr seed 0 writes its final (chunk-4) checkpoint; the kill comes before seed 1's, whose last
