@@ -19,7 +19,8 @@ from envgen.cli import abort
               help="Bootstrap resamples for the confidence intervals.")
 @click.option("--sequential", is_flag=True,
               help="Run every (teacher, seed) pair alone, seed by seed, instead of each teacher's seeds "
-                   "together with the student vmapped over seeds (same results, slower).")
+                   "together with the student vmapped over seeds (same results; lockstep pays off on an "
+                   "accelerator, see docs/compare.md).")
 @click.option("--quiet", is_flag=True, help="No progress bars.")
 def command(comparison: Path, out: Path, resume: bool, report_only: bool, reps: int, sequential: bool,
             quiet: bool) -> None:
