@@ -39,7 +39,7 @@ def assert_same_runs(a, b, score_rtol=1e-4):
 def ppo(tmp_path_factory):
     """The worker's tiny PPO comparison, in a subprocess with 2 host devices at XLA's cheapest level
     (equality, not speed, is tested)."""
-    flags = "--xla_force_host_platform_device_count=2 --xla_backend_optimization_level=0"
+    flags = f"{os.environ.get('XLA_FLAGS', '')} --xla_force_host_platform_device_count=2"
     env = {**os.environ, "JAX_PLATFORMS": "cpu", "XLA_FLAGS": flags, "PYTHONPATH": str(ROOT),
            "JAX_COMPILATION_CACHE_DIR": os.environ.get("ENVGEN_TEST_JAX_CACHE", str(ROOT / ".jax_cache"))}
     out = tmp_path_factory.mktemp("ppo") / "runs.json"
