@@ -16,7 +16,8 @@ Measured with this exact configuration (``collect_wood`` success, % of the 64 ev
 - base seed 0 under the suite's ``--xla_backend_optimization_level=0`` (tests/conftest.py; XLA's numerics
   differ slightly): trained [75.0, 73.4, 73.4]; untrained [7.8, 7.8, 17.2]; default world [64.1, 68.8, 65.6]
 
-So over 6 seeds (9 runs) the trained student collects wood in 58-80% of the episodes and the untrained network (a
+So over these 9 seed runs (6 distinct seeds) the trained student collects wood in 58-80% of the
+episodes and the untrained network (a
 near-uniform random policy) in 8-23%. The test asks every seed for >= ``TRAINED_MIN`` (45%) and the
 untrained network for < ``UNTRAINED_MAX`` (35%) on the same evaluation, which shows it can fail. The
 default-world rate (the unmodified world, 10,000-step limit, scored over the first 100 steps) is printed,
