@@ -37,6 +37,7 @@ _force_host_devices(sys.argv)
 
 import jax  # noqa: E402
 import jax.numpy as jnp  # noqa: E402
+from flax import struct  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import DOC, Loop, machine, markdown_table, time_interleaved, write_section  # noqa: E402
@@ -332,6 +333,127 @@ def run_learning(task: str, config, steps: int, seeds: int, out: Path, eval_epis
     return "\n".join(text)
 
 
+class CraftaxEvalEnv:
+    """Craftax-Classic-Symbolic for envgen's evaluator: one env per slot (the evaluator vmaps it), no reset
+    (the evaluator counts each slot's first episode), achievements in envgen's order in ``info`` and on the
+    state (an episode cut by the horizon is scored from the state). Its observations are the training
+    adapter's, so the trained network's parameters apply unchanged."""
+
+    def __init__(self):
+        from craftax.craftax_classic.constants import Achievement
+        from craftax.craftax_env import make_craftax_env_from_name
+
+        from envgen.envs.crafter.constants import ACHIEVEMENTS
+
+        self.env = make_craftax_env_from_name("Craftax-Classic-Symbolic-v1", auto_reset=False)
+        self.params = self.env.default_params
+        self.order = jnp.array([Achievement[a.upper()].value for a in ACHIEVEMENTS])
+
+    def action_space(self, params=None):
+        return _Space(n=self.env.action_space(self.params).n)
+
+    def observation_space(self, params=None):
+        return _Space(shape=self.env.observation_space(self.params).shape)
+
+    def reset(self, key, params=None):
+        obs, state = self.env.reset(key, self.params)
+        return obs, CraftaxEvalState(state, state.achievements[self.order])
+
+    def step(self, key, state, action, params=None):
+        obs, inner, reward, done, _ = self.env.step_env(key, state.inner, action, self.params)
+        achievements = inner.achievements[self.order]
+        return (obs, CraftaxEvalState(inner, achievements), reward, done, jnp.zeros_like(done),
+                {"achievements": achievements})
+
+
+@struct.dataclass
+class CraftaxEvalState:
+    """A Craftax state with its achievements in envgen's order (what the evaluator reads)."""
+
+    inner: object
+    achievements: jax.Array  # [22] bool
+
+
+def run_learning_crafter(config, steps: int, seeds: int, out: Path, eval_episodes: int, horizon: int) -> str:
+    """Train the same PPO on envgen's Crafter (default world) and on Craftax-Classic-Symbolic for ``steps``
+    per seed (``seeds`` vmapped), evaluate both on ``eval_episodes`` fresh worlds per seed (first
+    ``horizon`` steps of each episode, sampled actions), and compare every achievement's success rate and
+    the Crafter score with stratified-bootstrap CIs.
+
+    Each side is an ordinary ``envgen.train`` run folder under ``out`` (an interrupted comparison resumes;
+    a finished side is only evaluated again).
+    """
+    import numpy as np
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    import envgen
+    from envgen.compare.stats import mean_intervals, probability_of_improvement
+    from envgen.envs.crafter.constants import ACHIEVEMENTS
+    from envgen.train import Student, fixed_tasks, repeat_tasks, train
+    from envgen.train.evaluation import crafter_score, make_evaluator
+    from envgen.train.ppo import PPO
+    from envgen.train.run import EvalPlan, evaluate_seeds, num_chunks
+
+    env, params = envgen.make("crafter")
+    peer = Student(CraftaxAdapter(config.num_envs), config, no_tasks, seeds=seeds)
+    sides = {  # (student, evaluator, evaluation tasks)
+        "envgen": (Student(env, config, fixed_tasks(params), seeds=seeds), lambda s: make_evaluator(s.ppo, horizon),
+                   repeat_tasks(params, eval_episodes)),
+        "craftax": (peer, lambda s: make_evaluator(PPO(CraftaxEvalEnv(), config), horizon),
+                    jnp.zeros((eval_episodes,))),
+    }
+    total = num_chunks(steps, config)
+    rates, scores = {}, {}
+    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("chunks"),
+                  TextColumn("train success {task.fields[success]}"), TimeElapsedColumn()) as progress:
+        for label, (student, evaluator, tasks) in sides.items():
+            bar = progress.add_task(label, total=total, success="-")
+
+            def on_chunk(chunk, _total, rows, bar=bar):
+                progress.update(bar, completed=chunk, success=f"{np.mean([r['success'] for r in rows]):.3f}")
+
+            run_dir = out / label
+            resume = (run_dir / "checkpoints").is_dir() and any((run_dir / "checkpoints").iterdir())
+            result = train(student, steps, run_dir, resume=resume, checkpoint_every=2, on_chunk=on_chunk,
+                           run_info={"env": f"{label}:crafter", "family": "crafter"})
+            plan = EvalPlan(tasks, ["crafter/Default"] * eval_episodes, horizon)
+            summaries = evaluate_seeds(student, result["state"], evaluator(student), plan, total)
+            rates[label] = np.array([[s["achievements"][a] for a in ACHIEVEMENTS] for s in summaries])
+            scores[label] = np.array([crafter_score(r) for r in rates[label]])
+            progress.update(bar, completed=total)
+
+    ci_score = mean_intervals(scores)
+    better = probability_of_improvement(scores, [("envgen", "craftax")])[("envgen", "craftax")]
+    ci_all = mean_intervals(rates)  # the mean over achievements, seeds resampled per achievement
+    rows, differ = [], []
+    for i, a in enumerate(ACHIEVEMENTS):
+        ci = mean_intervals({k: v[:, i] for k, v in rates.items()})
+        same = ci["envgen"].overlaps(ci["craftax"])
+        if not same:
+            differ.append(a)
+        rows.append([a, str(ci["envgen"]), str(ci["craftax"]), "yes" if same else "**no**"])
+    text = [f"Crafter, {seeds} seeds each (vmapped), {steps:,} env steps per seed, the same PPO and network "
+            f"(an MLP over each side's symbolic observation); evaluation on {eval_episodes} fresh worlds per seed "
+            f"(first {horizon} steps of each episode, sampled actions). Success rates in %, mean over seeds "
+            "with the 95% stratified-bootstrap CI.", "",
+            markdown_table(["achievement", "envgen crafter (default world)", "Craftax-Classic-Symbolic",
+                            "CIs overlap"], rows), "",
+            f"- Crafter score (per seed, then mean and CI): envgen {ci_score['envgen']}, Craftax "
+            f"{ci_score['craftax']} (intervals "
+            f"{'overlap' if ci_score['envgen'].overlaps(ci_score['craftax']) else 'do not overlap'}).",
+            f"- Mean success over the 22 achievements: envgen {ci_all['envgen']}, Craftax {ci_all['craftax']}.",
+            f"- P(envgen seed > Craftax seed) on the Crafter score: {better}.",
+            f"- Achievements whose CIs do not overlap: {', '.join(differ) if differ else 'none'}.",
+            f"- Per-seed Crafter score: envgen {np.round(scores['envgen'], 2).tolist()}, Craftax "
+            f"{np.round(scores['craftax'], 2).tolist()}."]
+    (out / "learning.json").write_text(json.dumps({
+        "task": "crafter", "steps": steps, "seeds": seeds, "horizon": horizon, "config": config.to_dict(),
+        "achievements": list(ACHIEVEMENTS), "rates": {k: v.tolist() for k, v in rates.items()},
+        "scores": {k: v.tolist() for k, v in scores.items()},
+        "score_ci": {k: v.as_dict() for k, v in ci_score.items()}, "p_envgen_better": better.as_dict()}, indent=2))
+    return "\n".join(text)
+
+
 def write_part(title: str, text: str) -> None:
     """Replace (or add) the ``### title`` part of docs/benchmarks.md's ``## Training`` section, keeping the
     section's other parts: the throughput, scaling and learning runs each write their own."""
@@ -362,15 +484,26 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=3, help="timed rounds (best chunk of each loop)")
     ap.add_argument("--only", choices=["minigrid", "crafter"], help="one pair only")
     ap.add_argument("--scaling", help="comma-separated device counts (envgen DoorKey-8x8 only), timed in one process")
-    ap.add_argument("--learning", choices=sorted(PEERS), help="learning equivalence on this DoorKey task")
+    ap.add_argument("--learning", choices=[*sorted(PEERS), "crafter"],
+                    help="learning equivalence on this DoorKey task, or on Crafter against Craftax-Classic")
     ap.add_argument("--steps", type=int, default=500_000, help="--learning: env steps per seed")
     ap.add_argument("--out", type=Path, default=Path("runs/learning"), help="--learning: run folders")
     ap.add_argument("--eval-episodes", type=int, default=64, help="--learning: evaluation episodes per seed")
     ap.add_argument("--eval-every", type=int, default=2, help="--learning: chunks between evaluations")
+    ap.add_argument("--eval-horizon", type=int, default=1000, help="--learning crafter: steps per eval episode")
     ap.add_argument("--write", action="store_true", help="update the Training section of docs/benchmarks.md")
     args = ap.parse_args()
     from envgen.train import PPOConfig
 
+    if args.learning == "crafter":  # an MLP: the network both observations fit (Craftax's is a flat vector)
+        config = PPOConfig(num_envs=args.num_envs, num_steps=args.num_steps, network="mlp")
+        text = run_learning_crafter(config, args.steps, args.seeds, args.out, args.eval_episodes, args.eval_horizon)
+        text += (f"\n\nCommand: `python benchmarks/bench_train.py {' '.join(sys.argv[1:])}`; PPO: "
+                 f"{config.to_dict()}.")
+        print(text)
+        if args.write:
+            write_part("Learning equivalence: Crafter", text)
+        return
     if args.learning:  # the student's default network and chunking; the same on both sides
         config = PPOConfig(num_envs=args.num_envs, num_steps=args.num_steps)
         text = run_learning(args.learning, config, args.steps, args.seeds, args.out, args.eval_episodes,

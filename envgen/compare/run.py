@@ -7,13 +7,18 @@ Layout of the output folder::
                                      plus timing.json (seconds per chunk) and, once finished, done
     DIR/results.json, report.md, *.png
 
-Runs go seed by seed (every teacher on seed 0, then seed 1, ...), so a comparison stopped early still
-has complete seeds to report. Each run is the curriculum loop itself (:class:`CurriculumRun`), so a run
-killed at any point resumes exactly from its checkpoint; the results are read back from the run logs,
-never from memory, which is why a resumed comparison ends with the same numbers as an uninterrupted one.
-Seeds run one after another on the host (the loop is a host-side Python loop: the ALP-GMM and LLM
-teachers update on the host, and PLR's replay/new decision is a host-side branch); the env and the
-student are shared by every run, so the student's chunk compiles once per comparison.
+Runs go teacher by teacher, and the seeds of a teacher run in lockstep
+(:func:`~envgen.teachers.loop.run_lockstep`): each chunk, every seed's teacher picks its tasks on the
+host as in a single run, the task batches are stacked on a seed axis, one call of the student's
+compiled, seed-vmapped chunk trains every seed, and each seed's stats go back to its own teacher;
+evaluation is vmapped over seeds too. Every (teacher, seed) pair is still its own curriculum run
+(:class:`CurriculumRun`) with its own folder, log and checkpoints, and its numbers are those of running it
+alone. The seed axis is always the comparison's seed count (a resumed teacher with some seeds finished
+pads the missing lanes), and the env and the student are shared by every run, so the student's chunk
+compiles once per comparison. ``lockstep=False`` (``--sequential``) runs one pair at a time instead,
+seed by seed. A run killed at any point resumes exactly from its checkpoint, even when the seeds of a
+group were checkpointed at different chunks; the results are read back from the run logs, never from
+memory, which is why a resumed comparison ends with the same numbers as an uninterrupted one.
 """
 
 from __future__ import annotations
@@ -39,19 +44,32 @@ def run_dir(out: Path, label: str, seed: int) -> Path:
 
 
 class Comparison:
-    """Runs a :class:`ComparisonConfig` into a folder and collects its results (see module docstring)."""
+    """Runs a :class:`ComparisonConfig` into a folder and collects its results (see module docstring).
 
-    def __init__(self, config: ComparisonConfig, out: str | Path, provider: Any = None):
+    ``lockstep`` (the default) runs the seeds of each teacher together, their students vmapped over
+    seeds; ``lockstep=False`` runs every (teacher, seed) pair alone, seed by seed (the results are the
+    same within float tolerance).
+    """
+
+    def __init__(self, config: ComparisonConfig, out: str | Path, provider: Any = None, lockstep: bool = True):
         self.config = config
         self.out = Path(out)
         self.provider = provider
+        self.lockstep = lockstep
         self._env = None
-        self._students: dict[str, Any] = {}
+        self.student: Any = None  # built on first use, then shared by every run
 
     # -- bookkeeping ---------------------------------------------------------------------------------
+    def groups(self) -> list[tuple[str, list[int]]]:
+        """The runs in the order they are run, as (teacher, seeds run together): in lockstep a teacher's
+        seeds, teacher by teacher; sequentially one run at a time, seed by seed."""
+        if self.lockstep:
+            return [(label, list(self.config.seeds)) for label in self.config.teachers]
+        return [(label, [seed]) for seed in self.config.seeds for label in self.config.teachers]
+
     def pairs(self) -> list[tuple[str, int]]:
-        """Every (teacher, seed) run in the order they are run: seed by seed."""
-        return [(label, seed) for seed in self.config.seeds for label in self.config.teachers]
+        """Every (teacher, seed) run in the order they are run."""
+        return [(label, seed) for label, seeds in self.groups() for seed in seeds]
 
     def is_done(self, label: str, seed: int) -> bool:
         return (run_dir(self.out, label, seed) / DONE).is_file()
@@ -69,65 +87,82 @@ class Comparison:
         else:
             write_text_atomic(saved, text)
 
-    def _student(self, curriculum: Any, score: str) -> Any:
-        """One student object per PLR score kind: every run of the comparison shares its compiled chunk."""
+    def _curriculum_run(self, label: str, seed: int) -> Any:
+        """The (teacher, seed) pair's curriculum run, on the env and student every run shares (the
+        student's chunk compiles once per comparison; each run asks for its teacher's PLR score)."""
         from envgen.teachers.build import make_env
-        from envgen.teachers.loop import build_student
+        from envgen.teachers.loop import CurriculumRun, build_student
 
+        curriculum = self.config.curriculum(label, seed)
         if self._env is None:
             self._env = make_env(self.config.family)
-        if score not in self._students:
-            self._students[score] = build_student(curriculum, self._env, score)
-        return self._students[score]
+        if self.student is None:
+            self.student = build_student(curriculum, self._env)
+        return CurriculumRun(curriculum, run_dir(self.out, label, seed), provider=self.provider, env=self._env,
+                             student=self.student)
 
     # -- running -------------------------------------------------------------------------------------
-    def run(self, resume: bool = False, on_start: Callable[[str, int, int], None] | None = None,
+    def run(self, resume: bool = False, on_start: Callable[[str, list[int], int], None] | None = None,
             on_chunk: Callable[[str, int, int, dict], None] | None = None,
             stop_after: int | None = None) -> dict[str, Any]:
         """Run every unfinished (teacher, seed) pair, then return the results of the finished ones.
 
-        ``on_start(label, seed, chunk)`` and ``on_chunk(label, seed, chunk, record)`` report progress;
-        ``stop_after`` ends after that many runs were started by this call (for tests of resume).
+        ``on_start(label, seeds, chunk)`` (once per group, ``chunk`` the furthest-behind run's) and
+        ``on_chunk(label, seed, chunk, record)`` report progress; ``stop_after`` ends after that many
+        groups (see :meth:`groups`) were started by this call (for tests of resume).
         """
-        from envgen.teachers.loop import CHECKPOINT, CurriculumRun
-
         self._prepare(resume)
+        width = len(self.config.seeds) if self.lockstep else 1  # one seed-axis size: one compiled chunk
         started = 0
-        for label, seed in self.pairs():
-            if self.is_done(label, seed):
+        for label, seeds in self.groups():
+            todo = [s for s in seeds if not self.is_done(label, s)]
+            if not todo:
                 continue
             if stop_after is not None and started >= stop_after:
                 break
             started += 1
-            folder = run_dir(self.out, label, seed)
-            setup_start = time.perf_counter()
-            curriculum = self.config.curriculum(label, seed)
-            score = str(curriculum.teacher.settings().get("score", "pvl"))
-            student = self._student(curriculum, score)
-            runner = CurriculumRun(curriculum, folder, provider=self.provider, env=self._env, student=student)
-            timing = _read_json(folder / TIMING, {})
-            first = 0
-            if (folder / CHECKPOINT).is_file():
-                first = runner.restore(runner.initial()).chunk
-            timing["setup"] = time.perf_counter() - setup_start  # the latest start's (a resume pays it again)
-            folder.mkdir(parents=True, exist_ok=True)
-            write_text_atomic(folder / TIMING, json.dumps(timing))
-            if on_start is not None:
-                on_start(label, seed, first)
-            tick = [time.perf_counter()]
-
-            def chunk_done(chunk: int, record: dict, label=label, seed=seed, folder=folder, timing=timing,
-                           tick=tick) -> None:
-                now = time.perf_counter()
-                timing[str(chunk)] = now - tick[0]
-                tick[0] = now
-                write_text_atomic(folder / TIMING, json.dumps(timing))
-                if on_chunk is not None:
-                    on_chunk(label, seed, chunk, record)
-
-            runner.run(resume=True, on_chunk=chunk_done)
-            write_text_atomic(folder / DONE, "")
+            self._run_group(label, todo, width, on_start, on_chunk)
         return self.results()
+
+    def _run_group(self, label: str, seeds: list[int], width: int, on_start: Callable | None,
+                   on_chunk: Callable | None) -> None:
+        """One teacher's ``seeds`` in lockstep (:func:`run_lockstep`), each from its own checkpoint.
+
+        timing.json gets each run's share of the group's time: the setup and every chunk's seconds
+        divided by the runs that advanced together.
+        """
+        from envgen.teachers.loop import run_lockstep
+
+        setup_start = time.perf_counter()
+        runs = [self._curriculum_run(label, seed) for seed in seeds]
+        states = [r.begin(resume=True) for r in runs]
+        setup = (time.perf_counter() - setup_start) / len(runs)
+        timings = []
+        for r in runs:
+            timing = _read_json(r.out / TIMING, {})
+            timing.update(setup=setup, lockstep=len(runs))  # the latest start's (a resume pays it again)
+            write_text_atomic(r.out / TIMING, json.dumps(timing))
+            timings.append(timing)
+        if on_start is not None:
+            on_start(label, seeds, min(rs.chunk for rs in states))
+        tick = [time.perf_counter()]
+
+        def step_done(step: list[tuple[int, int, dict]]) -> None:
+            now = time.perf_counter()
+            share = (now - tick[0]) / len(step)
+            tick[0] = now
+            for i, chunk, _ in step:
+                timings[i][str(chunk)] = share
+                write_text_atomic(runs[i].out / TIMING, json.dumps(timings[i]))
+                if chunk >= runs[i].config.budget.chunks:
+                    write_text_atomic(runs[i].out / DONE, "")
+            if on_chunk is not None:
+                for i, chunk, record in step:
+                    on_chunk(label, seeds[i], chunk, record)
+
+        run_lockstep(runs, states, width=width, on_step=step_done)
+        for r in runs:  # also the runs a resume found already at their budget
+            write_text_atomic(r.out / DONE, "")
 
     # -- results -------------------------------------------------------------------------------------
     def results(self) -> dict[str, Any]:

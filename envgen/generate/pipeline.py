@@ -18,10 +18,10 @@ from collections.abc import Callable
 from typing import Any
 
 from envgen.generate import prompts
+from envgen.jit_options import jit_once
 from envgen.llm.base import LLMRequest, LLMResponse, MalformedOutput, Message, Provider, ProviderError
 from envgen.registry import FamilyEntry
 from envgen.registry import family as family_entry
-from envgen.rewards.sandbox.verdicts import ONE_OFF_COMPILER_OPTIONS
 
 Event = Callable[[str], None]
 FULL_FAMILY = FamilyEntry.FULL
@@ -481,7 +481,7 @@ def _survey(family: str, seeds: int) -> Any:
         out["levels"] = levels
         return jax.tree.map(lambda x: x.reshape((n_cfg, seeds) + x.shape[1:]), out)
 
-    _SURVEYS[(family, seeds)] = jax.jit(survey, compiler_options=ONE_OFF_COMPILER_OPTIONS)
+    _SURVEYS[(family, seeds)] = jit_once(survey)
     return _SURVEYS[(family, seeds)]
 
 
@@ -521,7 +521,6 @@ _PREVIEW: dict[str, Any] = {}
 def _preview_fns(family: str) -> tuple[Callable, Callable]:
     """(jitted reset_to_level, agent-view image): two small compiles (run once each, so optimised as little
     as the survey); drawn op by op they cost ten times as much on a cold start."""
-    import jax
     import numpy as np
 
     if family not in _PREVIEW:
@@ -531,16 +530,16 @@ def _preview_fns(family: str) -> tuple[Callable, Callable]:
         if family == "crafter":
             from envgen.envs.crafter.observe import pixel_obs
 
-            pixels = jax.jit(pixel_obs, static_argnums=1, compiler_options=ONE_OFF_COMPILER_OPTIONS)
+            pixels = jit_once(pixel_obs, static_argnums=1)
 
             def view(state, params):
                 return np.asarray(pixels(state, env.static_params))
         else:
             from envgen.envs.minigrid.render import render_view
 
-            obs = jax.jit(env.get_obs, compiler_options=ONE_OFF_COMPILER_OPTIONS)
+            obs = jit_once(env.get_obs)
 
             def view(state, params):
                 return render_view(np.asarray(obs(state, params)["image"]))
-        _PREVIEW[family] = (jax.jit(env.reset_to_level, compiler_options=ONE_OFF_COMPILER_OPTIONS), view)
+        _PREVIEW[family] = (jit_once(env.reset_to_level), view)
     return _PREVIEW[family]

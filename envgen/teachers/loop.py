@@ -10,8 +10,13 @@ the log length, so a run killed at any point resumes to the same result as an un
 With ``budget.target_chunks`` (EnvGen's protocol) the last chunks train on the targets alone, the teacher
 paused; their log lines say ``"phase": "target"``.
 
-Students (:mod:`envgen.teachers.students`): ``ppo`` (issue 9's PPO, one seed) and ``random`` (a
-uniform-random policy: the no-learning reference, and cheap for tests).
+The loop is split into per-chunk phases (:meth:`CurriculumRun.plan`: the teacher picks the tasks;
+the student trains; :meth:`CurriculumRun.conclude`: stats back to the teacher, log line; checkpoint),
+driven by :func:`run_lockstep`, which advances several runs (a comparison's seeds of one teacher) with
+one seed-vmapped student chunk; a single run is a group of one.
+
+Students (:mod:`envgen.teachers.students`): ``ppo`` (issue 9's PPO) and ``random`` (a uniform-random
+policy: the no-learning reference, and cheap for tests), both vmapped over seeds.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +33,8 @@ import jax.numpy as jnp
 import numpy as np
 from flax import serialization
 
-from envgen.tasks.task import Task
+from envgen.tasks.task import Task, stack_tasks
+from envgen.tasks.task import index_tasks as seed_slice
 from envgen.teachers.base import TaskStats, cycle_tasks
 from envgen.teachers.build import build_space, build_teacher, make_env, tasks_for
 from envgen.teachers.config import CurriculumConfig
@@ -64,6 +70,20 @@ class RunState:
     teacher: Any
     student: Any
     log_lines: int
+
+
+@dataclass
+class ChunkPlan:
+    """One run's chunk between its phases: the keys drawn, the tasks picked, what the loop does next."""
+
+    key: jax.Array      # the run's loop key after this chunk (raw key data)
+    k_train: jax.Array
+    k_eval: jax.Array
+    teacher: Any        # the teacher state after sampling (unchanged in the target phase)
+    tasks: Task         # [n] one task per env slot
+    learn: bool         # False: the student trains but keeps its network (robust PLR's new levels)
+    target: bool        # a chunk of the target phase
+    evaluate: bool      # this chunk ends with a held-out evaluation
 
 
 def _hist(u: np.ndarray) -> list[list[int]]:
@@ -106,8 +126,8 @@ class CurriculumRun:
         # built once: a jit of a fresh vmap wrapper every chunk would trace and compile every chunk
         self._vectors = jax.jit(jax.vmap(self.space.from_params)) if self.space is not None else None
         self.teacher = build_teacher(config, self.env, self.targets, self.space, self._save_configs, provider)
-        score = getattr(getattr(self.teacher, "config", None), "score", "pvl")
-        self.student = student if student is not None else build_student(config, self.env, score)
+        self.score = str(getattr(getattr(self.teacher, "config", None), "score", "pvl"))
+        self.student = student if student is not None else build_student(config, self.env, self.score)
         # EnvGen's protocol: the budget's last ``target_chunks`` chunks run the targets alone
         self.target_from = config.budget.chunks - config.budget.target_chunks
         self.target_teacher = FixedTeacher(self.env, self.targets) if config.budget.target_chunks else None
@@ -151,15 +171,15 @@ class CurriculumRun:
         return RunState(chunk=int(data["chunk"]), key=jnp.asarray(data["key"], jnp.uint32), teacher=data["teacher"],
                         student=data["student"], log_lines=int(data["log_lines"]))
 
-    # -- the loop ------------------------------------------------------------------------------------
+    # -- the loop, in phases (shared with :func:`run_lockstep`) ----------------------------------------
     def initial(self) -> RunState:
         key = jax.random.key(self.config.seed)
         k_teacher, k_student, k_loop = jax.random.split(key, 3)
         return RunState(chunk=0, key=jax.random.key_data(k_loop), teacher=self.teacher.init(k_teacher, self.n),
                         student=self.student.init(k_student, cycle_tasks(self.targets, self.n)), log_lines=0)
 
-    def run(self, resume: bool = False, on_chunk: Callable[[int, dict], None] | None = None) -> RunState:
-        """Run to the budget (from the checkpoint with ``resume``); returns the final state."""
+    def begin(self, resume: bool = False) -> RunState:
+        """Prepare the folder; the initial state, or with ``resume`` the checkpoint's (if there is one)."""
         self.out.mkdir(parents=True, exist_ok=True)
         rs = self.initial()
         log_path = self.out / "log.jsonl"
@@ -172,35 +192,55 @@ class CurriculumRun:
         else:  # a new run, or a resume of one killed before its first checkpoint
             log_path.write_text("")
             (self.out / "curriculum.json").write_text(json.dumps(self.config.model_dump(mode="json"), indent=1))
-        budget, cfg = self.config.budget.chunks, self.config
-        while rs.chunk < budget:
-            key = jax.random.wrap_key_data(rs.key)
-            key, k_sample, k_train, k_eval = jax.random.split(key, 4)
-            self._pending_configs = []
-            if rs.chunk < self.target_from:
-                t_state, tasks = self.teacher.sample(rs.teacher, k_sample)
-                learn = self.teacher.learns(t_state) if hasattr(self.teacher, "learns") else True
-                s_state, stats = self.student.train_chunk(rs.student, k_train, tasks, learn)
-                t_state = self.teacher.update(t_state, tasks, stats)
-            else:  # the target phase: the teacher is paused (its state kept as it was)
-                t_state = rs.teacher
-                _, tasks = self.target_teacher.sample(self.target_teacher.init(k_sample, self.n), k_sample)
-                s_state, stats = self.student.train_chunk(rs.student, k_train, tasks, True)
-            chunk = rs.chunk + 1
-            record = self._record(chunk, t_state, tasks, stats)
-            if rs.chunk >= self.target_from:
-                record["teacher"] = {**record["teacher"], "phase": "target"}
-            if chunk % cfg.evaluation.every == 0 or chunk == budget:
-                record["eval"] = self._evaluate(s_state, k_eval)
-            with open(log_path, "a") as f:
-                f.write(json.dumps(_plain(record)) + "\n")
-            rs = RunState(chunk=chunk, key=jax.random.key_data(key), teacher=t_state, student=s_state,
-                          log_lines=rs.log_lines + 1)
-            if chunk % cfg.checkpoint_every == 0 or chunk == budget:
-                self.save(rs)
-            if on_chunk is not None:
-                on_chunk(chunk, record)
         return rs
+
+    def finished(self, rs: RunState) -> bool:
+        return rs.chunk >= self.config.budget.chunks
+
+    def plan(self, rs: RunState) -> ChunkPlan:
+        """Draw the chunk's keys and let the teacher (or, in the target phase, the targets) pick its tasks."""
+        key = jax.random.wrap_key_data(rs.key)
+        key, k_sample, k_train, k_eval = jax.random.split(key, 4)
+        self._pending_configs = []
+        target = rs.chunk >= self.target_from
+        if not target:
+            t_state, tasks = self.teacher.sample(rs.teacher, k_sample)
+            learn = self.teacher.learns(t_state) if hasattr(self.teacher, "learns") else True
+        else:  # the target phase: the teacher is paused (its state kept as it was)
+            t_state, learn = rs.teacher, True
+            _, tasks = self.target_teacher.sample(self.target_teacher.init(k_sample, self.n), k_sample)
+        chunk = rs.chunk + 1
+        evaluate = chunk % self.config.evaluation.every == 0 or chunk == self.config.budget.chunks
+        return ChunkPlan(key=jax.random.key_data(key), k_train=k_train, k_eval=k_eval, teacher=t_state,
+                         tasks=tasks, learn=bool(learn), target=target, evaluate=evaluate)
+
+    def eval_keys(self, plan: ChunkPlan) -> jax.Array:
+        """One key per evaluation seed."""
+        return jax.random.split(plan.k_eval, self.config.evaluation.seeds)
+
+    def conclude(self, rs: RunState, plan: ChunkPlan, stats: TaskStats,
+                 evals: list[TaskStats] | None) -> tuple[RunState, dict[str, Any]]:
+        """Hand the chunk's stats to the teacher and append the log line (with ``evals``, one rollout per
+        evaluation key, when the plan evaluates). The returned state has no student: the caller holds it."""
+        t_state = plan.teacher if plan.target else self.teacher.update(plan.teacher, plan.tasks, stats)
+        chunk = rs.chunk + 1
+        record = self._record(chunk, t_state, plan.tasks, stats)
+        if plan.target:
+            record["teacher"] = {**record["teacher"], "phase": "target"}
+        if plan.evaluate:
+            record["eval"] = self._eval_record(evals)
+        with open(self.out / "log.jsonl", "a") as f:
+            f.write(json.dumps(_plain(record)) + "\n")
+        return RunState(chunk=chunk, key=plan.key, teacher=t_state, student=None,
+                        log_lines=rs.log_lines + 1), record
+
+    def checkpoint_due(self, rs: RunState) -> bool:
+        return rs.chunk % self.config.checkpoint_every == 0 or self.finished(rs)
+
+    def run(self, resume: bool = False, on_chunk: Callable[[int, dict], None] | None = None) -> RunState:
+        """Run to the budget (from the checkpoint with ``resume``); returns the final state."""
+        report = None if on_chunk is None else lambda step: [on_chunk(c, r) for _, c, r in step]
+        return run_lockstep([self], [self.begin(resume)], on_step=report)[0]
 
     def _record(self, chunk: int, t_state: Any, tasks: Task, stats: TaskStats) -> dict[str, Any]:
         episodes = np.asarray(stats.episodes)
@@ -228,11 +268,10 @@ class CurriculumRun:
             record["configs"] = self._pending_configs
         return record
 
-    def _evaluate(self, s_state: Any, key: jax.Array) -> dict[str, Any]:
-        cfg = self.config.evaluation
+    def _eval_record(self, evals: list[TaskStats]) -> dict[str, Any]:
+        """The log's ``eval`` entry from one evaluation rollout per evaluation key."""
         per_seed, skills = [], []
-        for k in jax.random.split(key, cfg.seeds):
-            stats = self.student.evaluate(s_state, k, self.heldout, cfg.steps)
+        for stats in evals:
             per_seed.append(self._per_task(stats, np.asarray(stats.success)))
             ach = np.asarray(stats.achievements)
             if ach.shape[1]:  # Crafter: per task, the fraction of finished episodes unlocking each skill
@@ -261,3 +300,55 @@ def _mean_std(rates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     std = np.sqrt(np.where(seen, (rates - mean) ** 2, 0.0).sum(0) / count)
     return tuple(np.where(seen.any(0), x, np.nan) for x in (mean, std))
 
+
+def run_lockstep(runs: list[CurriculumRun], states: list[RunState], width: int | None = None,
+                 on_step: Callable[[list[tuple[int, int, dict]]], None] | None = None) -> list[RunState]:
+    """Advance ``runs`` (from ``states``, see :meth:`CurriculumRun.begin`) to their budgets in lockstep.
+
+    Every step, each unfinished run's teacher picks its tasks on the host (:meth:`CurriculumRun.plan`),
+    the task batches are stacked on a leading seed axis and ONE call of the student's compiled,
+    seed-vmapped chunk trains every run's student; evaluation is one vmapped rollout per evaluation key;
+    then each run's stats go back to its own teacher and log (:meth:`CurriculumRun.conclude`) and its
+    checkpoint is written when due. The runs share one student object and never mix: each run's numbers
+    are those of running it alone. ``width`` (at least ``len(runs)``) fixes the seed axis, so groups of
+    different sizes share one compiled chunk; spare lanes (and the lanes of runs already finished, e.g.
+    after an uneven resume) repeat another run's inputs and their results are dropped.
+    ``on_step([(run index, chunk, record), ...])`` is called once per step. Returns the final states.
+    """
+    width = len(runs) if width is None else width
+    student = runs[0].student
+    ev = runs[0].config.evaluation
+    if width < len(runs) or not runs:
+        raise ValueError(f"width = {width}: needs at least one run and room for all {len(runs)}")
+    if any(r.student is not student or r.config.evaluation != ev or r.n != runs[0].n or r.score != runs[0].score
+           for r in runs):
+        raise ValueError("runs in lockstep share one student, slot count, PLR score and evaluation settings")
+    pad = lambda items: items + [items[0]] * (width - len(items))  # noqa: E731
+    batch = student.stack(pad([rs.student for rs in states]))
+    heldout = stack_tasks(pad([r.heldout for r in runs]))
+    final = {i: rs for i, rs in enumerate(states) if runs[i].finished(rs)}
+    states = [replace(rs, student=None) for rs in states]  # the batch holds the students from here on
+    while len(final) < len(runs):
+        plans = {i: runs[i].plan(rs) for i, rs in enumerate(states) if i not in final}
+        lane = pad([plans.get(i) or next(iter(plans.values())) for i in range(len(runs))])
+        batch, stats = student.train_seeds(batch, jnp.stack([p.k_train for p in lane]),
+                                           stack_tasks([p.tasks for p in lane]), [p.learn for p in lane],
+                                           runs[0].score)
+        evals: list[TaskStats] = []
+        if any(p.evaluate for p in plans.values()):
+            keys = jnp.stack([runs[0].eval_keys(p) for p in lane])  # [width, evaluation seeds]
+            evals = [student.evaluate_seeds(batch, keys[:, j], heldout, ev.steps) for j in range(ev.seeds)]
+        step = []
+        for i, p in plans.items():
+            rs, record = runs[i].conclude(states[i], p, seed_slice(stats, i),
+                                          [seed_slice(e, i) for e in evals] if p.evaluate else None)
+            states[i] = rs
+            if runs[i].checkpoint_due(rs):
+                rs = replace(rs, student=student.unstack(batch, i))
+                runs[i].save(rs)
+            if runs[i].finished(rs):
+                final[i] = rs if rs.student is not None else replace(rs, student=student.unstack(batch, i))
+            step.append((i, rs.chunk, record))
+        if on_step is not None:
+            on_step(step)
+    return [final[i] for i in range(len(runs))]

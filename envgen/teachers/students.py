@@ -1,11 +1,21 @@
 """The students a curriculum can train: ``random`` (a uniform-random policy) and ``ppo`` (issue 9's PPO).
 
-Both answer ``init(key, tasks)``, ``train_chunk(state, key, tasks, learn) -> state, TaskStats`` and
-``evaluate(state, key, tasks, steps) -> TaskStats`` (PPO: one episode per slot cut at ``steps``, an
-unfinished one a failure). Every chunk starts each env slot on its new task
-(as JaxUED's rollouts do), so a chunk's stats describe exactly the tasks the teacher sampled; episodes
-still running at the end of a chunk are dropped. ``learn=False`` keeps the network unchanged (robust
-PLR's "no gradient on new levels"): the update is computed and discarded.
+A student trains several independent seeds at once: its state for a batch of seeds is the per-seed
+state stacked on a leading seed axis, and one jitted, seed-vmapped program trains (or evaluates) all of
+them, so the curriculum loop can advance the runs of a comparison in lockstep (one run is a batch of
+one). Both students answer
+
+- ``init(key, tasks)``: one seed's state (what a run's checkpoint holds);
+- ``stack(states)`` / ``unstack(state, i)``: a batch of seeds from per-seed states, and back;
+- ``train_seeds(state, keys, tasks, learn, score) -> state, TaskStats``: one chunk for every seed
+  (``keys [S]``, ``tasks [S, n, ...]``, ``learn [S]``; stats ``[S, n]``);
+- ``evaluate_seeds(state, keys, tasks, steps) -> TaskStats``: one rollout per seed (PPO: one episode per
+  slot cut at ``steps``, an unfinished one a failure).
+
+Every chunk starts each env slot on its new task (as JaxUED's rollouts do), so a chunk's stats describe
+exactly the tasks the teacher sampled; episodes still running at the end of a chunk are dropped.
+``learn=False`` keeps that seed's network unchanged (robust PLR's "no gradient on new levels"): the
+update is computed and discarded. The seeds never mix: each seed's results are those of running it alone.
 """
 
 from __future__ import annotations
@@ -16,11 +26,46 @@ import jax
 import jax.numpy as jnp
 
 from envgen.tasks.task import Task
+from envgen.tasks.task import index_tasks as seed_slice  # any pytree: entry i of the leading axis
+from envgen.tasks.task import stack_tasks as stack_trees  # any pytrees: stacked on a new leading axis
 from envgen.teachers.base import TaskStats
 from envgen.teachers.rollout import rollout_stats
 
 
-class RandomStudent:
+class _SeedBatched:
+    """What both students share: stacking, the vmapped evaluation cache, one-seed convenience calls."""
+
+    def stack(self, states: list[Any]) -> Any:
+        """A seed batch from per-seed states (placed on the student's devices)."""
+        return self._place(stack_trees(states))
+
+    def unstack(self, state: Any, i: int) -> Any:
+        """Seed ``i``'s state, as :meth:`init` shapes it (what a checkpoint holds)."""
+        return seed_slice(state, i)
+
+    def _place(self, state: Any, tasks: Task | None = None) -> Any:
+        return state if tasks is None else (state, tasks)
+
+    def train_chunk(self, state: Any, key: jax.Array, tasks: Task, learn: bool = True,
+                    score: str | None = None) -> tuple[Any, TaskStats]:
+        """One chunk for one seed (a batch of one)."""
+        states, stats = self.train_seeds(self.stack([state]), key[None], stack_trees([tasks]),
+                                         jnp.asarray([learn]), score)
+        return self.unstack(states, 0), seed_slice(stats, 0)
+
+    def evaluate(self, state: Any, key: jax.Array, tasks: Task, steps: int) -> TaskStats:
+        """One evaluation rollout for one seed."""
+        return seed_slice(self.evaluate_seeds(self.stack([state]), key[None], stack_trees([tasks]), steps), 0)
+
+    def evaluate_seeds(self, state: Any, keys: jax.Array, tasks: Task, steps: int) -> TaskStats:
+        """One evaluation rollout per seed, vmapped; compiled once per ``steps``."""
+        cache = self.__dict__.setdefault("_eval_seeds", {})
+        if steps not in cache:
+            cache[steps] = jax.jit(jax.vmap(self._eval_one(steps)))
+        return cache[steps](state, keys, tasks)
+
+
+class RandomStudent(_SeedBatched):
     """A uniform-random policy: measures the tasks, learns nothing (the no-learning reference)."""
 
     name = "random"
@@ -28,24 +73,31 @@ class RandomStudent:
     def __init__(self, env: Any, num_envs: int, steps: int):
         self.env = env
         self.steps = steps
+        self._train = jax.jit(jax.vmap(self._chunk))
 
     def init(self, key: jax.Array, tasks: Task) -> Any:
         return {"chunks": jnp.zeros((), jnp.int32)}
 
-    def train_chunk(self, state: Any, key: jax.Array, tasks: Task, learn: bool = True) -> tuple[Any, TaskStats]:
+    def _chunk(self, state: Any, key: jax.Array, tasks: Task) -> tuple[Any, TaskStats]:
         return {"chunks": state["chunks"] + 1}, rollout_stats(self.env, key, tasks, self.steps)
 
-    def evaluate(self, state: Any, key: jax.Array, tasks: Task, steps: int) -> TaskStats:
-        return rollout_stats(self.env, key, tasks, steps)
+    def train_seeds(self, state: Any, keys: jax.Array, tasks: Task, learn: Any,
+                    score: str | None = None) -> tuple[Any, TaskStats]:
+        """One chunk for every seed (``learn`` and ``score`` do not apply: nothing is learned)."""
+        return self._train(state, keys, tasks)
+
+    def _eval_one(self, steps: int) -> Any:
+        return lambda state, key, tasks: rollout_stats(self.env, key, tasks, steps)
 
 
-class PPOStudent:
-    """The PPO student of :mod:`envgen.train` on one seed; ``steps`` per slot = num_steps x updates_per_chunk.
+class PPOStudent(_SeedBatched):
+    """The PPO student of :mod:`envgen.train`; ``steps`` per slot = num_steps x updates_per_chunk.
 
     ``settings`` are :class:`~envgen.train.config.PPOConfig` fields, plus ``devices``: split the env slots
     over that many local devices (as ``envgen train`` does; the network is replicated and XLA turns the
-    update's means into collectives); ``score`` picks the PLR score the chunk reports ("pvl": positive
-    value loss, "maxmc").
+    update's means into collectives); the seed axis stays whole on every device. ``score`` picks the
+    default PLR score a chunk reports ("pvl": positive value loss, "maxmc"); both are computed, so one
+    compiled chunk serves every teacher. ``ppo.traces`` counts how often the chunk was traced.
     """
 
     name = "ppo"
@@ -64,23 +116,22 @@ class PPOStudent:
         self.ppo = PPO(env, self.config)
         self.env = env
         self.score = score
-        self._train = jax.jit(self.ppo.train_chunk)
         self._init = jax.jit(self.ppo.init)
+        self._train = jax.jit(jax.vmap(self._chunk))
         self._make_evaluator = make_evaluator
-        self._evaluators: dict[int, Any] = {}
 
     def init(self, key: jax.Array, tasks: Task) -> Any:
-        return self._place(self._init(key, tasks), tasks)[0]
+        return self._init(key, tasks)
 
-    def _place(self, runner: Any, tasks: Task) -> tuple[Any, Task]:
-        """Runner and tasks split over the slot mesh (unchanged on one device)."""
-        if self.mesh is None:
-            return runner, tasks
-        from envgen.train.sharding import state_shardings
+    def _place(self, runner: Any, tasks: Task | None = None) -> Any:
+        """A seed batch (and its tasks) with the env slots split over the slot mesh (as is on one device)."""
+        if self.mesh is not None:
+            from envgen.train.sharding import state_shardings
 
-        placed = jax.device_put({"runner": runner, "tasks": tasks},
-                                state_shardings({"runner": runner, "tasks": tasks}, self.mesh, slot_axis=0))
-        return placed["runner"], placed["tasks"]
+            tree = {"runner": runner, "tasks": runner.starts if tasks is None else tasks}
+            placed = jax.device_put(tree, state_shardings(tree, self.mesh, slot_axis=1))
+            runner, tasks = placed["runner"], (None if tasks is None else placed["tasks"])
+        return runner if tasks is None else (runner, tasks)
 
     def _start_on(self, runner: Any, key: jax.Array, tasks: Task) -> Any:
         n = jax.tree.leaves(tasks.reward)[0].shape[0]
@@ -91,25 +142,37 @@ class PPOStudent:
                               episodes=runner.episodes.replace(ret=zeros, task_ret=zeros,
                                                                length=jnp.zeros_like(runner.episodes.length)))
 
-    def train_chunk(self, state: Any, key: jax.Array, tasks: Task, learn: bool = True) -> tuple[Any, TaskStats]:
-        runner, tasks = self._place(self._start_on(state, key, tasks), tasks)
-        new, metrics = self._train(runner, tasks)
-        if not learn:
-            new = new.replace(train=state.train)
+    def _chunk(self, runner: Any, key: jax.Array, tasks: Task, learn: jax.Array) -> tuple[Any, Any]:
+        """One seed's chunk (vmapped and jitted in ``_train``): stats with the PVL score, and MaxMC."""
+        new, metrics = self.ppo.train_chunk(self._start_on(runner, key, tasks), tasks)
+        # learn=False: the update was computed; the network and optimiser stay as they were
+        new = new.replace(train=jax.tree.map(lambda a, b: jnp.where(learn, a, b), new.train, runner.train))
         s = metrics.slots
-        score = metrics.pvl if self.score == "pvl" else metrics.maxmc
-        return new, TaskStats.from_sums(s.episodes, s.task_returns, s.successes, score, s.achievements)
+        stats = TaskStats.from_sums(s.episodes, s.task_returns, s.successes, metrics.pvl, s.achievements)
+        return new, (stats, metrics.maxmc)
 
-    def evaluate(self, state: Any, key: jax.Array, tasks: Task, steps: int) -> TaskStats:
-        if steps not in self._evaluators:
-            self._evaluators[steps] = self._make_evaluator(self.ppo, steps)
-        res = self._evaluators[steps](state.train.params, tasks, key)
-        # one episode per slot, cut at ``steps``: an unfinished episode counts as a failure (counting only
-        # finished ones would favour the quick successes); Crafter counts what the episode unlocked so far
-        ach = res.achievements.astype(jnp.float32)
-        success = ach.mean(-1) if ach.shape[1] else res.success
-        return TaskStats.make(jnp.ones_like(res.success), returns=res.task_returns, success=success,
-                              achievements=ach)
+    def train_seeds(self, state: Any, keys: jax.Array, tasks: Task, learn: Any,
+                    score: str | None = None) -> tuple[Any, TaskStats]:
+        """One chunk for every seed: one call of the compiled, seed-vmapped chunk."""
+        state, tasks = self._place(state, tasks)
+        new, (stats, maxmc) = self._train(state, keys, tasks, jnp.asarray(learn, bool))
+        if (score or self.score) == "maxmc":
+            stats = stats.replace(score=maxmc)
+        return new, stats
+
+    def _eval_one(self, steps: int) -> Any:
+        evaluator = self._make_evaluator(self.ppo, steps)
+
+        def evaluate(state: Any, key: jax.Array, tasks: Task) -> TaskStats:
+            res = evaluator(state.train.params, tasks, key)
+            # one episode per slot, cut at ``steps``: an unfinished episode counts as a failure (counting
+            # only finished ones would favour the quick successes); Crafter counts what it unlocked so far
+            ach = res.achievements.astype(jnp.float32)
+            success = ach.mean(-1) if ach.shape[1] else res.success
+            return TaskStats.make(jnp.ones_like(res.success), returns=res.task_returns, success=success,
+                                  achievements=ach)
+
+        return evaluate
 
 
 def _slot_mesh(devices: int, num_envs: int) -> Any:

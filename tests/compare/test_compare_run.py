@@ -95,9 +95,12 @@ def test_interrupted_comparison_resumes_to_the_same_results(tmp_path, full):
 
     path = write(tmp_path, TINY)
     out = tmp_path / "out"
-    # the first run finishes; the second dies after its chunk 3 was logged but before the chunk-4
-    # checkpoint (the last checkpoint is chunk 2's), leaving a half-written line as a kill can
+    # teacher by teacher, a teacher's seeds in lockstep: the first group (fixed, both seeds) finishes; the
+    # second (plr) dies after its chunk 3 was logged but before the chunk-4 checkpoint (the last
+    # checkpoint is chunk 2's), leaving a half-written line as a kill can
     Comparison(load_comparison(path), out).run(stop_after=1)
+    done = sorted(p.parent.relative_to(out / "runs").as_posix() for p in (out / "runs").glob("*/*/done"))
+    assert done == ["fixed/seed0", "fixed/seed1"]
 
     def die(label, seed, chunk, record):
         if chunk == 3:
@@ -111,11 +114,23 @@ def test_interrupted_comparison_resumes_to_the_same_results(tmp_path, full):
         f.write('{"chunk": 4, "half-written')
     result = compare(path, "--out", out, "--quiet", "--reps", "200")
     assert result.exit_code != 0 and "--resume" in result.output  # a second start needs --resume
-    result = compare(path, "--out", out, "--report-only", "--quiet")
-    assert result.exit_code != 0 and "at least 2 finished seeds" in result.output and "plr seed 0" in result.output
+    # the report so far: the finished teachers, naming the unfinished runs
+    result = compare(path, "--out", out, "--report-only", "--quiet", "--reps", "200")
+    assert result.exit_code == 0 and "reported without them: plr seed 0, plr seed 1" in result.output, result.output
+    assert list(json.loads((out / "results.json").read_text())["teachers"]) == ["fixed"]
     result = compare(path, "--out", out, "--resume", "--quiet", "--reps", "200")
     assert result.exit_code == 0, result.output
     assert numbers(out) == numbers(full)
+
+
+def test_a_report_needs_two_finished_seeds_per_teacher(tmp_path, full):
+    import shutil
+
+    out = tmp_path / "out"
+    shutil.copytree(full, out)
+    (out / "runs" / "plr" / "seed1" / "done").unlink()
+    result = compare(write(tmp_path, TINY), "--out", out, "--report-only", "--quiet")
+    assert result.exit_code != 0 and "at least 2 finished seeds" in result.output and "plr seed 1" in result.output
 
 
 def test_changed_comparison_refuses_to_resume(tmp_path, full):

@@ -17,8 +17,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.mark.slow
 def test_curriculum_over_four_devices_equals_one_device(tmp_path):
-    # equality, not speed, is tested: XLA's cheapest optimisation level halves the compile time
-    flags = "--xla_force_host_platform_device_count=4 --xla_backend_optimization_level=0"
+    # equality, not speed, is tested: conftest's fast-compile XLA flags (inherited) plus the device count
+    flags = f"{os.environ.get('XLA_FLAGS', '')} --xla_force_host_platform_device_count=4"
     env = {**os.environ, "JAX_PLATFORMS": "cpu", "XLA_FLAGS": flags, "PYTHONPATH": str(ROOT)}
     out = tmp_path / "logs.json"
     run = subprocess.run([sys.executable, str(WORKER), str(out)], env=env, capture_output=True, text=True,

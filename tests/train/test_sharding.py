@@ -15,8 +15,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def _env(devices: int) -> dict:
     cache = os.environ.get("ENVGEN_TEST_JAX_CACHE", str(ROOT / ".jax_cache"))
-    # equality, not speed, is tested: XLA's cheapest optimisation level halves the compile time
-    flags = f"--xla_force_host_platform_device_count={devices} --xla_backend_optimization_level=0"
+    # equality, not speed, is tested: conftest's fast-compile XLA flags (inherited) plus the device count
+    flags = f"{os.environ.get('XLA_FLAGS', '')} --xla_force_host_platform_device_count={devices}"
     return {**os.environ, "JAX_PLATFORMS": "cpu", "XLA_FLAGS": flags,
             "JAX_COMPILATION_CACHE_DIR": cache, "PYTHONPATH": str(ROOT)}
 

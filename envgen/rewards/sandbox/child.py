@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from envgen.jit_options import jit_once
 from envgen.rewards.sandbox import verdicts
 from envgen.rewards.sandbox.checker import SandboxError, program_hash
 from envgen.rewards.sandbox.families import Family, load_family
@@ -51,7 +52,7 @@ def child_main(payload: Mapping[str, Any], next_work: Callable[[], Mapping[str, 
         verdicts.use_compile_cache(payload["compile_cache"])
     fam = load_family(importlib.import_module(payload["module"]))
     fam = dataclasses.replace(fam, name=payload["family"])
-    sample = jax.jit(fam.module.sample_views, static_argnums=1)  # one compile, not one per random op
+    sample = jit_once(fam.module.sample_views, static_argnums=1)  # one compile, not one per random op
     sampled = sample(jax.random.PRNGKey(payload["seed"]), payload["n_samples"])
     rollout = Rollout(fam.name, payload) if payload.get("prepare") or payload.get("configs") else None
     if "programs" not in payload:
@@ -114,7 +115,6 @@ class Rollout:
     """The compiled rollout of a family, shared by every config (configs are arrays, not shapes)."""
 
     def __init__(self, family: str, payload: Mapping[str, Any]):
-        import jax
         import jax.numpy as jnp
 
         from envgen.envs.registry import env_class
@@ -125,8 +125,10 @@ class Rollout:
         build_view = importlib.import_module(f"envgen.rewards.views.{family}").build_view
         cycles = jnp.asarray(looping_cycles(env.num_actions))
         fn = _make_rollout(env, build_view, payload["rollout_envs"], payload["rollout_steps"], cycles)
-        self.run = jax.jit(fn, compiler_options=verdicts.ONE_OFF_COMPILER_OPTIONS)
+        self.run = jit_once(fn, level=1)  # thousands of simulator steps: level 0 runs them too slowly
         self.compiled: Any = None
+        self._level_shape: Any = None
+        self._generate: Any = None
 
     def params(self, config: str | dict) -> Any:
         from envgen.spec import spec_from_dict
@@ -140,9 +142,17 @@ class Rollout:
         import jax
 
         params = self.params({"name": "default"})
-        level = jax.eval_shape(self.env.generate_level, jax.random.PRNGKey(0), params)
-        levels = jax.tree.map(lambda x: jax.ShapeDtypeStruct((LEVELS, *x.shape), x.dtype), level)
+        levels = jax.tree.map(lambda x: jax.ShapeDtypeStruct((LEVELS, *x.shape), x.dtype), self.level_shape(params))
         self.compiled = self.run.lower(jax.random.PRNGKey(0), params, levels).compile()
+
+    def level_shape(self, params: Any) -> Any:
+        """The shapes and dtypes of one world: the same for every config, so traced once (tracing world
+        generation takes about a second)."""
+        import jax
+
+        if self._level_shape is None:
+            self._level_shape = jax.eval_shape(self.env.generate_level, jax.random.PRNGKey(0), params)
+        return self._level_shape
 
     def levels(self, params: Any, index: int, sent: Any) -> Any:
         """``LEVELS`` worlds of a config: those the parent sent (decoded, checked against the family's
@@ -151,12 +161,11 @@ class Rollout:
         import numpy as np
 
         key = jax.random.PRNGKey(self.seed + 7919 * (index + 1))
-        shape = jax.eval_shape(self.env.generate_level, key, params)
         if sent is None:
-            generate = jax.jit(jax.vmap(self.env.generate_level, in_axes=(0, None)),
-                               compiler_options=verdicts.ONE_OFF_COMPILER_OPTIONS)
-            return generate(jax.random.split(key, LEVELS), params)
-        leaves, treedef = jax.tree.flatten(shape)
+            if self._generate is None:  # one compile for every config
+                self._generate = jit_once(jax.vmap(self.env.generate_level, in_axes=(0, None)))
+            return self._generate(jax.random.split(key, LEVELS), params)
+        leaves, treedef = jax.tree.flatten(self.level_shape(params))
         arrays = decode_arrays(sent)
         if len(arrays) != len(leaves) or any(a.shape[1:] != x.shape or a.dtype != x.dtype or not len(a)
                                              for a, x in zip(arrays, leaves, strict=False)):

@@ -29,10 +29,6 @@ def cache_root() -> Path:
 # Compiles shorter than this are not written to the persistent cache: below it, reading an entry back
 # saves nothing. The previews' small programs (0.3-0.6 s cold) are above it, so warm runs skip them too.
 MIN_CACHED_COMPILE_S = 0.2
-# For programs a process runs only a few times (world-generation surveys, validation rollouts), compile
-# time is what a first run waits for: XLA's backend optimisation level 1 compiles them in ~60-80% of the
-# CPU time of the default, and they still run in about a second.
-ONE_OFF_COMPILER_OPTIONS = {"xla_backend_optimization_level": 1}
 
 
 def compile_cache_dir() -> Path | None:
