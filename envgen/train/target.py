@@ -45,6 +45,8 @@ def resolve(name: str) -> Target:
     except KeyError as err:
         raise ValueError(str(err).strip("'\"")) from None
     family = env.family
+    if hasattr(env, "fitted"):  # a fixed task set: step the smallest grid that holds it (MiniGrid)
+        env = env.fitted(params)
     eval_name = name if "/" in name or family != "crafter" else "crafter/Default"
     return Target(env, params, [name], jax.tree.map(lambda x: np.asarray(x)[None], params), [eval_name], family)
 

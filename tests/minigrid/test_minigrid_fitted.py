@@ -88,3 +88,11 @@ def test_student_refuses_tasks_larger_than_its_grid():
                       fixed_tasks(envgen.make("minigrid/DoorKey-16x16")[1]))
     with pytest.raises(ValueError, match=r"16x16 grid .* static maximum 8x8"):
         student.initial_state()
+
+
+def test_envgen_train_steps_the_grid_its_preset_needs():
+    from envgen.train.target import resolve
+
+    target = resolve("minigrid/DoorKey-5x5")
+    assert (target.env.static_params.max_height, target.env.static_params.max_width) == (5, 5)
+    assert resolve("crafter").env.family == "crafter"  # other families are used as made
