@@ -117,10 +117,6 @@ class TaskEnv:
                     features=self._features.features(state, params), view=self._view(state, params))
 
     @partial(jax.jit, static_argnames=("self",))
-    def check_params(self, params: Any) -> None:
-        """The family env's check of configs against its static shapes (see ``Environment.check_params``)."""
-        self.env.check_params(params)
-
     def make_task(self, key: jax.Array, params: Any, reward: RewardTerms | None = None) -> Task:
         """One task: generate a level from ``params`` and store its start observation and features."""
         reward = self.default_reward() if reward is None else reward
