@@ -48,28 +48,96 @@ class _Space:
         self.n, self.shape = n, shape
 
 
+def occluded_first_person(state):
+    """navix's symbolic first-person view with MiniGrid's occlusion (``process_vis``, envgen's port of it)
+    applied: cells behind walls and closed doors read as unseen (0, 0, 0), as MiniGrid's DoorKey shows
+    them (``see_through_walls=False``). navix's own view has no occlusion."""
+    from navix.observations import symbolic_first_person
+
+    from envgen.envs.minigrid.observe import see_through, visibility
+
+    image = symbolic_first_person(state)  # [vy, vx, 3], the agent at (6, 3) facing up: envgen's layout
+    visible = visibility(see_through(image[..., 0], image[..., 2]))
+    return jnp.where(visible[..., None], image, jnp.uint8(0))
+
+
+def _front(state):
+    from navix.grid import translate
+
+    player = state.get_player()
+    return player, translate(player.position, player.direction)
+
+
+def minigrid_drop(state):
+    """MiniGrid's drop for navix: the carried key goes to the cell in front when that cell is truly empty
+    (floor, no entity: not the goal, not a door). navix 0.7.4's ``drop`` is a no-op (it discards the state
+    its ``set_entity`` returns), so a navix agent can never put the key down."""
+    from navix.components import DISCARD_PILE_COORDS, EMPTY_POCKET_ID
+    from navix.grid import positions_equal
+
+    player, front = _front(state)
+    empty = state.grid[tuple(front)] == 0
+    for entity in state.entities.values():
+        empty &= ~jnp.any(positions_equal(entity.position, front))
+    can = empty & (player.pocket != EMPTY_POCKET_ID)
+    keys = state.get_keys()
+    held = can & positions_equal(keys.position, DISCARD_PILE_COORDS)
+    keys = keys.replace(position=jnp.where(held[:, None], front, keys.position))
+    return state.set_keys(keys).set_player(player.replace(pocket=jnp.where(can, EMPTY_POCKET_ID, player.pocket)))
+
+
+def minigrid_toggle(state):
+    """MiniGrid's toggle for navix: navix's (a locked door unlocks and opens with its key, which is kept;
+    a closed door opens), and an open door in front closes again, which navix never does."""
+    from navix.actions import toggle
+    from navix.grid import positions_equal
+
+    _, front = _front(state)
+    close = positions_equal(front, state.get_doors().position) & state.get_doors().open
+    state = toggle(state)
+    doors = state.get_doors()
+    return state.set_doors(doors.replace(open=jnp.where(close, False, doors.open)))
+
+
 class NavixMiniGrid:
     """A navix MiniGrid env under the gymnax-v1 contract the student trains on, seen the way envgen's
-    MiniGrid is seen: the egocentric 7x7 (type, colour, state) view indexed ``[x, y]`` with the agent at
-    the bottom centre and the carried object drawn in its cell, the direction, and a (constant) mission.
+    MiniGrid is seen: the egocentric 7x7 (type, colour, state) view indexed ``[vy, vx]`` with the agent at
+    the bottom centre facing up and the carried object drawn in its cell (navix's crop already has this
+    layout), the direction, and a (constant) mission.
 
     navix's own auto-reset spends the step after a done on the reset (a transition that crosses the
     episode boundary); here the reset happens within the step, as in gymnax, and the observation before
     it goes out as ``final_observation``. navix already computes both branches of its reset ``cond``
     under ``vmap``, so this costs what navix's own step costs. ``time_penalty`` is MiniGrid's
     ``1 - 0.9 * t / max_steps`` success reward (navix's default pays a flat 1).
+
+    ``minigrid=True`` (the learning comparison; it needs a ``DoorKey-Random`` env) makes the task
+    MiniGrid's DoorKey rather than navix's: MiniGrid's occlusion in the view (:func:`occluded_first_person`),
+    MiniGrid's level distribution (:meth:`_minigrid_level`) and, unless ``minigrid_rules=False``, MiniGrid's
+    drop and toggle (:func:`minigrid_drop`, :func:`minigrid_toggle`). The throughput table keeps navix's
+    own view, levels and rules.
     """
 
     # the same observation layout, hence the same network, as envgen's MiniGrid (the navix env is ``nx``:
     # the student looks through an ``env`` attribute for a wrapped family env)
     family = "minigrid"
 
-    def __init__(self, name: str, max_steps: int, time_penalty: float = 0.9):
+    def __init__(self, name: str, max_steps: int, time_penalty: float = 0.9, minigrid: bool = False,
+                 minigrid_rules: bool | None = None):
         import navix as nx
         from navix import observations
 
+        if minigrid and "Random" not in name:
+            raise ValueError(f"NavixMiniGrid(minigrid=True) needs a DoorKey-Random env (a random start), got {name}")
+        self.minigrid = minigrid
         self.nx = nx.make(name, max_steps=max_steps, observation_fn=observations.symbolic_first_person,
-                           penality_coeff=time_penalty)
+                          penality_coeff=time_penalty)
+        if minigrid:  # after make: navix derives the observation space only from its own view functions
+            self.nx = self.nx.replace(observation_fn=occluded_first_person)
+        if minigrid if minigrid_rules is None else minigrid_rules:
+            actions = list(self.nx.action_set)  # MiniGrid's order: left, right, forward, pickup, drop, toggle, done
+            actions[4], actions[5] = minigrid_drop, minigrid_toggle
+            self.nx = self.nx.replace(action_set=tuple(actions))
 
     def action_space(self, params=None):
         return _Space(n=int(self.nx.action_space.n))
@@ -77,21 +145,49 @@ class NavixMiniGrid:
     def _obs(self, ts) -> dict:
         from navix.components import EMPTY_POCKET_ID
 
-        image = ts.observation  # [row, col] with the agent at row 6, column 3, facing up
+        image = ts.observation
         player = ts.state.get_player()
         carried = player.pocket != EMPTY_POCKET_ID  # only DoorKey's key can be carried in these tasks
         agent_cell = jnp.where(carried, jnp.array([5, 4, 0], jnp.uint8), image[6, 3])
-        image = image.at[6, 3].set(agent_cell)
-        return {"image": jnp.swapaxes(image, 0, 1), "direction": player.direction.astype(jnp.int32),
+        return {"image": image.at[6, 3].set(agent_cell), "direction": player.direction.astype(jnp.int32),
                 "mission": jnp.zeros((5,), jnp.int32)}
 
+    def _minigrid_level(self, key, ts):
+        """MiniGrid's DoorKey level from a navix DoorKey-Random one. navix already draws the wall column in
+        [2, W-3], the agent uniformly left of it and the key uniformly left of it off the agent's cell, as
+        MiniGrid does; three things differ and are set here: the goal sits in the bottom-right corner
+        (navix: a random cell right of the wall), the door row is uniform on [1, H-3] (navix also uses
+        H-2; a door drawn there moves to a uniform row in [1, H-3] and swaps with that row's wall cell,
+        which makes every row in [1, H-3] equally likely), and the agent's direction is drawn on its own
+        (navix draws it from the key it also draws the key's cell with)."""
+        h, w = self.nx.height, self.nx.width
+        k_row, k_dir = jax.random.split(jax.random.fold_in(key, 1))
+        ents = dict(ts.state.entities)
+        door = ents["door"]
+        row, col = door.position[0, 0], door.position[0, 1]
+        new_row = jnp.where(row == h - 2, jax.random.randint(k_row, (), 1, h - 2), row)
+        walls = ents["wall"]
+        swap = (walls.position[:, 0] == new_row) & (walls.position[:, 1] == col)
+        ents["wall"] = walls.replace(position=jnp.where(swap[:, None], jnp.stack([row, col]), walls.position))
+        ents["door"] = door.replace(position=door.position.at[0, 0].set(new_row))
+        ents["goal"] = ents["goal"].replace(position=jnp.full_like(ents["goal"].position, jnp.array([h - 2, w - 2])))
+        player = ents["player"]
+        ents["player"] = player.replace(direction=jax.random.randint(k_dir, player.direction.shape, 0, 4)
+                                        .astype(player.direction.dtype))
+        state = ts.state.replace(entities=ents)
+        return ts.replace(state=state, observation=self.nx.observation_fn(state))
+
+    def _reset(self, key, cache=None):
+        ts = self.nx.reset(key, cache)
+        return self._minigrid_level(key, ts) if self.minigrid else ts
+
     def reset(self, key, params=None):
-        ts = self.nx.reset(key)
+        ts = self._reset(key)
         return self._obs(ts), ts
 
     def step(self, key, ts, action, params=None):
         after = self.nx._step(ts, action)
-        fresh = self.nx.reset(key, after.state.cache)
+        fresh = self._reset(key, after.state.cache)
         done = after.is_done()
         state = jax.tree.map(lambda a, b: jnp.where(done, a, b), fresh, after)
         return (self._obs(state), state, after.reward, after.is_termination(), after.is_truncation(),
@@ -163,6 +259,56 @@ def chunk_loop(student) -> Loop:
     return Loop(student.run_chunk, student.initial_state(), student.config.steps_per_chunk * student.seeds)
 
 
+def _compiled_flops(fn, *args) -> float:
+    """XLA's flop count of ``jit(fn)(*args)`` (``args`` may be shapes)."""
+    cost = jax.jit(fn).lower(*args).compile().cost_analysis()
+    cost = cost[0] if isinstance(cost, (list, tuple)) else cost
+    return float(cost.get("flops", 0.0))
+
+
+def peak_note() -> str:
+    """The CPU's nominal fp32 peak, for comparing an achieved FLOP rate: cores x clock x FLOP per cycle,
+    taking two FMA pipes as wide as the widest vector extension (AVX-512: 16 lanes, AVX2: 8) at two
+    FLOP per lane. A nominal upper bound from /proc/cpuinfo: narrower datapaths or a lower sustained
+    clock only lower it."""
+    if jax.devices()[0].platform != "cpu":
+        return f"device {jax.devices()[0].device_kind} (no CPU peak)"
+    try:
+        info = Path("/proc/cpuinfo").read_text().splitlines()
+    except OSError:
+        return "no /proc/cpuinfo, so no peak figure"
+    flags = next((line.split(":", 1)[1].split() for line in info if line.startswith("flags")), [])
+    mhz = next((float(line.split(":", 1)[1]) for line in info if line.startswith("cpu MHz")), None)
+    lanes = 16 if "avx512f" in flags else 8 if "avx2" in flags else 4
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    if mhz is None:
+        return f"{cores} cores with {lanes}-lane fp32 FMA (clock unknown, so no peak figure)"
+    peak = cores * mhz / 1e3 * 2 * lanes * 2
+    return (f"this CPU's nominal fp32 peak is {peak:.0f} GFLOP/s ({cores} cores x {mhz / 1e3:.2f} GHz x "
+            f"2 FMA pipes x {lanes} lanes x 2)")
+
+
+def chunk_flops(student) -> float:
+    """XLA's flop count of one training chunk (every seed). Its cost analysis counts a loop's body once,
+    not once per trip, so the chunk's two loop bodies, which hold all its matrix products (one rollout
+    step: two policy passes and the env step; one minibatch step: forward, backward and Adam), are
+    compiled on their own and multiplied by their trip counts. GAE and the minibatch shuffle are left
+    out (no matrix products)."""
+    ppo, cfg = student.ppo, student.config
+    state = student.initial_state()
+    runner, tasks = (jax.tree.map(lambda x: x[0], state[k]) for k in ("runner", "tasks"))
+    stats = ppo._empty_stats(runner)
+
+    def minibatches():  # the update's minibatches, for their shapes
+        _, traj = jax.lax.scan(lambda c, _: ppo._env_step(c, tasks), (runner, stats), None, cfg.num_steps)
+        return ppo._minibatches(jax.random.key(0), traj, traj.reward, traj.reward, runner.hidden)
+
+    batch = jax.tree.map(lambda s: jax.ShapeDtypeStruct(s.shape[1:], s.dtype), jax.eval_shape(minibatches))
+    rollout = cfg.num_steps * _compiled_flops(lambda r, s: ppo._env_step((r, s), tasks), runner, stats)
+    update = cfg.update_epochs * cfg.num_minibatches * _compiled_flops(ppo._minibatch_step, runner.train, batch)
+    return (rollout + update) * cfg.updates_per_chunk * student.seeds
+
+
 def no_tasks(key, n):
     """The peers' task source: they ignore params, so a task is a placeholder."""
     return jnp.zeros((n,))
@@ -196,11 +342,18 @@ def run_pairs(pairs: list[str], config, seeds: int, repeats: int) -> tuple[list[
         labels[name], ours, peer = pair_students(name, config, seeds)
         loops[f"{name}/envgen"], loops[f"{name}/peer"] = chunk_loop(ours), chunk_loop(peer)
     if "minigrid" in pairs:
-        loops["learner"] = chunk_loop(Student(LearnerOnly(), config, no_tasks, seeds=seeds))
+        learner_student = Student(LearnerOnly(), config, no_tasks, seeds=seeds)
+        loops["learner"] = chunk_loop(learner_student)
     timing = time_interleaved(loops, repeats)
     notes = []
     if "minigrid" in pairs:
         learner, a, b = timing["learner"], timing["minigrid/envgen"], timing["minigrid/peer"]
+        gflop = chunk_flops(learner_student) / 1e9
+        notes.append(f"The learner's chunk is {gflop:.1f} GFLOP by XLA's count (`chunk_flops`: "
+                     f"{gflop * 1e3 / learner.steps:.2f} MFLOP per env step), so `LearnerOnly` ran at "
+                     f"{gflop / learner.run_s:.1f} GFLOP/s, {learner.run_s * 1e6 / learner.steps:.1f} µs per env step; "
+                     f"{peak_note()}.")
+        print(notes[-1], flush=True)
         share = {k: 1 - learner.run_s / t.run_s for k, t in (("envgen", a), ("navix", b))}
         if min(share.values()) <= 0:  # the machine's load moved between rounds: no bound from this run
             notes.append(f"The learner alone (`LearnerOnly`: the same PPO on a stand-in env that costs nothing) "
@@ -253,7 +406,8 @@ def run_scaling(counts: list[int], config, repeats: int) -> list[list[str]]:
 PEERS = {"DoorKey-5x5": "Navix-DoorKey-Random-5x5-v0", "DoorKey-8x8": "Navix-DoorKey-Random-8x8-v0"}
 
 
-def run_learning(task: str, config, steps: int, seeds: int, out: Path, eval_episodes: int, eval_every: int) -> str:
+def run_learning(task: str, config, steps: int, seeds: int, out: Path, eval_episodes: int, eval_every: int,
+                 minigrid_rules: bool = True) -> str:
     """Train envgen's ``minigrid/<task>`` and navix's ``<task>`` with the same PPO for ``steps`` per seed
     (``seeds`` vmapped), evaluate both on fresh levels, and compare final success with bootstrap CIs.
 
@@ -270,11 +424,13 @@ def run_learning(task: str, config, steps: int, seeds: int, out: Path, eval_epis
     from envgen.train.run import EvalPlan, num_chunks
 
     env, params = envgen.make(f"minigrid/{task}")
+    env = env.fitted(params)  # the task's own grid size: the same levels and trajectories, less work per step
     horizon = int(params.max_steps)
     sides = {
         "envgen": (Student(env, config, fixed_tasks(params), seeds=seeds),
                    EvalPlan(repeat_tasks(params, eval_episodes), [task] * eval_episodes, horizon, eval_every)),
-        "navix": (Student(NavixMiniGrid(PEERS[task], max_steps=horizon), config, no_tasks, seeds=seeds),
+        "navix": (Student(NavixMiniGrid(PEERS[task], max_steps=horizon, minigrid=True, minigrid_rules=minigrid_rules),
+                          config, no_tasks, seeds=seeds),
                   EvalPlan(jnp.zeros((eval_episodes,)), [task] * eval_episodes, horizon, eval_every)),
     }
     total = num_chunks(steps, config)
@@ -304,9 +460,15 @@ def run_learning(task: str, config, steps: int, seeds: int, out: Path, eval_epis
         curves[label] = (points, np.array([[next(r["success"] for r in evals if r["steps"] == p and r["seed"] == s)
                                             for p in points] for s in range(seeds)]))
     final = {label: c[1][:, -1] for label, c in curves.items()}
-    # the first chunk's training success is mostly the untrained policy's: how easy each task is to stumble on
-    first = {label: np.mean([r["success"] for r in read_rows(out / label / "metrics.jsonl")
-                             if r["kind"] == "train" and r["chunk"] == 1]) for label in sides}
+    # the first chunks' training success is mostly the untrained policy's: how easy each task is to stumble on
+    # (pooled over episodes: a chunk shorter than an episode ends only the successful ones)
+    early = 4
+
+    def pooled(label):
+        rows = [r for r in read_rows(out / label / "metrics.jsonl") if r["kind"] == "train" and r["chunk"] <= early]
+        return sum(r["success"] * r["episodes"] for r in rows) / max(sum(r["episodes"] for r in rows), 1)
+
+    first = {label: pooled(label) for label in sides}
     # area under the evaluation curve: equal final success can still hide a slower start
     auc = {label: c[1].mean(axis=1) for label, c in curves.items()}
     ci, ci_auc = mean_intervals(final), mean_intervals(auc)
@@ -314,15 +476,20 @@ def run_learning(task: str, config, steps: int, seeds: int, out: Path, eval_epis
     points = curves["envgen"][0]
     rows = [[f"{p:,}", *(f"{curves[label][1][:, i].mean():.2f}" for label in sides)] for i, p in enumerate(points)]
     text = [f"{task}, {seeds} seeds each (vmapped), {steps:,} env steps per seed, evaluation on {eval_episodes} "
-            "fresh levels per seed and evaluation point (sampled actions).", "",
+            "fresh levels per seed and evaluation point (sampled actions). The navix side is "
+            f"`{PEERS[task]}` through `NavixMiniGrid(minigrid=True)`: MiniGrid's level distribution and "
+            "occlusion, and " + ("MiniGrid's drop and toggle." if minigrid_rules else
+                                 "navix's own drop (a no-op in navix 0.7.4) and toggle (an open door never closes)."),
+            "",
             markdown_table(["env steps", "envgen success", "navix success"], rows), "",
             f"- Final success, mean and 95% stratified-bootstrap CI over seeds: envgen {ci['envgen']}, "
             f"navix {ci['navix']} (intervals {'overlap' if ci['envgen'].overlaps(ci['navix']) else 'do not overlap'}).",
             *([f"- Mean success over the evaluation curve (area under it): envgen {ci_auc['envgen']}, navix "
                f"{ci_auc['navix']}."] if len(points) > 1 else []),
             f"- P(envgen seed > navix seed) on final success: {better}.",
-            f"- Training success in the first chunk ({config.steps_per_chunk:,} steps, mostly the untrained policy): "
-            f"envgen {first['envgen']:.2f}, navix {first['navix']:.2f}.",
+            f"- Training success over the first {early} chunks ({early * config.steps_per_chunk:,} steps per seed, "
+            f"mostly the untrained policy; pooled over episodes): envgen {first['envgen']:.3f}, "
+            f"navix {first['navix']:.3f}.",
             f"- Per-seed final success: envgen {np.round(final['envgen'], 2).tolist()}, navix "
             f"{np.round(final['navix'], 2).tolist()}."]
     (out / "learning.json").write_text(json.dumps({
@@ -330,7 +497,40 @@ def run_learning(task: str, config, steps: int, seeds: int, out: Path, eval_epis
         "final": {k: v.tolist() for k, v in final.items()}, "points": [int(p) for p in points],
         "curves": {k: c[1].tolist() for k, c in curves.items()}, "final_ci": {k: v.as_dict() for k, v in ci.items()},
         "p_envgen_better": better.as_dict()}, indent=2))
+    plot_learning(out, task, list(sides))
     return "\n".join(text)
+
+
+def plot_learning(out: Path, task: str, sides: list[str]) -> Path:
+    """Each side's training and evaluation success over env steps (mean over seeds, 95% bootstrap band),
+    on one figure: ``out/learning.png``."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from envgen.train.logs import read_rows
+    from envgen.train.plotting import bootstrap_band, curves
+
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.6), sharey=True)
+    for ax, kind in zip(axes, ("train", "eval"), strict=True):
+        for label, colour in zip(sides, ("tab:blue", "tab:orange"), strict=False):
+            steps, values = curves(read_rows(out / label / "metrics.jsonl"), kind, "success")
+            if steps.size:
+                mean, lo, hi = bootstrap_band(values)
+                ax.plot(steps, mean, color=colour, marker="o" if kind == "eval" else None,
+                        label=f"{label} ({values.shape[0]} seeds)")
+                ax.fill_between(steps, lo, hi, color=colour, alpha=0.25)
+        ax.set_title(f"{task}: {'training episodes' if kind == 'train' else 'evaluation on fresh levels'}")
+        ax.set_xlabel("env steps per seed")
+        ax.grid(alpha=0.3)
+    axes[0].set_ylabel("success")
+    axes[0].legend(fontsize=8)
+    fig.tight_layout()
+    path = out / "learning.png"
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
 
 
 class CraftaxEvalEnv:
@@ -491,6 +691,11 @@ def main() -> None:
     ap.add_argument("--eval-episodes", type=int, default=64, help="--learning: evaluation episodes per seed")
     ap.add_argument("--eval-every", type=int, default=2, help="--learning: chunks between evaluations")
     ap.add_argument("--eval-horizon", type=int, default=1000, help="--learning crafter: steps per eval episode")
+    ap.add_argument("--network", choices=["auto", "mlp", "grid_cnn"], default="auto",
+                    help="--learning DoorKey: the network on both sides (auto: the student's default, grid_cnn)")
+    ap.add_argument("--lr", type=float, default=2.5e-4, help="--learning DoorKey: Adam learning rate, both sides")
+    ap.add_argument("--navix-rules", choices=["minigrid", "navix"], default="minigrid",
+                    help="--learning DoorKey: navix with MiniGrid's drop and toggle (the fair peer) or its own")
     ap.add_argument("--write", action="store_true", help="update the Training section of docs/benchmarks.md")
     args = ap.parse_args()
     from envgen.train import PPOConfig
@@ -505,13 +710,16 @@ def main() -> None:
             write_part("Learning equivalence: Crafter", text)
         return
     if args.learning:  # the student's default network and chunking; the same on both sides
-        config = PPOConfig(num_envs=args.num_envs, num_steps=args.num_steps)
+        config = PPOConfig(num_envs=args.num_envs, num_steps=args.num_steps, network=args.network, lr=args.lr)
         text = run_learning(args.learning, config, args.steps, args.seeds, args.out, args.eval_episodes,
-                            args.eval_every)
+                            args.eval_every, minigrid_rules=args.navix_rules == "minigrid")
         text += (f"\n\nCommand: `python benchmarks/bench_train.py {' '.join(sys.argv[1:])}`; PPO: "
                  f"{config.to_dict()}.")
         print(text)
         if args.write:
+            image = DOC.parent / f"benchmarks-learning-{args.learning}.png"
+            image.write_bytes((args.out / "learning.png").read_bytes())
+            text += f"\n\n![success over env steps, both sides]({image.name})"
             write_part(f"Learning equivalence: {args.learning}", text)
         return
     config = PPOConfig(num_envs=args.num_envs, num_steps=args.num_steps, updates_per_chunk=args.updates,
