@@ -406,6 +406,45 @@ def run_scaling(counts: list[int], config, repeats: int) -> list[list[str]]:
 PEERS = {"DoorKey-5x5": "Navix-DoorKey-Random-5x5-v0", "DoorKey-8x8": "Navix-DoorKey-Random-8x8-v0"}
 
 
+def random_success(reset, step, key, episodes: int, horizon: int, no_drop: bool = False) -> float:
+    """Success rate of a uniformly random policy over each slot's first episode (``horizon`` steps at
+    most); ``no_drop`` turns MiniGrid's drop (action 4) into done (6, a no-op)."""
+    obs, state = jax.vmap(reset)(jax.random.split(key, episodes))
+
+    def body(carry, k):
+        state, over, success = carry
+        k_act, k_env = jax.random.split(k)
+        action = jax.random.randint(k_act, (episodes,), 0, 7)
+        action = jnp.where(no_drop & (action == 4), 6, action)
+        _, state, reward, terminated, truncated, _ = jax.vmap(step)(jax.random.split(k_env, episodes), state, action)
+        success = success | (~over & terminated & (reward > 0))
+        return (state, over | terminated | truncated, success), None
+
+    none = jnp.zeros((episodes,), bool)
+    run = jax.jit(lambda k: jax.lax.scan(body, (state, none, none), jax.random.split(k, horizon))[0][2].mean())
+    return float(run(key))
+
+
+def check_peer(task: str, episodes: int) -> str:
+    """How easy each side's task is to stumble on: a random policy's success on envgen's ``minigrid/<task>``
+    and on navix's ``DoorKey-Random`` with MiniGrid's levels and view, under navix's own rules and under
+    MiniGrid's drop and toggle, with every action and with drop taken out."""
+    import envgen
+
+    env, params = envgen.make(f"minigrid/{task}")
+    env = env.fitted(params)
+    horizon = int(params.max_steps)
+    sides = {"envgen": (lambda k: env.reset(k, params), lambda k, s, a: env.step(k, s, a, params))}
+    for label, rules in (("navix, MiniGrid's levels and view, navix's rules", False),
+                         ("navix, MiniGrid's levels, view, drop and toggle", True)):
+        peer = NavixMiniGrid(PEERS[task], max_steps=horizon, minigrid=True, minigrid_rules=rules)
+        sides[label] = (peer.reset, peer.step)
+    key = jax.random.key(3)
+    rows = [[label, *(f"{random_success(reset, step, key, episodes, horizon, no_drop):.3f}"
+                      for no_drop in (False, True))] for label, (reset, step) in sides.items()]
+    return markdown_table(["env", "random-policy success", "without drop"], rows)
+
+
 def run_learning(task: str, config, steps: int, seeds: int, out: Path, eval_episodes: int, eval_every: int,
                  minigrid_rules: bool = True) -> str:
     """Train envgen's ``minigrid/<task>`` and navix's ``<task>`` with the same PPO for ``steps`` per seed
@@ -691,6 +730,8 @@ def main() -> None:
     ap.add_argument("--eval-episodes", type=int, default=64, help="--learning: evaluation episodes per seed")
     ap.add_argument("--eval-every", type=int, default=2, help="--learning: chunks between evaluations")
     ap.add_argument("--eval-horizon", type=int, default=1000, help="--learning crafter: steps per eval episode")
+    ap.add_argument("--check-peer", choices=sorted(PEERS),
+                    help="random-policy success on envgen's DoorKey and on the navix peer (its rules and MiniGrid's)")
     ap.add_argument("--network", choices=["auto", "mlp", "grid_cnn"], default="auto",
                     help="--learning DoorKey: the network on both sides (auto: the student's default, grid_cnn)")
     ap.add_argument("--lr", type=float, default=2.5e-4, help="--learning DoorKey: Adam learning rate, both sides")
@@ -700,6 +741,9 @@ def main() -> None:
     args = ap.parse_args()
     from envgen.train import PPOConfig
 
+    if args.check_peer:
+        print(check_peer(args.check_peer, args.eval_episodes))
+        return
     if args.learning == "crafter":  # an MLP: the network both observations fit (Craftax's is a flat vector)
         config = PPOConfig(num_envs=args.num_envs, num_steps=args.num_steps, network="mlp")
         text = run_learning_crafter(config, args.steps, args.seeds, args.out, args.eval_episodes, args.eval_horizon)
