@@ -12,6 +12,7 @@ for DoorKey-8x8, as navix steps an 8x8 one). The same PPO on a stand-in env that
     python benchmarks/bench_train.py --write                    # peers side by side, default batch
     python benchmarks/bench_train.py --scaling 1,2,4 --write    # 1, 2, 4 devices (forced host devices on CPU)
     python benchmarks/bench_train.py --learning DoorKey-5x5 --seeds 5 --write   # learning equivalence
+    python benchmarks/bench_train.py --check-peer DoorKey-8x8 --eval-episodes 1024   # random-policy success
 """
 
 from __future__ import annotations
