@@ -174,9 +174,9 @@ class Rollout:
 
     def run_all(self, payload: Mapping[str, Any]) -> dict[str, Any]:
         """Config hash -> (batched (prev, state, action) views, loop episodes) from rollouts of that config."""
-        import jax
-
         from concurrent.futures import ThreadPoolExecutor
+
+        import jax
 
         sent = payload.get("levels") or {}
         args = {}
