@@ -128,7 +128,7 @@ class PPO:
         jaxlib 0.10's batched CPU LAPACK call deadlocked here under vmap (threads parked in _lapack.so).
         """
         # a task too large for the env's static grid cannot raise under jit: refuse it here, on the host
-        check = getattr(getattr(self.env, "env", self.env), "check_params", None)
+        check = getattr(self.env, "check_params", None)  # envgen envs have it; a plain gymnax env may not
         if check is not None:
             check(getattr(tasks, "params", tasks))
         params = [self._init_params(k, jax.tree.map(lambda x, i=i: x[i, 0], tasks)) for i, k in enumerate(keys)]

@@ -90,6 +90,17 @@ def test_student_refuses_tasks_larger_than_its_grid():
         student.initial_state()
 
 
+def test_task_env_passes_the_grid_check_through():
+    from envgen.envs.task_env import TaskEnv
+
+    env, params = envgen.make("minigrid/DoorKey-8x8")
+    tasks = TaskEnv(env.fitted(params))
+    tasks.check_params(_batch(["minigrid/DoorKey-8x8"], 2))  # fits: no error
+    with pytest.raises(ValueError, match=r"task 1 of the batch has a 16x16 grid .* static maximum 8x8"):
+        tasks.check_params(_batch(["minigrid/DoorKey-8x8", "minigrid/DoorKey-16x16"], 1))
+    TaskEnv(envgen.make("crafter")[0]).check_params(envgen.make("crafter")[1])  # families without a limit
+
+
 def test_envgen_train_steps_the_grid_its_preset_needs():
     from envgen.train.target import resolve
 
