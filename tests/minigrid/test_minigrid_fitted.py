@@ -84,10 +84,16 @@ def test_student_refuses_tasks_larger_than_its_grid():
     from envgen.train import PPOConfig, Student, fixed_tasks
 
     env, params = envgen.make("minigrid/DoorKey-8x8")
-    student = Student(env.fitted(params), PPOConfig(num_envs=4, num_steps=4, num_minibatches=1),
-                      fixed_tasks(envgen.make("minigrid/DoorKey-16x16")[1]))
+    config = PPOConfig(num_envs=4, num_steps=4, num_minibatches=1)
+    student = Student(env.fitted(params), config, fixed_tasks(envgen.make("minigrid/DoorKey-16x16")[1]))
     with pytest.raises(ValueError, match=r"16x16 grid .* static maximum 8x8"):
         student.initial_state()
+    # tasks handed in between chunks (a teacher's) are checked too
+    student = Student(env.fitted(params), config, fixed_tasks(params))
+    state = student.initial_state()
+    big = jax.tree.map(lambda x: x[None], _batch(["minigrid/DoorKey-8x8", "minigrid/DoorKey-16x16"], 2))
+    with pytest.raises(ValueError, match=r"task 2 of the batch has a 16x16 grid"):
+        student.run_chunk(state, big)
 
 
 def test_task_env_passes_the_grid_check_through():
