@@ -7,7 +7,8 @@ Each family runs the real CLI twice in fresh processes that share one new, empty
 empty HOME: the first run is cold (nothing compiled or validated yet, as on a new machine), the second
 warm. With ``--repeats R`` each family gets R such pairs, each in new folders; the table shows medians.
 Wall-clock seconds of the whole command (interpreter start to exit), CPU seconds of it and its sandbox
-child, and the pipeline's own breakdown (the ``time:`` line). Writes the `## generate` section of docs/benchmarks.md (only that one).
+child, and the pipeline's own breakdown (the ``time:`` line). Writes the `## generate` section of
+docs/benchmarks.md (only that one).
 """
 
 from __future__ import annotations
