@@ -70,6 +70,10 @@ class Environment(gymnax_env.Environment, Generic[TState, TParams, TLevel]):
         """Build the start state of an episode from a stored level (cheap)."""
         raise NotImplementedError
 
+    def check_params(self, params: TParams) -> None:
+        """Raise ``ValueError`` for a config (or batch) this env's static shapes cannot hold, on the host:
+        under ``jit`` it could not raise. The default holds any config."""
+
     def generate_levels(self, keys: jax.Array, params: TParams) -> TLevel:
         """Levels for a batch of configs (leading axis on ``keys`` and ``params``) in one call.
 

@@ -116,6 +116,10 @@ class TaskEnv:
         return Task(params=params, level=level, reward=reward, obs=self.env.get_obs(state, params),
                     features=self._features.features(state, params), view=self._view(state, params))
 
+    def check_params(self, params: Any) -> None:
+        """The family env's check of configs against its static shapes (see ``Environment.check_params``)."""
+        self.env.check_params(params)
+
     @partial(jax.jit, static_argnames=("self",))
     def make_task(self, key: jax.Array, params: Any, reward: RewardTerms | None = None) -> Task:
         """One task: generate a level from ``params`` and store its start observation and features."""

@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from envgen.generate import prompts
+from envgen.generate import prompts, results
 from envgen.jit_options import jit_once
 from envgen.llm.base import LLMRequest, LLMResponse, MalformedOutput, Message, Provider, ProviderError
 from envgen.registry import FamilyEntry
@@ -171,7 +171,7 @@ def generate(goal: str, family: str, n: int, provider: Provider, *, seed: int = 
     if preview and result.accepted:
         t = time.perf_counter()
         say("rendering previews")
-        result.previews = render_previews(family, result.accepted, seed)
+        result.previews = render_previews(family, result.accepted, seed, solvability_seeds)
         timer.add("preview", t)
     timer.add("total", t0)
     result.timings = timer.t
@@ -319,13 +319,15 @@ def _check_all(cands: list[Candidate], family: str, seed: int, seeds: int, timer
     todo = [c for c in cands if c.stage == "pending"]
     programs, configs = [c.reward_code for c in todo], [c.spec.to_yaml() for c in todo]
     prepared = None
-    if todo and sandbox.needs_child(programs, family, seed=seed, configs=configs):
+    child = bool(todo) and sandbox.needs_child(programs, family, seed=seed, configs=configs)
+    if child:
         # The child imports JAX and compiles the rollout while this process checks solvability; the
         # worlds that check generates are then handed to it, so world generation compiles only here.
         say(f"sandbox: starting a child process to validate {len(todo)} reward program(s)")
         prepared = sandbox.start_validation(family, seed=seed)
     try:
-        _check_solvability(cands, family, seeds, timer, say)
+        # Stored solvability reports carry no worlds, so they are used only when no child needs them.
+        _check_solvability(cands, family, seeds, timer, say, stored=not child)
         if todo:
             t = time.perf_counter()
             say(f"sandbox: validating {len(todo)} reward program(s) on rollouts of their configs")
@@ -353,9 +355,21 @@ def _check_all(cands: list[Candidate], family: str, seed: int, seeds: int, timer
             c.stage = "passed"
 
 
-def _check_solvability(cands: list[Candidate], family: str, seeds: int, timer: _Timer, say: Event) -> None:
+def _check_solvability(cands: list[Candidate], family: str, seeds: int, timer: _Timer, say: Event,
+                       stored: bool = False) -> None:
+    """The solvability check of every candidate with a valid config. With ``stored``, a report kept by
+    an earlier run for the same config is taken as is (without worlds); every new report is kept."""
     t = time.perf_counter()
     check = [c for c in cands if c.spec is not None and c.stage in ("pending", "reward")]
+    keys = {id(c): _solvability_key(family, c, seeds) for c in check}
+    if stored:
+        for c in check:
+            rep = results.load_report(SOLVABILITY_CACHE, keys[id(c)])
+            if rep is not None:
+                c.solvability = rep
+                if not rep.get("ok"):
+                    c.fail("solvability", [str(rep.get("diagnosis"))])
+        check = [c for c in check if c.solvability is None]
     if check:
         say(f"solvability: checking {len(check)} config(s)")
         try:
@@ -372,9 +386,21 @@ def _check_solvability(cands: list[Candidate], family: str, seeds: int, timer: _
                 levels.append(level)
         for c, rep, level in zip(check, reports, levels, strict=True):
             c.solvability, c.levels = rep, level
+            if level is not None:  # a report of a check that ran (not one that broke)
+                results.store_report(SOLVABILITY_CACHE, keys[id(c)], rep)
             if not rep["ok"]:
                 c.fail("solvability", [rep["diagnosis"]])
     timer.add("solvability", t)
+
+
+SOLVABILITY_CACHE, PREVIEW_CACHE = "solvability", "previews"
+# The solvability survey's own seed: its worlds are the preview's and the sandbox rollouts' start states.
+SURVEY_SEED = 0
+
+
+def _solvability_key(family: str, c: Candidate, seeds: int) -> str:
+    return results.result_key(SOLVABILITY_CACHE, family, c.spec, targets=sorted(c.targets), seeds=seeds,
+                              seed=SURVEY_SEED)
 
 
 def _check_answer(c: Candidate, family: str, fam: Any) -> None:
@@ -485,34 +511,46 @@ def _survey(family: str, seeds: int) -> Any:
     return _SURVEYS[(family, seeds)]
 
 
-def render_previews(family: str, cands: list[Candidate], seed: int) -> dict[str, Any]:
+def render_previews(family: str, cands: list[Candidate], seed: int, seeds: int = 8) -> dict[str, Any]:
     """A start-state frame (full map beside the agent's view) per accepted environment.
 
     The world is the first one the solvability check sampled (kept on the candidate), so no second
-    world-generation compile is needed; candidates without one get a level generated here.
+    world-generation compile is needed; candidates without one get it from the same survey (``seeds``
+    worlds) here. A frame drawn by an earlier run for the same config and seeds is read back instead.
     """
     import jax
 
     from envgen.envs.registry import env_class
     from envgen.envs.render_common import render_frame
 
+    out: dict[str, Any] = {}
+    keys = {id(c): results.result_key(PREVIEW_CACHE, family, c.spec, seed=seed, seeds=seeds,
+                                      survey_seed=SURVEY_SEED) for c in cands}
+    for c in cands:
+        frame = results.load_array(PREVIEW_CACHE, keys[id(c)])
+        if frame is not None:
+            out[c.name] = frame
+    todo = [c for c in cands if c.name not in out]
+    if not todo:
+        return out
     env = env_class(family)()
-    missing = [c for c in cands if c.levels is None]
+    missing = [c for c in todo if c.levels is None]
     if missing:
-        _, levels = check_solvable_batch(family, [c.spec for c in missing], [c.targets for c in missing],
-                                         seed=seed)
+        _, levels = check_solvable_batch(family, [c.spec for c in missing], [c.targets for c in missing], seeds,
+                                         SURVEY_SEED)
         for c, level in zip(missing, levels, strict=True):
             c.levels = level
     reset, view = _preview_fns(family)
-    out = {}
-    for c in cands:
+    for c in todo:
         params = c.spec.compile()
         try:
             state = reset(jax.random.key(seed), c.level, params)
             out[c.name] = render_frame(env, state, params, view=view(state, params))
         except Exception as err:  # a family without a renderer yet: report, do not fail the run
             out[c.name] = f"preview unavailable: {type(err).__name__}: {err}"
-    return out
+            continue
+        results.store_array(PREVIEW_CACHE, keys[id(c)], out[c.name])
+    return {c.name: out[c.name] for c in cands}
 
 
 _PREVIEW: dict[str, Any] = {}

@@ -4,9 +4,10 @@ One chunk: the teacher samples a batch of tasks (one per env slot), the student 
 ``student.steps`` steps per slot, the per-slot results go back to the teacher. Every chunk appends one
 JSON line to ``RUN/log.jsonl`` (sampled tasks, per-slot success, the teacher's numbers); every
 ``evaluation.every`` chunks the held-out tasks are measured (mean ± std over ``evaluation.seeds``);
-every generated config is saved as ``RUN/configs/<hash>.yaml``. Checkpoints (``RUN/checkpoint.msgpack``,
+every generated config is saved as ``RUN/configs/<hash>.yaml``. Checkpoints (orbax, ``RUN/checkpoints/``,
 written atomically) hold the teacher state, the student state, the PRNG key and the chunk count, plus
-the log length, so a run killed at any point resumes to the same result as an uninterrupted one.
+the log length and the teacher's host-side JSON, so a run killed at any point resumes to the same result
+as an uninterrupted one.
 With ``budget.target_chunks`` (EnvGen's protocol) the last chunks train on the targets alone, the teacher
 paused; their log lines say ``"phase": "target"``.
 
@@ -22,7 +23,6 @@ policy: the no-learning reference, and cheap for tests), both vmapped over seeds
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -31,7 +31,6 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 import numpy as np
-from flax import serialization
 
 from envgen.tasks.task import Task, stack_tasks
 from envgen.tasks.task import index_tasks as seed_slice
@@ -40,8 +39,10 @@ from envgen.teachers.build import build_space, build_teacher, make_env, tasks_fo
 from envgen.teachers.config import CurriculumConfig
 from envgen.teachers.llm import config_hash
 from envgen.teachers.simple import FixedTeacher
+from envgen.train.checkpoint import Checkpointer
 
-CHECKPOINT = "checkpoint.msgpack"
+CHECKPOINTS = "checkpoints"
+LEGACY_CHECKPOINT = "checkpoint.msgpack"  # written by envgen before orbax checkpoints; not readable now
 HIST_BINS = 10
 
 
@@ -131,6 +132,7 @@ class CurriculumRun:
         # EnvGen's protocol: the budget's last ``target_chunks`` chunks run the targets alone
         self.target_from = config.budget.chunks - config.budget.target_chunks
         self.target_teacher = FixedTeacher(self.env, self.targets) if config.budget.target_chunks else None
+        self._checkpointer: Checkpointer | None = None
 
     # -- files ---------------------------------------------------------------------------------------
     def _save_configs(self, cycle: int, configs: list[tuple[str, str]]) -> None:
@@ -143,32 +145,27 @@ class CurriculumRun:
             saved.append({"name": name, "file": f"configs/{path.name}"})
         self._pending_configs = saved
 
-    def _write_atomic(self, path: Path, data: bytes) -> None:
-        tmp = path.with_suffix(path.suffix + ".tmp")
-        with open(tmp, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
+    @property
+    def checkpoints(self) -> Checkpointer:
+        if self._checkpointer is None:
+            self._checkpointer = Checkpointer(self.out / CHECKPOINTS)
+        return self._checkpointer
 
     def save(self, rs: RunState) -> None:
-        """Write the checkpoint (atomically: a kill leaves the previous one intact)."""
-        tree = {"chunk": rs.chunk, "key": rs.key, "teacher": rs.teacher, "student": rs.student,
-                "log_lines": rs.log_lines}
-        host = getattr(self.teacher, "host_state", lambda: {})()
-        self._write_atomic(self.out / "teacher_host.json", json.dumps(host).encode())
-        self._write_atomic(self.out / CHECKPOINT, serialization.to_bytes(tree))
+        """Write the checkpoint of chunk ``rs.chunk`` (atomically: a kill leaves the previous one intact). The
+        teacher's host-side state (the LLM teacher's previous configs) is saved in the same step."""
+        tree = {"key": rs.key, "teacher": rs.teacher, "student": rs.student, "log_lines": rs.log_lines}
+        self.checkpoints.save(rs.chunk, tree, meta={"teacher_host": getattr(self.teacher, "host_state", dict)()})
 
     def restore(self, template: RunState) -> RunState:
-        """Read the checkpoint into the shapes of ``template``."""
-        tree = {"chunk": template.chunk, "key": template.key, "teacher": template.teacher,
-                "student": template.student, "log_lines": template.log_lines}
-        data = serialization.from_bytes(tree, (self.out / CHECKPOINT).read_bytes())
-        data = jax.tree.map(jnp.asarray, data)  # msgpack gives numpy arrays; the teachers use .at
-        host_path = self.out / "teacher_host.json"
-        if host_path.is_file() and hasattr(self.teacher, "load_host_state"):
-            self.teacher.load_host_state(json.loads(host_path.read_text()))
-        return RunState(chunk=int(data["chunk"]), key=jnp.asarray(data["key"], jnp.uint32), teacher=data["teacher"],
+        """The newest checkpoint, in the shapes of ``template``."""
+        chunk = self.checkpoints.latest()
+        tree = {"key": template.key, "teacher": template.teacher, "student": template.student,
+                "log_lines": template.log_lines}
+        data = jax.tree.map(jnp.asarray, self.checkpoints.restore(chunk, tree))  # the teachers use .at
+        if hasattr(self.teacher, "load_host_state"):
+            self.teacher.load_host_state(self.checkpoints.meta(chunk)["teacher_host"])
+        return RunState(chunk=int(chunk), key=jnp.asarray(data["key"], jnp.uint32), teacher=data["teacher"],
                         student=data["student"], log_lines=int(data["log_lines"]))
 
     # -- the loop, in phases (shared with :func:`run_lockstep`) ----------------------------------------
@@ -183,7 +180,10 @@ class CurriculumRun:
         self.out.mkdir(parents=True, exist_ok=True)
         rs = self.initial()
         log_path = self.out / "log.jsonl"
-        if resume and (self.out / CHECKPOINT).is_file():
+        if resume and (self.out / LEGACY_CHECKPOINT).is_file() and not (self.out / CHECKPOINTS).is_dir():
+            raise FileExistsError(f"{self.out / LEGACY_CHECKPOINT} was written by an older envgen (flax msgpack); this "
+                                  "version resumes orbax checkpoints only: start the run again in a new folder")
+        if resume and (self.out / CHECKPOINTS).is_dir() and self.checkpoints.latest() is not None:
             rs = self.restore(rs)
             lines = log_path.read_text().splitlines(keepends=True) if log_path.is_file() else []
             log_path.write_text("".join(lines[: rs.log_lines]))  # drop lines written after the checkpoint

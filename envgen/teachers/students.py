@@ -154,6 +154,7 @@ class PPOStudent(_SeedBatched):
     def train_seeds(self, state: Any, keys: jax.Array, tasks: Task, learn: Any,
                     score: str | None = None) -> tuple[Any, TaskStats]:
         """One chunk for every seed: one call of the compiled, seed-vmapped chunk."""
+        self.ppo.check_tasks(tasks)
         state, tasks = self._place(state, tasks)
         new, (stats, maxmc) = self._train(state, keys, tasks, jnp.asarray(learn, bool))
         if (score or self.score) == "maxmc":

@@ -1,4 +1,5 @@
-"""Orbax checkpoints of a whole training run (every seed's runner state, the tasks, the chunk index).
+"""Orbax checkpoints of a whole training run (every seed's runner state, the tasks, the chunk index), and of
+a curriculum run (teacher and student state, with the teacher's host-side JSON beside it).
 
 Leaves are saved as a flat, numbered dict and restored into the structure of a freshly built template,
 so any pytree the student or a teacher carries (flax structs, optax states) checkpoints unchanged.
@@ -25,7 +26,8 @@ def _plain(x: Any) -> np.ndarray:
 
 
 class Checkpointer:
-    """Save and restore ``{"state": pytree, "chunk": int}`` under ``directory`` (keeps the newest few)."""
+    """Save and restore a pytree (plus an optional JSON ``meta`` dict, written in the same atomic step) per
+    chunk index under ``directory``; keeps the newest few."""
 
     def __init__(self, directory: str | Path, max_to_keep: int = 2):
         import orbax.checkpoint as ocp
@@ -40,19 +42,29 @@ class Checkpointer:
         """Chunk index of the newest complete checkpoint, or None."""
         return self.manager.latest_step()
 
-    def save(self, chunk: int, state: Any) -> None:
-        """Write the state reached after ``chunk`` chunks."""
-        leaves = {f"{i:05d}": _plain(x) for i, x in enumerate(jax.tree.leaves(state))}
-        self.manager.save(chunk, args=self._ocp.args.StandardSave(leaves), force=True)
+    def save(self, chunk: int, state: Any, meta: dict | None = None) -> None:
+        """Write the state reached after ``chunk`` chunks, and ``meta`` (JSON-serialisable) with it."""
+        # orbax refuses zero-size arrays; they hold no data, so restore takes them from the template
+        leaves = {f"{i:05d}": p for i, x in enumerate(jax.tree.leaves(state)) if (p := _plain(x)).size}
+        args = self._ocp.args
+        self.manager.save(chunk, args=args.Composite(state=args.StandardSave(leaves), meta=args.JsonSave(meta or {})),
+                          force=True)
         self.manager.wait_until_finished()
+
+    def meta(self, chunk: int) -> dict:
+        """The ``meta`` dict saved with ``chunk``."""
+        args = self._ocp.args
+        return dict(self.manager.restore(chunk, args=args.Composite(meta=args.JsonRestore()))["meta"])
 
     def restore(self, chunk: int, template: Any) -> Any:
         """The state saved at ``chunk``, in the structure (and shapes) of ``template``."""
         leaves, treedef = jax.tree.flatten(template)
         plain = [_plain(x) for x in leaves]
-        abstract = {f"{i:05d}": np.zeros(x.shape, x.dtype) for i, x in enumerate(plain)}
-        saved = self.manager.restore(chunk, args=self._ocp.args.StandardRestore(abstract))
-        restored = [np.asarray(saved[f"{i:05d}"]) for i in range(len(leaves))]
+        abstract = {f"{i:05d}": np.zeros(x.shape, x.dtype) for i, x in enumerate(plain) if x.size}
+        args = self._ocp.args
+        saved = self.manager.restore(chunk, args=args.Composite(state=args.StandardRestore(abstract)))["state"]
+        restored = [np.asarray(saved[f"{i:05d}"]) if x.size else np.zeros(x.shape, x.dtype)
+                    for i, x in enumerate(plain)]
         restored = [jax.random.wrap_key_data(r, impl=jax.random.key_impl(t)) if _is_key(t) else r
                     for r, t in zip(restored, leaves, strict=True)]
         return jax.tree.unflatten(treedef, restored)

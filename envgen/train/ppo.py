@@ -127,12 +127,16 @@ class PPO:
         The network is initialised one seed at a time: its orthogonal init runs a QR decomposition, and
         jaxlib 0.10's batched CPU LAPACK call deadlocked here under vmap (threads parked in _lapack.so).
         """
-        # a task too large for the env's static grid cannot raise under jit: refuse it here, on the host
-        check = getattr(getattr(self.env, "env", self.env), "check_params", None)
-        if check is not None:
-            check(getattr(tasks, "params", tasks))
+        self.check_tasks(tasks)
         params = [self._init_params(k, jax.tree.map(lambda x, i=i: x[i, 0], tasks)) for i, k in enumerate(keys)]
         return self._init_runners(keys, tasks, jax.tree.map(lambda *xs: jnp.stack(xs), *params))
+
+    def check_tasks(self, tasks: Any) -> None:
+        """Refuse, on the host, tasks the env's static shapes cannot hold: under ``jit`` they could not raise
+        (a MiniGrid task larger than the env's grid would be cropped)."""
+        check = getattr(self.env, "check_params", None)  # envgen envs have it; a plain gymnax env may not
+        if check is not None:
+            check(getattr(tasks, "params", tasks))
 
     # -- one seed ---------------------------------------------------------------------------------
     def init_params(self, key: jax.Array, task: Any) -> Any:

@@ -63,6 +63,7 @@ class Student:
     def run_chunk(self, state: dict[str, Any], tasks: Any | None = None) -> tuple[dict[str, Any], ChunkMetrics]:
         """One jitted chunk for every seed; ``tasks`` (if given) replace the current ones first."""
         if tasks is not None:
+            self.ppo.check_tasks(tasks)
             state = {**state, "tasks": tasks}
             if self.shard:
                 state = self.shard(state)

@@ -84,10 +84,27 @@ def test_student_refuses_tasks_larger_than_its_grid():
     from envgen.train import PPOConfig, Student, fixed_tasks
 
     env, params = envgen.make("minigrid/DoorKey-8x8")
-    student = Student(env.fitted(params), PPOConfig(num_envs=4, num_steps=4, num_minibatches=1),
-                      fixed_tasks(envgen.make("minigrid/DoorKey-16x16")[1]))
+    config = PPOConfig(num_envs=4, num_steps=4, num_minibatches=1)
+    student = Student(env.fitted(params), config, fixed_tasks(envgen.make("minigrid/DoorKey-16x16")[1]))
     with pytest.raises(ValueError, match=r"16x16 grid .* static maximum 8x8"):
         student.initial_state()
+    # tasks handed in between chunks (a teacher's) are checked too
+    student = Student(env.fitted(params), config, fixed_tasks(params))
+    state = student.initial_state()
+    big = jax.tree.map(lambda x: x[None], _batch(["minigrid/DoorKey-8x8", "minigrid/DoorKey-16x16"], 2))
+    with pytest.raises(ValueError, match=r"task 2 of the batch has a 16x16 grid"):
+        student.run_chunk(state, big)
+
+
+def test_task_env_passes_the_grid_check_through():
+    from envgen.envs.task_env import TaskEnv
+
+    env, params = envgen.make("minigrid/DoorKey-8x8")
+    tasks = TaskEnv(env.fitted(params))
+    tasks.check_params(_batch(["minigrid/DoorKey-8x8"], 2))  # fits: no error
+    with pytest.raises(ValueError, match=r"task 1 of the batch has a 16x16 grid .* static maximum 8x8"):
+        tasks.check_params(_batch(["minigrid/DoorKey-8x8", "minigrid/DoorKey-16x16"], 1))
+    TaskEnv(envgen.make("crafter")[0]).check_params(envgen.make("crafter")[1])  # families without a limit
 
 
 def test_envgen_train_steps_the_grid_its_preset_needs():

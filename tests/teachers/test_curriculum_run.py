@@ -10,6 +10,7 @@ from click.testing import CliRunner
 
 from envgen.cli import main
 from envgen.teachers.config import CurriculumError, load_curriculum
+from envgen.train.checkpoint import Checkpointer
 
 MINIGRID = """
 name: tiny-accel
@@ -73,6 +74,17 @@ def test_a_second_run_into_the_same_folder_needs_resume(tmp_path):
     assert result.exit_code != 0 and "--resume" in result.output
 
 
+def test_resume_refuses_an_old_msgpack_checkpoint_instead_of_starting_over(tmp_path):
+    path = write(tmp_path, MINIGRID.replace("chunks: 4", "chunks: 1"))
+    (tmp_path / "r").mkdir()
+    (tmp_path / "r" / "log.jsonl").write_text('{"chunk": 1}\n')
+    (tmp_path / "r" / "checkpoint.msgpack").write_bytes(b"\x80")
+    args = ["curriculum", "run", str(path), "--out", str(tmp_path / "r"), "--resume", "--quiet"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code != 0 and "checkpoint.msgpack was written by an older envgen" in result.output
+    assert (tmp_path / "r" / "log.jsonl").read_text() == '{"chunk": 1}\n'  # nothing lost
+
+
 @pytest.mark.parametrize("edit,message", [
     (("kind: accel", "kind: teleport"), "teacher.kind"),
     (("capacity: 8", "capacity: 8, bogus: 1"), "teacher.bogus: not a accel setting"),
@@ -123,7 +135,8 @@ def test_crafter_llm_run_rewrites_the_llm_share_from_achievement_rates(tmp_path)
     assert len(log[0]["achievements"]) == 22 and log[0]["teacher"]["weakest"]
     saved = log[0]["configs"]  # the generator may reject one of the two; the accepted are saved
     assert 1 <= len(saved) <= 2 and all((tmp_path / "run" / c["file"]).is_file() for c in saved)
-    host = json.loads((tmp_path / "run" / "teacher_host.json").read_text())
+    checkpoints = Checkpointer(tmp_path / "run" / "checkpoints")
+    host = checkpoints.meta(checkpoints.latest())["teacher_host"]  # saved with the checkpoint, in one step
     assert [c["name"] for c in host["previous"]] == [c["name"] for c in saved]
     assert log[0]["eval"]["tasks"] == ["short"]
 

@@ -174,19 +174,31 @@ class Rollout:
 
     def run_all(self, payload: Mapping[str, Any]) -> dict[str, Any]:
         """Config hash -> (batched (prev, state, action) views, loop episodes) from rollouts of that config."""
+        from concurrent.futures import ThreadPoolExecutor
+
         import jax
 
-        out = {}
         sent = payload.get("levels") or {}
+        args = {}
         for i, (config_hash, text) in enumerate(sorted(payload["configs"].items())):
             params = self.params(text)
-            levels = self.levels(params, i, sent.get(config_hash))
-            key = jax.random.PRNGKey(self.seed + 7919 * (i + 1))
+            args[config_hash] = (jax.random.PRNGKey(self.seed + 7919 * (i + 1)), params,
+                                 self.levels(params, i, sent.get(config_hash)))
+
+        if self.compiled is None and args:
+            self.compiled = self.run.lower(*next(iter(args.values()))).compile()
+        lock = threading.Lock()  # one trace and compile at a time, for arguments the compiled one rejects
+
+        def run(a: tuple) -> Any:
             try:
-                out[config_hash] = self.compiled(key, params, levels)
-            except (TypeError, AttributeError):  # not precompiled, or for other argument types
-                out[config_hash] = self.run(key, params, levels)
-        return out
+                return jax.block_until_ready(self.compiled(*a))
+            except TypeError:  # other argument types than those it was compiled for
+                with lock:
+                    return jax.block_until_ready(self.run(*a))
+
+        # XLA runs without the GIL: two configs at a time use both cores of a small machine.
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            return dict(zip(args, pool.map(run, args.values()), strict=True))
 
 
 def _make_rollout(env: Any, build_view: Callable, n_envs: int, n_steps: int, cycles: Any) -> Callable:
