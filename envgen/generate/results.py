@@ -10,15 +10,13 @@ so a changed config or release is a miss. ``ENVGEN_NO_VERDICT_CACHE=1`` turns th
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import io
 import json
-import os
 from pathlib import Path
 from typing import Any
 
-from envgen.rewards.sandbox.verdicts import cache_root
+from envgen.user_cache import cache_root, load_json, read_entry, store_json, write_entry
 
 MAX_ENTRY_BYTES = 16 << 20  # a frame is ~1 MB; anything larger is not one of ours
 
@@ -40,47 +38,21 @@ def _path(kind: str, key: str) -> Path:
     return cache_root() / kind / key
 
 
-def _read(path: Path) -> bytes | None:
-    if os.environ.get("ENVGEN_NO_VERDICT_CACHE"):
-        return None
-    try:
-        if path.stat().st_size > MAX_ENTRY_BYTES:
-            return None
-        return path.read_bytes()
-    except OSError:
-        return None
-
-
-def _write(path: Path, data: bytes) -> None:
-    """Keep an entry; a cache that cannot be written only costs recomputing it next time."""
-    if os.environ.get("ENVGEN_NO_VERDICT_CACHE"):
-        return
-    from envgen.io import write_bytes_atomic
-
-    with contextlib.suppress(OSError):
-        write_bytes_atomic(path, data)
-
-
 def load_report(kind: str, key: str) -> dict[str, Any] | None:
     """A stored JSON report, or None (missing, unreadable or not an object)."""
-    data = _read(_path(kind, f"{key}.json"))
-    try:
-        report = json.loads(data) if data is not None else None
-    except ValueError:
-        return None
-    return report if isinstance(report, dict) else None
+    return load_json(_path(kind, f"{key}.json"), MAX_ENTRY_BYTES)
 
 
 def store_report(kind: str, key: str, report: dict[str, Any]) -> None:
     """Keep a JSON report."""
-    _write(_path(kind, f"{key}.json"), json.dumps(report, sort_keys=True).encode())
+    store_json(_path(kind, f"{key}.json"), report)
 
 
 def load_array(kind: str, key: str) -> Any:
     """A stored array (``.npy``, never pickled objects), or None."""
     import numpy as np
 
-    data = _read(_path(kind, f"{key}.npy"))
+    data = read_entry(_path(kind, f"{key}.npy"), MAX_ENTRY_BYTES)
     if data is None:
         return None
     try:
@@ -95,4 +67,4 @@ def store_array(kind: str, key: str, array: Any) -> None:
 
     buf = io.BytesIO()
     np.save(buf, np.asarray(array), allow_pickle=False)
-    _write(_path(kind, f"{key}.npy"), buf.getvalue())
+    write_entry(_path(kind, f"{key}.npy"), buf.getvalue())

@@ -8,7 +8,6 @@ is validated again. ``ENVGEN_CACHE_DIR`` moves the cache (default ``$XDG_CACHE_H
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import hashlib
 import json
@@ -16,15 +15,7 @@ import os
 from pathlib import Path
 
 from envgen.rewards.sandbox.report import SandboxLimits, ValidationReport
-
-
-def cache_root() -> Path:
-    """envgen's per-user cache folder."""
-    if os.environ.get("ENVGEN_CACHE_DIR"):
-        return Path(os.environ["ENVGEN_CACHE_DIR"])
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "envgen"
-
+from envgen.user_cache import cache_root, load_json, store_json
 
 # Compiles shorter than this are not written to the persistent cache: below it, reading an entry back
 # saves nothing. The previews' small programs (0.3-0.6 s cold) are above it, so warm runs skip them too.
@@ -69,23 +60,15 @@ def verdict_key(program_hash: str, config_hash: str | None, family: str, seed: i
 
 def lookup(key: str, program_hash: str) -> ValidationReport | None:
     """The stored verdict for ``key``, or None (also for an unreadable or mismatched entry)."""
-    if os.environ.get("ENVGEN_NO_VERDICT_CACHE"):
-        return None
-    path = cache_root() / "verdicts" / f"{key}.json"
+    data = load_json(cache_root() / "verdicts" / f"{key}.json", max_bytes=1 << 20)
     try:
-        if path.stat().st_size > 1 << 20:
-            return None
-        report = ValidationReport.from_dict(json.loads(path.read_text(encoding="utf-8")))
-    except (OSError, ValueError, TypeError):
+        report = ValidationReport.from_dict(data) if data is not None else None
+    except (ValueError, TypeError, KeyError):
         return None
-    return report if report.program_hash == program_hash else None
+    return report if report is not None and report.program_hash == program_hash else None
 
 
 def store(key: str, report: ValidationReport) -> None:
     """Keep a verdict; a cache that cannot be written only costs a later re-validation."""
-    if os.environ.get("ENVGEN_NO_VERDICT_CACHE") or report.stage in ("sandbox", "skipped"):  # no verdict
-        return
-    from envgen.io import write_json_atomic
-
-    with contextlib.suppress(OSError):
-        write_json_atomic(cache_root() / "verdicts" / f"{key}.json", report.to_dict())
+    if report.stage not in ("sandbox", "skipped"):  # those are no verdict
+        store_json(cache_root() / "verdicts" / f"{key}.json", report.to_dict())
