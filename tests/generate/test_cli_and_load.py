@@ -155,3 +155,24 @@ def test_validate_names_field_and_line(tmp_path, generated):
     good = [str(p) for p in sorted((out / "envs").glob("*.yaml")) + sorted((out / "rewards").glob("*.py"))]
     res = CliRunner().invoke(main, ["validate", *good, "--family", _family])
     assert res.exit_code == 0, res.output
+
+
+@pytest.mark.slow  # one PPO compile on the folder's tasks
+def test_train_on_a_generated_folder_learns_the_dense_reward_and_is_scored_on_the_task_reward(generated, tmp_path):
+    from envgen.train.logs import read_rows
+
+    family, out = generated
+    if family != "minigrid":
+        pytest.skip("the same path for every family; MiniGrid's student compiles fastest")
+    res = run_cli("train", "--env", str(out), "--steps", "256", "--seeds", "1", "--num-envs", "4", "--num-steps",
+                  "16", "--updates-per-chunk", "1", "--eval-episodes", "4", "--eval-horizon", "16", "--out",
+                  str(tmp_path / "ppo"))
+    assert res.exit_code == 0, res.output
+    rows = read_rows(tmp_path / "ppo" / "metrics.jsonl")
+    train = [r for r in rows if r["kind"] == "train" and r["episodes"] > 0]
+    # the student is paid the generated dense reward; the task's own return is tracked beside it
+    assert train and any(abs(r["return"] - r["task_return"]) > 1e-6 for r in train)
+    (evaluation,) = [r for r in rows if r["kind"] == "eval"]
+    assert set(evaluation["tasks"]) == {p.stem for p in (out / "envs").glob("*.yaml")}
+    # scored on MiniGrid's task reward (at most 1 per episode), not on the dense reward it trained on
+    assert all(0.0 <= t["return"] <= 1.0 for t in evaluation["tasks"].values())
