@@ -32,6 +32,7 @@ class TaskStats(struct.PyTreeNode):
     success: jax.Array     # [n] mean success of the finished episodes, in [0, 1]
     score: jax.Array       # [n] the student's regret estimate for the slot (positive value loss or MaxMC)
     achievements: jax.Array  # [n, K] fraction of finished episodes that unlocked each skill (K may be 0)
+    wraps: jax.Array       # [n] episodes that started on a level the slot had already run in the chunk
 
     @classmethod
     def make(cls, episodes: Any, returns: Any = None, success: Any = None, score: Any = None,
@@ -42,7 +43,7 @@ class TaskStats(struct.PyTreeNode):
         as_f = lambda x: zeros if x is None else jnp.asarray(x, jnp.float32)
         ach = jnp.zeros((episodes.shape[0], 0), jnp.float32) if achievements is None else achievements
         return cls(episodes=episodes, returns=as_f(returns), success=as_f(success), score=as_f(score),
-                   achievements=jnp.asarray(ach, jnp.float32))
+                   achievements=jnp.asarray(ach, jnp.float32), wraps=zeros)
 
     @classmethod
     def from_sums(cls, episodes: Any, return_sums: Any, success_sums: Any, score: Any,
@@ -61,8 +62,9 @@ class Teacher:
     ``sample`` and ``update`` are called between chunks. Their state logic is jitted (``self`` static);
     level generation goes through the env's jitted ``make_tasks`` (:func:`fresh_levels`). ``jittable``
     is false for the teachers whose update runs on the host (ALP-GMM's fits, the LLM).
-    ``refresh_levels`` tells the loop whether each chunk's tasks may get fresh levels for later
-    episodes in the chunk (PLR and ACCEL replay exact levels, so they say no).
+    ``refresh_levels`` tells the loop whether later episodes of a chunk start on new levels of each
+    slot's task (the default) or replay the slot's level (PLR and ACCEL replay exact levels, so they
+    say no).
     """
 
     name = "teacher"

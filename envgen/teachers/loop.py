@@ -83,6 +83,7 @@ class ChunkPlan:
     teacher: Any        # the teacher state after sampling (unchanged in the target phase)
     tasks: Task         # [n] one task per env slot
     learn: bool         # False: the student trains but keeps its network (robust PLR's new levels)
+    fresh: bool         # later episodes start on new levels of each slot's task (False: replay the level)
     target: bool        # a chunk of the target phase
     evaluate: bool      # this chunk ends with a held-out evaluation
 
@@ -211,8 +212,9 @@ class CurriculumRun:
             _, tasks = self.target_teacher.sample(self.target_teacher.init(k_sample, self.n), k_sample)
         chunk = rs.chunk + 1
         evaluate = chunk % self.config.evaluation.every == 0 or chunk == self.config.budget.chunks
+        fresh = target or bool(getattr(self.teacher, "refresh_levels", True))
         return ChunkPlan(key=jax.random.key_data(key), k_train=k_train, k_eval=k_eval, teacher=t_state,
-                         tasks=tasks, learn=bool(learn), target=target, evaluate=evaluate)
+                         tasks=tasks, learn=bool(learn), fresh=fresh, target=target, evaluate=evaluate)
 
     def eval_keys(self, plan: ChunkPlan) -> jax.Array:
         """One key per evaluation seed."""
@@ -252,6 +254,7 @@ class CurriculumRun:
             "success": np.round(success, 4).tolist(),
             "mean_success": float((success * episodes).sum() / max(episodes.sum(), 1.0)),
             "score": np.round(np.asarray(stats.score), 4).tolist(),
+            "wraps": int(np.asarray(stats.wraps).sum()),
         }
         if self.space is not None:
             u = np.asarray(self._vectors(tasks.params))
@@ -333,7 +336,7 @@ def run_lockstep(runs: list[CurriculumRun], states: list[RunState], width: int |
         lane = pad([plans.get(i) or next(iter(plans.values())) for i in range(len(runs))])
         batch, stats = student.train_seeds(batch, jnp.stack([p.k_train for p in lane]),
                                            stack_tasks([p.tasks for p in lane]), [p.learn for p in lane],
-                                           runs[0].score)
+                                           runs[0].score, [p.fresh for p in lane])
         evals: list[TaskStats] = []
         if any(p.evaluate for p in plans.values()):
             keys = jnp.stack([runs[0].eval_keys(p) for p in lane])  # [width, evaluation seeds]

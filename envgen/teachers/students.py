@@ -7,13 +7,16 @@ one). Both students answer
 
 - ``init(key, tasks)``: one seed's state (what a run's checkpoint holds);
 - ``stack(states)`` / ``unstack(state, i)``: a batch of seeds from per-seed states, and back;
-- ``train_seeds(state, keys, tasks, learn, score) -> state, TaskStats``: one chunk for every seed
-  (``keys [S]``, ``tasks [S, n, ...]``, ``learn [S]``; stats ``[S, n]``);
+- ``train_seeds(state, keys, tasks, learn, score, fresh) -> state, TaskStats``: one chunk for every seed
+  (``keys [S]``, ``tasks [S, n, ...]``, ``learn [S]``, ``fresh [S]``; stats ``[S, n]``);
 - ``evaluate_seeds(state, keys, tasks, steps) -> TaskStats``: one rollout per seed (PPO: one episode per
   slot cut at ``steps``, an unfinished one a failure).
 
 Every chunk starts each env slot on its new task (as JaxUED's rollouts do), so a chunk's stats describe
-exactly the tasks the teacher sampled; episodes still running at the end of a chunk are dropped.
+exactly the tasks the teacher sampled; episodes still running at the end of a chunk are dropped. With
+``fresh`` (the default) every later episode of a PPO slot starts on a new level of the slot's task (a
+pool made per chunk, see :meth:`envgen.train.ppo.PPO.train_chunk`); without it (PLR and ACCEL, which
+replay levels on purpose) the slot replays its level.
 ``learn=False`` keeps that seed's network unchanged (robust PLR's "no gradient on new levels"): the
 update is computed and discarded. The seeds never mix: each seed's results are those of running it alone.
 """
@@ -47,10 +50,10 @@ class _SeedBatched:
         return state if tasks is None else (state, tasks)
 
     def train_chunk(self, state: Any, key: jax.Array, tasks: Task, learn: bool = True,
-                    score: str | None = None) -> tuple[Any, TaskStats]:
+                    score: str | None = None, fresh: bool = True) -> tuple[Any, TaskStats]:
         """One chunk for one seed (a batch of one)."""
         states, stats = self.train_seeds(self.stack([state]), key[None], stack_trees([tasks]),
-                                         jnp.asarray([learn]), score)
+                                         jnp.asarray([learn]), score, jnp.asarray([fresh]))
         return self.unstack(states, 0), seed_slice(stats, 0)
 
     def evaluate(self, state: Any, key: jax.Array, tasks: Task, steps: int) -> TaskStats:
@@ -82,8 +85,9 @@ class RandomStudent(_SeedBatched):
         return {"chunks": state["chunks"] + 1}, rollout_stats(self.env, key, tasks, self.steps)
 
     def train_seeds(self, state: Any, keys: jax.Array, tasks: Task, learn: Any,
-                    score: str | None = None) -> tuple[Any, TaskStats]:
-        """One chunk for every seed (``learn`` and ``score`` do not apply: nothing is learned)."""
+                    score: str | None = None, fresh: Any = None) -> tuple[Any, TaskStats]:
+        """One chunk for every seed (``learn``, ``score`` and ``fresh`` do not apply: nothing is learned, and
+        every slot measures its own task)."""
         return self._train(state, keys, tasks)
 
     def _eval_one(self, steps: int) -> Any:
@@ -142,21 +146,24 @@ class PPOStudent(_SeedBatched):
                               episodes=runner.episodes.replace(ret=zeros, task_ret=zeros,
                                                                length=jnp.zeros_like(runner.episodes.length)))
 
-    def _chunk(self, runner: Any, key: jax.Array, tasks: Task, learn: jax.Array) -> tuple[Any, Any]:
+    def _chunk(self, runner: Any, key: jax.Array, tasks: Task, learn: jax.Array,
+               fresh: jax.Array) -> tuple[Any, Any]:
         """One seed's chunk (vmapped and jitted in ``_train``): stats with the PVL score, and MaxMC."""
-        new, metrics = self.ppo.train_chunk(self._start_on(runner, key, tasks), tasks)
+        new, metrics = self.ppo.train_chunk(self._start_on(runner, key, tasks), tasks, fresh)
         # learn=False: the update was computed; the network and optimiser stay as they were
         new = new.replace(train=jax.tree.map(lambda a, b: jnp.where(learn, a, b), new.train, runner.train))
         s = metrics.slots
         stats = TaskStats.from_sums(s.episodes, s.task_returns, s.successes, metrics.pvl, s.achievements)
-        return new, (stats, metrics.maxmc)
+        return new, (stats.replace(wraps=s.wraps), metrics.maxmc)
 
     def train_seeds(self, state: Any, keys: jax.Array, tasks: Task, learn: Any,
-                    score: str | None = None) -> tuple[Any, TaskStats]:
-        """One chunk for every seed: one call of the compiled, seed-vmapped chunk."""
+                    score: str | None = None, fresh: Any = None) -> tuple[Any, TaskStats]:
+        """One chunk for every seed: one call of the compiled, seed-vmapped chunk (``fresh [S]``: new
+        levels for later episodes, the default; False replays each slot's level)."""
         self.ppo.check_tasks(tasks)
         state, tasks = self._place(state, tasks)
-        new, (stats, maxmc) = self._train(state, keys, tasks, jnp.asarray(learn, bool))
+        fresh = jnp.ones((keys.shape[0],), bool) if fresh is None else jnp.asarray(fresh, bool)
+        new, (stats, maxmc) = self._train(state, keys, tasks, jnp.asarray(learn, bool), fresh)
         if (score or self.score) == "maxmc":
             stats = stats.replace(score=maxmc)
         return new, stats

@@ -30,9 +30,12 @@ class PPOConfig:
     network: NetworkKind = "auto"
     hidden: int = 64
     recurrent: bool = False  # a GRU core; minibatches are then whole env sequences
+    # levels per env slot and chunk (tasks of a TaskEnv): every episode starts on the slot's next one
+    level_pool: int = 8
 
     def __post_init__(self) -> None:
-        for name in ("num_envs", "num_steps", "updates_per_chunk", "update_epochs", "num_minibatches", "hidden"):
+        for name in ("num_envs", "num_steps", "updates_per_chunk", "update_epochs", "num_minibatches", "hidden",
+                     "level_pool"):
             if int(getattr(self, name)) < 1:
                 raise ValueError(f"PPOConfig.{name} must be >= 1, got {getattr(self, name)}")
         # recurrent minibatches split the env axis; feed-forward ones split all T*B samples

@@ -108,7 +108,8 @@ def chunk_rows(metrics, chunk: int, steps: int) -> list[dict[str, Any]]:
                "success": float(slots.successes[s].sum()) / per, "return": float(slots.returns[s].sum()) / per,
                "task_return": float(slots.task_returns[s].sum()) / per,
                "length": float(slots.lengths[s].sum()) / per, "mean_reward": float(m.mean_reward[s]),
-               "pvl": float(np.mean(m.pvl[s])), "maxmc": float(np.mean(m.maxmc[s]))}
+               "pvl": float(np.mean(m.pvl[s])), "maxmc": float(np.mean(m.maxmc[s])),
+               "wraps": float(slots.wraps[s].sum())}
         row.update({k: float(v[s]) for k, v in m.losses.items()})
         if slots.achievements.shape[-1]:
             from envgen.envs.crafter.constants import ACHIEVEMENTS

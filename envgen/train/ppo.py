@@ -18,7 +18,7 @@ from flax import struct
 from envgen.train.config import PPOConfig
 from envgen.train.gae import gae
 from envgen.train.networks import make_network
-from envgen.train.tasks import level_refresher
+from envgen.train.tasks import is_task_env, level_pool, level_refresher, pool_slot
 
 
 class TrainState(struct.PyTreeNode):
@@ -58,6 +58,7 @@ class SlotStats(struct.PyTreeNode):
     successes: jax.Array     # [B] sum of finished episodes' success (0..1 each)
     lengths: jax.Array       # [B]
     achievements: jax.Array  # [B, K] finished episodes that unlocked each achievement (K = 0 if none)
+    wraps: jax.Array         # [B] episodes that started on a level the slot already ran this chunk
 
 
 class ChunkMetrics(struct.PyTreeNode):
@@ -113,6 +114,7 @@ class PPO:
                                     * config.num_minibatches) if config.anneal_lr else config.lr)
         self.tx = optax.chain(optax.clip_by_global_norm(config.max_grad_norm), optax.adam(lr, eps=1e-5))
         self._refresh = level_refresher(env)
+        self._pooled = is_task_env(env)
         # an env may step its whole batch itself (e.g. a reset wrapper that shares fresh worlds between slots)
         self._batch_step = getattr(env, "batch_step", None) or jax.vmap(env.step)
         self.traces = 0
@@ -161,18 +163,30 @@ class PPO:
             starts=starts, episodes=Episodes(zeros, zeros, jnp.zeros((n,), jnp.int32)),
             key=jax.random.key_data(k_run), update=jnp.int32(0))
 
-    def train_chunk(self, runner: RunnerState, tasks: Any) -> tuple[RunnerState, ChunkMetrics]:
-        """``updates_per_chunk`` PPO updates on ``tasks`` (one seed; see ``chunk`` for the jitted batch)."""
+    def train_chunk(self, runner: RunnerState, tasks: Any, fresh: Any = True) -> tuple[RunnerState, ChunkMetrics]:
+        """``updates_per_chunk`` PPO updates on ``tasks`` (one seed; see ``chunk`` for the jitted batch).
+
+        Tasks of a :class:`~envgen.envs.task_env.TaskEnv` get a pool of ``config.level_pool`` levels per
+        slot (:func:`~envgen.train.tasks.level_pool`): the slot's task, then newly generated levels of the
+        same task, and every episode that ends moves its slot to the next one (wrapping around, counted
+        in ``SlotStats.wraps``). ``fresh=False`` replays each slot's own level for the whole chunk (what a
+        replaying teacher asks for).
+        """
         self.traces += 1
         cfg = self.config
-        if self._refresh is not None:
-            # a new level in every slot's next-level slot: each episode that starts in this chunk gets one
-            key, k_levels = jax.random.split(jax.random.wrap_key_data(runner.key))
+        key, k_levels = jax.random.split(jax.random.wrap_key_data(runner.key))
+        if self._pooled:
+            tasks = level_pool(self.env, k_levels, tasks, cfg.level_pool, fresh)
+            runner = runner.replace(key=jax.random.key_data(key))
+        elif self._refresh is not None:
+            # a family env holds its level in the state: a new one for each slot's next episode
             env_state, tasks = self._refresh(k_levels, runner.env_state, tasks)
             runner = runner.replace(env_state=env_state, key=jax.random.key_data(key))
         stats = self._empty_stats(runner)
-        (runner, stats), per_update = jax.lax.scan(lambda c, _: self._update(c, tasks), (runner, stats), None,
-                                                   cfg.updates_per_chunk)
+        # the next episode of every slot starts on pool entry 1 (entry 0 is where the chunk began)
+        index = jnp.full((cfg.num_envs,), 1 % cfg.level_pool, jnp.int32)
+        (runner, stats, _), per_update = jax.lax.scan(lambda c, _: self._update(c, tasks), (runner, stats, index),
+                                                      None, cfg.updates_per_chunk)
         pvl, maxmc, losses, mean_reward = per_update
         metrics = ChunkMetrics(slots=stats, pvl=pvl.mean(0), maxmc=maxmc.mean(0),
                                losses=jax.tree.map(jnp.mean, losses), mean_reward=mean_reward.mean())
@@ -184,7 +198,7 @@ class PPO:
         k = self._num_achievements(runner)
         z = jnp.zeros((n,), jnp.float32)
         return SlotStats(episodes=z, returns=z, task_returns=z, successes=z, lengths=z,
-                         achievements=jnp.zeros((n, k), jnp.float32))
+                         achievements=jnp.zeros((n, k), jnp.float32), wraps=z)
 
     def _num_achievements(self, runner: RunnerState) -> int:
         achievements = env_achievements(runner.env_state)
@@ -197,27 +211,34 @@ class PPO:
         return hidden, logits[0], value[0]
 
     def _env_step(self, carry, tasks):
-        runner, stats = carry
+        runner, stats, index = carry
         params = runner.train.params
         key, k_act, k_env = jax.random.split(jax.random.wrap_key_data(runner.key), 3)
         hidden, logits, value = self._policy(params, runner.hidden, runner.obs, runner.starts)
         action = jax.random.categorical(k_act, logits)
         logp = jnp.take_along_axis(jax.nn.log_softmax(logits), action[:, None], axis=-1)[:, 0]
         keys = jax.random.split(k_env, self.config.num_envs)
-        obs, env_state, reward, terminated, truncated, info = self._batch_step(keys, runner.env_state, action, tasks)
+        slot_tasks = pool_slot(tasks, index) if self._pooled else tasks
+        obs, env_state, reward, terminated, truncated, info = self._batch_step(keys, runner.env_state, action,
+                                                                               slot_tasks)
         reward = reward.astype(jnp.float32)
         # V of where the step led before any auto-reset: the truncation bootstrap (XLA drops the actor head)
         _, _, next_value = self._policy(params, hidden, info["final_observation"],
                                         jnp.zeros_like(runner.starts))
         done = terminated | truncated
         stats, episodes = self._track(stats, runner.episodes, info, reward, terminated, done)
+        if self._pooled:  # an episode that ended restarted on pool entry ``index``: the next one gets the next
+            after = jnp.where(done, index + 1, index)
+            wrapped = after >= self.config.level_pool
+            stats = stats.replace(wraps=stats.wraps + (done & (index == 0)).astype(jnp.float32))
+            index = jnp.where(wrapped, 0, after)
         transition = Transition(runner.obs, runner.starts, action, logp, value, reward, next_value, terminated,
                                 done)
         if self.network.recurrent:
             hidden = jnp.where(done[:, None], jnp.zeros_like(hidden), hidden)
         runner = runner.replace(env_state=env_state, obs=obs, hidden=hidden, starts=done, episodes=episodes,
                                 key=jax.random.key_data(key))
-        return (runner, stats), transition
+        return (runner, stats, index), transition
 
     def _track(self, stats: SlotStats, ep: Episodes, info, reward, terminated, done):
         task_reward = info.get("task_reward", reward).astype(jnp.float32)
@@ -230,17 +251,17 @@ class PPO:
             episodes=stats.episodes + d, returns=stats.returns + d * ret,
             task_returns=stats.task_returns + d * task_ret,
             successes=stats.successes + d * episode_success(info, task_reward, terminated),
-            lengths=stats.lengths + d * length, achievements=achievements)
+            lengths=stats.lengths + d * length, achievements=achievements, wraps=stats.wraps)
         keep = 1.0 - d
         episodes = Episodes(ret * keep, task_ret * keep, jnp.where(done, 0, length))
         return stats, episodes
 
     def _update(self, carry, tasks):
         cfg = self.config
-        runner, stats = carry
+        runner, stats, index = carry
         hidden0 = runner.hidden
-        (runner, stats), traj = jax.lax.scan(lambda c, _: self._env_step(c, tasks), (runner, stats), None,
-                                             cfg.num_steps)
+        (runner, stats, index), traj = jax.lax.scan(lambda c, _: self._env_step(c, tasks), (runner, stats, index),
+                                                    None, cfg.num_steps)
         adv, targets = gae(traj.reward, traj.value, traj.next_value, traj.terminated, traj.done, cfg.gamma,
                            cfg.gae_lambda)
         pvl = jnp.maximum(adv, 0.0).mean(0)
@@ -253,7 +274,7 @@ class PPO:
 
         train, losses = jax.lax.scan(epoch, runner.train, jax.random.split(k_epochs, cfg.update_epochs))
         runner = runner.replace(train=train, key=jax.random.key_data(key), update=runner.update + 1)
-        return (runner, stats), (pvl, maxmc, losses, traj.reward.mean())
+        return (runner, stats, index), (pvl, maxmc, losses, traj.reward.mean())
 
     def _minibatches(self, key, traj: Transition, adv, targets, hidden0):
         """Shuffled minibatches ``[M, T', N', ...]``: whole env sequences with a GRU, single steps without."""
