@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -28,21 +29,55 @@ def _describe(record: dict) -> str:
     return " | ".join(parts)
 
 
+SET_HELP = ("Override one setting of the file, as key.path=value (the value is read as YAML); repeat it, "
+            "e.g. --set budget.chunks=32 --set student.lr=0.0005.")
+
+
+def dry_run_lines(name: str, footprint: Any, runs: int = 1) -> list[str]:
+    """What ``--dry-run`` prints: steps and the memory estimate of a file that validated."""
+    from envgen.teachers.footprint import human, machine_bytes
+
+    lines = [f"{name}: valid"]
+    lines.append(f"  environment steps: {footprint.steps_per_run:,} per run" +
+                 (f", {footprint.steps_per_run * runs:,} in all ({runs} runs)" if runs > 1 else ""))
+    lines.append(f"  memory estimate: {human(footprint.bytes)} ({footprint.lanes} run(s) side by side; "
+                 f"{human(footprint.task_bytes)} per task) of {human(machine_bytes())} on this machine")
+    return lines
+
+
 @command.command("run")
 @click.argument("curriculum", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Run folder: log.jsonl, checkpoint, generated configs.")
+@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path),
+              help="Run folder: log.jsonl, checkpoint, generated configs (needed unless --dry-run).")
 @click.option("--resume", is_flag=True, help="Continue the run in --out from its last checkpoint.")
+@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help=SET_HELP)
+@click.option("--dry-run", is_flag=True, help="Validate the file, print its steps and memory estimate, run nothing.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def run(curriculum: Path, out: Path, resume: bool, quiet: bool) -> None:
+def run(curriculum: Path, out: Path | None, resume: bool, overrides: tuple[str, ...], dry_run: bool,
+        quiet: bool) -> None:
     """Run CURRICULUM (a YAML file, see curricula/) into the folder --out."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from envgen.teachers.config import CurriculumError, load_curriculum
+    from envgen.teachers.footprint import check_fits, estimate
+
+    try:
+        config = load_curriculum(curriculum, overrides)
+    except CurriculumError as err:
+        abort(str(err))
+    if out is None and not dry_run:
+        abort("--out is required (the run folder), unless --dry-run")
+    try:
+        footprint = estimate(config)
+        if dry_run:
+            click.echo("\n".join(dry_run_lines(config.name, footprint)))
+            return
+        check_fits(footprint, str(curriculum))
+    except (CurriculumError, ValueError) as err:
+        abort(str(err))
     from envgen.teachers.loop import CurriculumRun
 
     try:
-        config = load_curriculum(curriculum)
         runner = CurriculumRun(config, out)
     except CurriculumError as err:
         abort(str(err))

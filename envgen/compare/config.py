@@ -28,6 +28,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from envgen.teachers.config import (
+    MAX_CHUNKS,
+    MAX_SEED,
     BudgetConfig,
     CurriculumConfig,
     EvaluationConfig,
@@ -35,6 +37,8 @@ from envgen.teachers.config import (
     StudentConfig,
     validate_file,
 )
+
+MAX_SEEDS = 1000
 
 
 class ComparisonError(ValueError):
@@ -55,14 +59,18 @@ class ComparisonConfig(BaseModel):
     student: StudentConfig = Field(default_factory=StudentConfig)
     budget: BudgetConfig
     evaluation: EvaluationConfig = Field(default_factory=EvaluationConfig)
-    checkpoint_every: int = Field(5, ge=1)
+    checkpoint_every: int = Field(5, ge=1, le=MAX_CHUNKS)
     baselines: list[str] = Field(default_factory=list)
+    # the score at which "steps to reach it" is measured (default: 0.5 success; none for Crafter's score)
+    threshold: float | None = Field(None, ge=0.0)
     teachers: dict[str, dict[str, Any]] = Field(min_length=1)
 
     @field_validator("seeds", mode="before")
     @classmethod
     def _seed_list(cls, value: Any) -> Any:
         if isinstance(value, int) and not isinstance(value, bool):
+            if value > MAX_SEEDS:  # before the list is built: 10**9 seeds would fill the memory
+                raise ValueError(f"{value} seeds; a comparison runs at most {MAX_SEEDS}")
             return list(range(value))
         return value
 
@@ -72,6 +80,11 @@ class ComparisonConfig(BaseModel):
         if len(value) < 2 or len(set(value)) != len(value):
             raise ValueError("give at least 2 distinct seeds (5 or more for a published comparison): "
                              "intervals over seeds need several runs")
+        if len(value) > MAX_SEEDS:
+            raise ValueError(f"{len(value)} seeds; a comparison runs at most {MAX_SEEDS}")
+        bad = [s for s in value if not 0 <= s <= MAX_SEED]
+        if bad:
+            raise ValueError(f"seed {bad[0]} is outside 0..{MAX_SEED}")
         return value
 
     @field_validator("teachers")
@@ -125,13 +138,14 @@ class ComparisonConfig(BaseModel):
             raise ComparisonError(f"{where}: {first['msg']}") from None
 
 
-def load_comparison(path: str | Path) -> ComparisonConfig:
-    """Read and validate a comparison YAML file; relative config paths resolve against its folder.
+def load_comparison(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> ComparisonConfig:
+    """Read and validate a comparison YAML file (with ``--set key.path=value`` overrides); relative config
+    paths resolve against its folder.
 
     Every teacher's curriculum is built and checked here, so a bad teacher entry fails before any run.
     """
     path = Path(path)
-    config = validate_file(path, ComparisonConfig, ComparisonError)
+    config = validate_file(path, ComparisonConfig, ComparisonError, overrides)
     folder = path.parent
     config.targets = [_fix(folder, t) for t in config.targets]
     config.evaluation.heldout = [_fix(folder, t) for t in config.evaluation.heldout]

@@ -72,15 +72,45 @@ def analyse(results: dict[str, Any], reps: int = stats.DEFAULT_REPS, seed: int =
     poi = stats.probability_of_improvement(scores, pairs, reps=reps, seed=seed) if pairs else {}
     verdicts = []
     for x, b in pairs:
-        a, c = iqms[x], iqms[b]
-        if a.low > c.high:
-            word = "beats"
-        elif a.high < c.low:
-            word = "is beaten by"
-        else:
-            word = "is not distinguishable from"
-        verdicts.append(f"`{x}` {word} `{b}` (IQM {a} vs {c}; P({x} > {b}) = {poi[(x, b)]})")
-    return {"iqm": iqms, "poi": poi, "verdicts": verdicts}
+        verdicts.append(f"`{x}` {_verdict(iqms[x], iqms[b])} `{b}` (IQM {iqms[x]} vs {iqms[b]}; "
+                        f"P({x} > {b}) = {poi[(x, b)]})")
+    efficiency = sample_efficiency(results, pairs, reps=reps, seed=seed)
+    return {"iqm": iqms, "poi": poi, "verdicts": verdicts, **efficiency}
+
+
+def _verdict(a: stats.Estimate, b: stats.Estimate) -> str:
+    if a.low > b.high:
+        return "beats"
+    if a.high < b.low:
+        return "is beaten by"
+    return "is not distinguishable from"
+
+
+def sample_efficiency(results: dict[str, Any], pairs: list[tuple[str, str]], reps: int = stats.DEFAULT_REPS,
+                      seed: int = 0) -> dict[str, Any]:
+    """What a curriculum buys: the area under each run's learning curve (IQM with its 95% interval, and
+    verdicts against the baselines) and the steps each run took to reach the success threshold."""
+    teachers = results["teachers"]
+    auc = {k: stats.area_under_curve(v["curve"]["steps"], v["curve"]["values"])[:, None]
+           for k, v in teachers.items()}
+    auc_iqm = stats.iqm_intervals(auc, reps=reps, seed=seed)
+    verdicts = [f"`{x}` {_verdict(auc_iqm[x], auc_iqm[b])} `{b}` (area under the curve, IQM {auc_iqm[x]} vs "
+                f"{auc_iqm[b]})" for x, b in pairs]
+    threshold = results.get("threshold")
+    reach: dict[str, list[float]] = {}
+    if threshold is not None:
+        reach = {k: stats.steps_to_threshold(v["curve"]["steps"], v["curve"]["values"], threshold).tolist()
+                 for k, v in teachers.items()}
+    return {"auc": auc_iqm, "auc_runs": {k: v[:, 0].tolist() for k, v in auc.items()}, "auc_verdicts": verdicts,
+            "threshold": threshold, "steps_to_threshold": reach}
+
+
+def _reach_cell(values: list[float]) -> list[str]:
+    arr = np.asarray(values, np.float64)
+    done = np.isfinite(arr)
+    median = np.median(arr)  # runs that never reach it count as later than any that did
+    text = "not reached" if not np.isfinite(median) else f"{median:,.0f}"
+    return [f"{int(done.sum())}/{arr.size}", text]
 
 
 def _plot_curves(results: dict[str, Any], path: Path) -> None:
@@ -266,8 +296,22 @@ def write_report(results: dict[str, Any], out: str | os.PathLike, reps: int = st
         rows = [[k, str(held_iqm[k]), *(f"{m:.3f}" for m in s.mean(axis=0))] for k, s in heldout.items()]
         md += ["## Held-out tasks", "", _table(["teacher", f"IQM {metric} [95% CI]", *(f"mean: {t}" for t in names)],
                                                rows), ""]
+    md += ["## Sample efficiency", "",
+           "Area under the curve: each run's mean score over its evaluations (1.0 = solved from the first "
+           "evaluation on); what a curriculum buys shows here before it shows in the final score.", ""]
+    rows = []
+    for name in teachers:
+        row = [name, str(analysis["auc"][name])]
+        if analysis["threshold"] is not None:
+            row += _reach_cell(analysis["steps_to_threshold"][name])
+        rows.append(row)
+    header = ["teacher", f"IQM area under the {metric} curve [95% CI]"]
+    if analysis["threshold"] is not None:
+        header += [f"runs reaching {analysis['threshold']:g}", "median steps to reach it"]
+    md += [_table(header, rows), ""]
     if analysis["verdicts"]:
-        md += ["## Against the baselines", ""] + [f"- {v}" for v in analysis["verdicts"]] + [""]
+        md += ["## Against the baselines", ""] + [f"- {v}" for v in analysis["verdicts"]]
+        md += [f"- {v}" for v in analysis["auc_verdicts"]] + [""]
         md += ["![probability of improvement](probability_of_improvement.png)", ""]
     md += ["## Learning curves", "", "![learning curves](learning_curves.png)", "",
            "## Performance profiles", "", "![performance profiles](performance_profiles.png)", ""]

@@ -201,6 +201,7 @@ class Comparison:
         return {
             "name": cfg.name, "family": cfg.family, "target": ", ".join(targets),
             "metric": "Crafter score" if crafter else "success", "total_steps": cfg.steps_per_run,
+            "threshold": cfg.threshold if cfg.threshold is not None else (None if crafter else 0.5),
             "baselines": list(cfg.baselines), "seeds": list(cfg.seeds), "teachers": teachers,
             "comparison": cfg.model_dump(mode="json"),
         }

@@ -139,3 +139,22 @@ def bootstrap_band(curves: np.ndarray, reps: int = 1000, seed: int = 0, size: fl
     means = curves[idx].mean(axis=1)
     alpha = (1.0 - size) / 2
     return curves.mean(axis=0), np.quantile(means, alpha, axis=0), np.quantile(means, 1 - alpha, axis=0)
+
+
+def area_under_curve(steps: np.ndarray, curves: np.ndarray) -> np.ndarray:
+    """Per run, the mean of its learning curve over the evaluated steps (trapezoids, normalised by the
+    span): 1.0 means the run scored 1.0 from the first evaluation on. ``curves`` is ``[runs, points]``."""
+    steps = np.asarray(steps, np.float64)
+    curves = np.asarray(curves, np.float64)
+    if steps.size < 2:
+        return curves[:, -1] if curves.size else np.zeros(len(curves))
+    widths = np.diff(steps)
+    return ((curves[:, 1:] + curves[:, :-1]) / 2 * widths).sum(-1) / (steps[-1] - steps[0])
+
+
+def steps_to_threshold(steps: np.ndarray, curves: np.ndarray, threshold: float) -> np.ndarray:
+    """Per run, the first evaluated step at which its curve reaches ``threshold`` (inf: never reached)."""
+    steps = np.asarray(steps, np.float64)
+    reached = np.asarray(curves, np.float64) >= threshold
+    first = np.argmax(reached, axis=-1)
+    return np.where(reached.any(-1), steps[first], np.inf)

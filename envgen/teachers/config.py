@@ -23,10 +23,18 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 TEACHERS = ("fixed", "random", "sequence", "plr", "accel", "alp_gmm", "llm")
+
+
+# upper bounds that keep a typo from allocating before anything else is checked (the run's memory is
+# estimated against the machine's separately, see envgen.teachers.footprint)
+MAX_ENVS = 65_536
+MAX_STEPS = 1_000_000
+MAX_CHUNKS = 1_000_000
+MAX_EVAL_SEEDS = 64
+MAX_SEED = 2**31 - 1
 
 
 class CurriculumError(ValueError):
@@ -63,14 +71,14 @@ class TeacherConfig(_Model):
 class StudentConfig(_Model):
     model_config = ConfigDict(extra="allow")
     kind: Literal["random", "ppo"] = "random"
-    num_envs: int = Field(16, ge=2)
-    steps: int = Field(64, ge=1, description="environment steps per slot per chunk")
+    num_envs: int = Field(16, ge=2, le=MAX_ENVS)
+    steps: int = Field(64, ge=1, le=MAX_STEPS, description="environment steps per slot per chunk")
 
 
 class BudgetConfig(_Model):
-    chunks: int = Field(ge=1)
+    chunks: int = Field(ge=1, le=MAX_CHUNKS)
     # EnvGen's protocol: the last ``target_chunks`` chunks train on the targets alone (teacher paused)
-    target_chunks: int = Field(0, ge=0)
+    target_chunks: int = Field(0, ge=0, le=MAX_CHUNKS)
 
     @model_validator(mode="after")
     def _phase_fits(self):
@@ -80,16 +88,16 @@ class BudgetConfig(_Model):
 
 
 class EvaluationConfig(_Model):
-    every: int = Field(10, ge=1)
-    steps: int = Field(128, ge=1)
-    seeds: int = Field(2, ge=1)
+    every: int = Field(10, ge=1, le=MAX_CHUNKS)
+    steps: int = Field(128, ge=1, le=MAX_STEPS)
+    seeds: int = Field(2, ge=1, le=MAX_EVAL_SEEDS)
     heldout: list[str] = Field(default_factory=list)
 
 
 class CurriculumConfig(_Model):
     name: str
     family: Literal["minigrid", "crafter"]
-    seed: int = 0
+    seed: int = Field(0, ge=0, le=MAX_SEED)
     goal: str | None = None
     targets: list[str] = Field(min_length=1)
     space: SpaceConfig | None = None
@@ -97,7 +105,7 @@ class CurriculumConfig(_Model):
     student: StudentConfig = Field(default_factory=StudentConfig)
     budget: BudgetConfig
     evaluation: EvaluationConfig = Field(default_factory=EvaluationConfig)
-    checkpoint_every: int = Field(5, ge=1)
+    checkpoint_every: int = Field(5, ge=1, le=MAX_CHUNKS)
 
     @model_validator(mode="after")
     def _teacher_needs(self):
@@ -109,31 +117,69 @@ class CurriculumConfig(_Model):
         return self
 
 
-def load_curriculum(path: str | Path) -> CurriculumConfig:
-    """Read and validate a curriculum YAML file; relative config paths resolve against its folder."""
+def load_curriculum(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> CurriculumConfig:
+    """Read and validate a curriculum YAML file (with ``--set key.path=value`` overrides); relative config
+    paths resolve against its folder."""
     path = Path(path)
-    config = validate_file(path, CurriculumConfig, CurriculumError)
+    config = validate_file(path, CurriculumConfig, CurriculumError, overrides)
     return _resolve_paths(config, path.parent)
 
 
-def validate_file(path: Path, model: type[BaseModel], error: type[ValueError]) -> Any:
-    """A YAML mapping file validated as ``model``; ``error`` names the file and the first field at fault."""
+MAX_CURRICULUM_BYTES = 256 * 1024
+
+
+def read_mapping(path: Path, error: type[ValueError], overrides: list[str] | tuple[str, ...] = ()) -> dict:
+    """A curriculum or comparison file's mapping, read through the hardened YAML reader (size cap, alias
+    budget, depth, duplicate keys, UTF-8), with ``--set key.path=value`` overrides applied."""
+    from envgen.spec.base import SpecError, read_yaml
+
     try:
-        data = yaml.safe_load(path.read_text())
+        raw = path.read_bytes()
     except OSError as err:
         raise error(f"{path}: cannot read ({err.strerror})") from None
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark is not None else ""
-        raise error(f"{path}:{where} not valid YAML ({getattr(err, 'problem', err)})") from None
+    try:
+        data = read_yaml(raw, str(path))[0]
+    except SpecError as err:
+        raise error(f"{path}: {err.problems[0]}") from None
     if not isinstance(data, dict):
         raise error(f"{path}: expected a mapping at the top level")
+    for item in overrides:
+        apply_override(data, item, error)
+    return data
+
+
+def apply_override(data: dict, item: str, error: type[ValueError]) -> None:
+    """Set ``key.path=value`` in ``data`` (the value read as YAML: ``8``, ``0.001``, ``[1, 2]``, ``{a: 1}``)."""
+    from envgen.spec.base import SpecError, read_yaml
+
+    key, sep, text = item.partition("=")
+    parts = key.strip().split(".")
+    if not sep or not all(p.strip() for p in parts):
+        raise error(f"--set {item!r}: expected key.path=value, e.g. budget.chunks=32")
+    try:
+        value = read_yaml(text, f"--set {key}")[0]
+    except SpecError as err:
+        raise error(f"--set {key}: {err.problems[0]}") from None
+    node = data
+    for i, part in enumerate(parts[:-1]):
+        node = node.setdefault(part, {})
+        if not isinstance(node, dict):
+            raise error(f"--set {key}: {'.'.join(parts[: i + 1])} is not a mapping in the file")
+    node[parts[-1]] = value
+
+
+def validate_file(path: Path, model: type[BaseModel], error: type[ValueError],
+                  overrides: list[str] | tuple[str, ...] = ()) -> Any:
+    """A YAML mapping file (with ``--set`` overrides) validated as ``model``; ``error`` names the file and
+    every field at fault, one line each."""
+    data = read_mapping(path, error, overrides)
     try:
         return model.model_validate(data)
     except ValidationError as err:
-        first = err.errors()[0]
-        loc = ".".join(str(p) for p in first["loc"]) or "(top level)"
-        raise error(f"{path}: {loc}: {first['msg']}") from None
+        problems = [f"{'.'.join(str(p) for p in e['loc']) or '(top level)'}: {e['msg']}" for e in err.errors()]
+        if len(problems) == 1:
+            raise error(f"{path}: {problems[0]}") from None
+        raise error(f"{path}: {len(problems)} problems\n" + "\n".join(f"  - {p}" for p in problems)) from None
 
 
 def _resolve_paths(config: CurriculumConfig, folder: Path) -> CurriculumConfig:

@@ -172,5 +172,5 @@ def test_shipped_comparisons_are_valid():
 
 
 def test_unreadable_comparison_file(tmp_path):
-    with pytest.raises(ComparisonError, match="cmp.yaml: line 2 not valid YAML"):
+    with pytest.raises(ComparisonError, match="cmp.yaml: line 2, column 6: malformed YAML"):
         load_comparison(write(tmp_path, "name: x\n  bad: [\n"))
