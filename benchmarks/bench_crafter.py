@@ -37,6 +37,7 @@ from common import (  # noqa: E402
     envgen_loop,
     machine,
     markdown_table,
+    need_peer,
     time_interleaved,
     tree_bytes,
     write_section,
@@ -85,6 +86,7 @@ def optimistic_step(env, params, num_envs: int, reset_ratio: int):
 
 
 def loop_craftax(batch: int, chunk: int, chunks: int, optimistic: bool, reset_ratio: int) -> tuple[Loop, int]:
+    need_peer("craftax")
     from craftax.craftax_env import make_craftax_env_from_name
 
     env = make_craftax_env_from_name("Craftax-Classic-Symbolic-v1", auto_reset=not optimistic)

@@ -29,7 +29,17 @@ import yaml
 
 # benchmarks/ on the path: the same import works run as a script or imported as benchmarks.<name>
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import Loop, checksum, chunked, envgen_loop, machine, markdown_table, time_interleaved, write_section  # noqa: E402
+from common import (  # noqa: E402
+    Loop,
+    checksum,
+    chunked,
+    envgen_loop,
+    machine,
+    markdown_table,
+    need_peer,
+    time_interleaved,
+    write_section,
+)
 
 PRESETS = Path(__file__).resolve().parents[1] / "curricula" / "presets" / "minigrid"
 TASKS = ("Empty-8x8", "DoorKey-8x8", "FourRooms")
@@ -120,6 +130,7 @@ def loop_envgen_step(batch: int, task: str, chunk: int, chunks: int) -> Loop:
 
 
 def loop_navix(batch: int, task: str, chunk: int, chunks: int, first_person: bool = False) -> Loop:
+    need_peer("navix")
     import navix as nx
 
     kwargs = {"observation_fn": nx.observations.symbolic_first_person} if first_person else {}
@@ -137,6 +148,7 @@ def loop_navix(batch: int, task: str, chunk: int, chunks: int, first_person: boo
 
 
 def loop_xminigrid(batch: int, task: str, chunk: int, chunks: int) -> Loop:
+    need_peer("xminigrid")
     import xminigrid
     from xminigrid.wrappers import GymAutoResetWrapper
 

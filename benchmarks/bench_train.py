@@ -41,7 +41,7 @@ import jax.numpy as jnp  # noqa: E402
 from flax import struct  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import DOC, Loop, machine, markdown_table, time_interleaved, write_section  # noqa: E402
+from common import DOC, Loop, machine, markdown_table, need_peer, time_interleaved, write_section  # noqa: E402
 
 
 class _Space:
@@ -53,6 +53,7 @@ def occluded_first_person(state):
     """navix's symbolic first-person view with MiniGrid's occlusion (``process_vis``, envgen's port of it)
     applied: cells behind walls and closed doors read as unseen (0, 0, 0), as MiniGrid's DoorKey shows
     them (``see_through_walls=False``). navix's own view has no occlusion."""
+    need_peer("navix")
     from navix.observations import symbolic_first_person
 
     from envgen.envs.minigrid.observe import see_through, visibility
@@ -63,6 +64,7 @@ def occluded_first_person(state):
 
 
 def _front(state):
+    need_peer("navix")
     from navix.grid import translate
 
     player = state.get_player()
@@ -73,6 +75,7 @@ def minigrid_drop(state):
     """MiniGrid's drop for navix: the carried key goes to the cell in front when that cell is truly empty
     (floor, no entity: not the goal, not a door). navix 0.7.4's ``drop`` is a no-op (it discards the state
     its ``set_entity`` returns), so a navix agent can never put the key down."""
+    need_peer("navix")
     from navix.components import DISCARD_PILE_COORDS, EMPTY_POCKET_ID
     from navix.grid import positions_equal
 
@@ -90,6 +93,7 @@ def minigrid_drop(state):
 def minigrid_toggle(state):
     """MiniGrid's toggle for navix: navix's (a locked door unlocks and opens with its key, which is kept;
     a closed door opens), and an open door in front closes again, which navix never does."""
+    need_peer("navix")
     from navix.actions import toggle
     from navix.grid import positions_equal
 
@@ -125,6 +129,7 @@ class NavixMiniGrid:
 
     def __init__(self, name: str, max_steps: int, time_penalty: float = 0.9, minigrid: bool = False,
                  minigrid_rules: bool | None = None):
+        need_peer("navix")
         import navix as nx
         from navix import observations
 
@@ -144,6 +149,7 @@ class NavixMiniGrid:
         return _Space(n=int(self.nx.action_space.n))
 
     def _obs(self, ts) -> dict:
+        need_peer("navix")
         from navix.components import EMPTY_POCKET_ID
 
         image = ts.observation
@@ -227,6 +233,7 @@ class CraftaxAdapter:
 
     def __init__(self, num_envs: int, reset_ratio: int = 16):
         from bench_crafter import optimistic_step
+        need_peer("craftax")
         from craftax.craftax_env import make_craftax_env_from_name
 
         from envgen.envs.crafter.constants import ACHIEVEMENTS
@@ -580,6 +587,7 @@ class CraftaxEvalEnv:
     adapter's, so the trained network's parameters apply unchanged."""
 
     def __init__(self):
+        need_peer("craftax")
         from craftax.craftax_classic.constants import Achievement
         from craftax.craftax_env import make_craftax_env_from_name
 

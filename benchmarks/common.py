@@ -5,9 +5,11 @@ docs/benchmarks.md without touching the others."""
 
 from __future__ import annotations
 
+import importlib
 import os
 import platform
 import re
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,6 +21,24 @@ import jax.numpy as jnp
 import numpy as np
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
+INSTALL_BENCH = 'pip install -e ".[bench]"'  # the peers compared against (craftax, navix, xminigrid)
+
+
+def need_peer(module: str) -> None:
+    """Import the peer library ``module``, or exit non-zero with one line saying how to install it.
+
+    The peers are optional (the ``bench`` extra): without it a benchmark that compares against one
+    should say what to install rather than end in a ModuleNotFoundError traceback.
+    """
+    try:
+        importlib.import_module(module)
+    except ImportError as err:
+        if isinstance(err, ModuleNotFoundError) and (err.name or "").split(".")[0] == module:
+            why = "is not installed"
+        else:
+            detail = (str(err).splitlines() or [""])[0][:200]
+            why = f"cannot be imported ({type(err).__name__}: {detail})"
+        sys.exit(f"error: {module} {why}; the benchmarks compare against it: {INSTALL_BENCH}")
 
 
 @dataclass

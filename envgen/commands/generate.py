@@ -7,6 +7,8 @@ import click
 from envgen.cli import abort, console
 from envgen.registry import full_families
 
+DEFAULT_FAMILY = "crafter"  # when --family is not given and neither family's vocabulary reads the goal
+
 
 def _enable_compile_cache() -> None:
     """Keep XLA compilations between runs (world generation takes seconds to compile)."""
@@ -17,7 +19,8 @@ def _enable_compile_cache() -> None:
 
 @click.command("generate")
 @click.argument("goal")
-@click.option("--family", type=click.Choice(full_families()), default="crafter", show_default=True)
+@click.option("--family", type=click.Choice(full_families()), default=None,
+              help=f"default: the family whose vocabulary reads the goal, else {DEFAULT_FAMILY}")
 @click.option("--n", "n", type=click.IntRange(1, 64), default=4, show_default=True, help="environments to make")
 @click.option("--provider", type=click.Choice(["offline", "anthropic", "openai"]), default=None,
               help="default: anthropic when ANTHROPIC_API_KEY is set, else offline")
@@ -48,9 +51,13 @@ def command(goal, family, n, provider, model, base_url, seed, max_repairs, repla
     from envgen.generate.writer import OutputExistsError, check_output
 
     try:
-        check_output(out, overwrite)  # before any work: refuse early rather than after minutes of generation
+        failed_before = check_output(out, overwrite)  # before any work: refuse early, not after minutes of work
     except OutputExistsError as e:
         abort(str(e))
+    if failed_before is not None:
+        err.print(f"replacing {out}: it holds only a failed run ({failed_before})", highlight=False, markup=False)
+    if family is None:
+        family = _guess_family(goal, seed, err)
     name = provider or default_provider_name()
     extra = {}
     if name == "offline":
@@ -77,13 +84,25 @@ def command(goal, family, n, provider, model, base_url, seed, max_repairs, repla
         raise SystemExit(1)
 
 
+def _guess_family(goal: str, seed: int, out) -> str:
+    """The family to use when --family is not given: the one whose vocabulary reads the goal (said in one
+    line), else the default."""
+    from envgen.generate.ontology import guess_family
+
+    guess = guess_family(goal, seed)
+    if guess is None or guess not in full_families():
+        return DEFAULT_FAMILY
+    out.print(f"family: {guess} (guessed from the goal's words; pass --family to choose)", highlight=False)
+    return guess
+
+
 def _check_goal_offline(goal: str, family: str, seed: int, allow_fallback: bool, out) -> None:
     """Say what the offline rules read in the goal; stop (exit 2) when they read nothing, unless allowed."""
     from envgen.generate.ontology import not_understood_message, read_goal
 
     reading = read_goal(goal, family, seed)
     if not reading.ok and not allow_fallback:
-        abort(not_understood_message(reading), code=2)
+        abort(not_understood_message(reading, seed), code=2)
     if reading.ok:
         out.print(f"goal: {reading.summary()}", highlight=False)
     else:
@@ -120,3 +139,5 @@ def report(result, path, out) -> None:
     out.print("  time: " + ", ".join(f"{k} {v:.1f}s" for k, v in sorted(result.timings.items())), highlight=False)
     if result.error:
         out.print(f"[red]error[/]: {safe(result.error)}", highlight=False)
+    if result.status == "failed":
+        out.print(f"  {safe(path / 'run.json')} records why; a retry with the same --out replaces it", highlight=False)

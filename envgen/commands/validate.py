@@ -29,7 +29,16 @@ def command(paths: tuple[Path, ...], family: str | None, no_solvability: bool) -
     from envgen.rewards.sandbox import SandboxError, check_source, load_family
     from envgen.spec import SpecError, load_spec
 
-    failed = 0
+    problems = 0  # every FAIL line printed
+    bad_files: set[Path] = set()
+
+    def fail(path: Path, lines: list[str]) -> None:
+        nonlocal problems
+        problems += len(lines)
+        bad_files.add(path)
+        for line in lines:
+            click.echo(f"FAIL {line}")
+
     specs: dict[Path, Any] = {}
     families: set[str] = set()  # of the configs given, valid or not: a program beside them is of theirs
     for path in paths:
@@ -38,9 +47,7 @@ def command(paths: tuple[Path, ...], family: str | None, no_solvability: bool) -
         try:
             spec = load_spec(path)
         except SpecError as err:
-            failed += 1
-            for p in err.problems:
-                click.echo(f"FAIL {path}: {printable(p)}")
+            fail(path, [f"{path}: {printable(p)}" for p in err.problems])
             named = _named_family(path)
             if named:
                 families.add(named)
@@ -49,8 +56,7 @@ def command(paths: tuple[Path, ...], family: str | None, no_solvability: bool) -
         families.add(spec.family_name)
         why = "" if no_solvability else _unsolvable(path, spec)
         if why:
-            failed += 1
-            click.echo(f"FAIL {path}: not solvable: {printable(why)}")
+            fail(path, [f"{path}: not solvable: {printable(why)}"])
         else:
             click.echo(f"ok   {path} ({spec.family_name} config)")
     config_families = sorted(families)
@@ -58,33 +64,33 @@ def command(paths: tuple[Path, ...], family: str | None, no_solvability: bool) -
         if path.suffix in (".yaml", ".yml"):
             continue
         if path.suffix != ".py":
-            failed += 1
-            click.echo(f"FAIL {path}: unknown file type {printable(path.suffix)!r}: expected .yaml/.yml or .py")
+            fail(path, [f"{path}: unknown file type {printable(path.suffix)!r}: expected .yaml/.yml or .py"])
             continue
         fam_name, why = _program_family(path, family, config_families)
         if fam_name is None:
-            failed += 1
-            click.echo(f"FAIL {path}: {why}")
+            fail(path, [f"{path}: {why}"])
             continue
         try:
             from envgen.io import read_regular_file
 
             source = read_regular_file(path, 64 * 1024).decode("utf-8")
         except (OSError, UnicodeDecodeError) as err:
-            failed += 1
-            click.echo(f"FAIL {path}: cannot read: {printable(err)}")
+            fail(path, [f"{path}: cannot read: {printable(err)}"])
             continue
         try:
             check_source(source, load_family(fam_name).spec)
         except SandboxError as err:
-            failed += 1
-            for p in err.problems:
-                click.echo(f"FAIL {path}:{p.line}: {p.message}")
+            fail(path, [f"{path}:{p.line}: {p.message}" for p in err.problems])
             continue
         click.echo(f"ok   {path} ({fam_name} reward program)")
-    if failed:
-        click.echo(f"{failed} problem(s) in {len(paths)} file(s)", err=True)
+    if problems:
+        click.echo(f"{_count(problems, 'problem')} in {len(bad_files)} of {_count(len(paths), 'file')}", err=True)
         raise SystemExit(1)
+
+
+def _count(n: int, noun: str) -> str:
+    """``n`` and the noun, plural unless n is 1: "1 problem", "3 problems"."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _program_family(path: Path, given: str | None, config_families: list[str]) -> tuple[str | None, str]:

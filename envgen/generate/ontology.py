@@ -660,6 +660,26 @@ def read_goal(goal: str, family: str, seed: int = 0) -> GoalReading:
     return read_minigrid_goal(goal, seed).reading
 
 
+# The families whose vocabularies the offline rules know (read_goal reads any other name as MiniGrid).
+READABLE_FAMILIES = ("crafter", "minigrid")
+
+
+def coverage(reading: GoalReading) -> int:
+    """How many of the goal's content words a reading understood (0 when it understood nothing)."""
+    if not reading.ok:
+        return 0
+    return max(len(_leftover(normalize(reading.goal))) - len(reading.ignored), 1)
+
+
+def guess_family(goal: str, seed: int = 0) -> str | None:
+    """The family whose vocabulary reads more of ``goal``, or None when neither reads it or both read it
+    equally well ("pick up the red key" is MiniGrid: Crafter reads only "pick", MiniGrid every word)."""
+    scores = {name: coverage(read_goal(goal, name, seed)) for name in READABLE_FAMILIES}
+    best = max(scores.values())
+    winners = [name for name, score in scores.items() if score == best]
+    return winners[0] if best > 0 and len(winners) == 1 else None
+
+
 def capabilities(family: str) -> str:
     """What the family can teach, in a few lines, for the message shown when a goal is not understood."""
     if family == "crafter":
@@ -674,9 +694,16 @@ def capabilities(family: str) -> str:
             "layouts: " + ", ".join(sorted({n.strip() for n in MINIGRID_LAYOUT_WORDS})))
 
 
-def not_understood_message(reading: GoalReading) -> str:
-    """Why a goal cannot be generated offline, what was (not) understood, and what would work."""
+def not_understood_message(reading: GoalReading, seed: int = 0) -> str:
+    """Why a goal cannot be generated offline, what was (not) understood, and what would work.
+
+    When another family's vocabulary reads the goal, the message is one line that names that family.
+    """
     what = f"did not understand any of: {' '.join(reading.ignored)}" if reading.ignored else "found no words in it"
+    other = guess_family(reading.goal, seed)
+    if other is not None and other != reading.family:
+        return (f"the offline generator cannot read the goal {reading.goal!r} for {reading.family} ({what}), "
+                f"but it reads as a {other} goal: pass --family {other}")
     return (f"the offline generator cannot read the goal {reading.goal!r} for {reading.family}: {what}.\n"
             f"{capabilities(reading.family)}\n"
             "Rephrase the goal, use an LLM provider (--provider anthropic/openai), or pass --allow-fallback "

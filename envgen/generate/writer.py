@@ -8,6 +8,8 @@
 Everything is written into a temporary sibling folder first and renamed into place, so a crash leaves
 no half-written run. An existing folder is replaced only when it is an envgen run and the new result
 is a successful one; anything else (a user's own folder, a failed run) is refused and nothing is lost.
+The one exception is a folder that holds nothing but the run.json of a failed run (what an unreachable
+server leaves): it records why the run failed, and a retry replaces it without ``--overwrite``.
 Content has no timestamps or timings and JSON keys are sorted: the same goal,
 provider, seed and replay cache give the same bytes.
 """
@@ -99,16 +101,50 @@ def is_envgen_run(path: str | os.PathLike) -> bool:
     return isinstance(run.get("format"), int) and isinstance(run.get("envgen_version"), str)
 
 
-def check_output(out: str | os.PathLike, overwrite: bool) -> None:
-    """Refuse an ``--out`` that exists, unless overwriting was asked for *and* it is an envgen run."""
+def failed_run_reason(path: str | os.PathLike) -> str | None:
+    """Why the run in ``path`` failed, when the folder is only what a failed envgen run leaves; else None.
+
+    Such a folder is envgen's run.json and nothing else (no environment was accepted, no file was
+    added by hand), so replacing it loses nothing but the record of the failure.
+    """
+    from envgen.generate.load import LoadError, read_run
+
+    path = Path(path)
+    if path.is_symlink() or not path.is_dir() or sorted(p.name for p in path.iterdir()) != ["run.json"]:
+        return None
+    if not is_envgen_run(path):
+        return None
+    try:
+        run = read_run(path)
+    except LoadError:
+        return None
+    if run.get("status") != "failed" or run.get("environments"):
+        return None
+    return printable(run.get("error") or "no environment was accepted")[:300]
+
+
+def _is_empty_dir(path: Path) -> bool:
+    return path.is_dir() and not path.is_symlink() and not any(path.iterdir())
+
+
+def check_output(out: str | os.PathLike, overwrite: bool) -> str | None:
+    """Refuse an ``--out`` that exists, unless overwriting was asked for *and* it is an envgen run.
+
+    Returns the recorded reason when ``out`` holds only a failed run, which a retry replaces without
+    ``--overwrite``; otherwise None.
+    """
     out = Path(out)
-    if not (out.exists() or out.is_symlink()) or (out.is_dir() and not out.is_symlink() and not any(out.iterdir())):
-        return
+    if not (out.exists() or out.is_symlink()) or _is_empty_dir(out):
+        return None
+    failed = failed_run_reason(out)
+    if failed is not None:
+        return failed
     if not overwrite:
         raise OutputExistsError(f"{out} already exists; choose another --out or pass --overwrite")
     if not is_envgen_run(out):
         raise OutputExistsError(f"{out} exists and is not an envgen run folder (no envgen run.json); "
                                 "--overwrite only replaces folders envgen wrote - choose another --out")
+    return None
 
 
 def write_run(result: GenerateResult, out: str | os.PathLike, overwrite: bool = False) -> Path:
@@ -116,8 +152,8 @@ def write_run(result: GenerateResult, out: str | os.PathLike, overwrite: bool = 
     from envgen.envs.render_common import save_png
 
     out = Path(out)
-    check_output(out, overwrite)
-    if out.exists() and result.status != "ok":
+    replaces_failed = check_output(out, overwrite) is not None or _is_empty_dir(out)
+    if out.exists() and result.status != "ok" and not replaces_failed:
         why = printable(result.error or f"{len(result.accepted)} of {result.n} environments accepted")[:200]
         raise OutputExistsError(f"{out} was kept: this run did not succeed ({result.status}: {why}), and only a "
                                 "successful run replaces an existing one - choose another --out to keep it")

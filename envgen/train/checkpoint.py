@@ -4,16 +4,39 @@ a curriculum run (teacher and student state, with the teacher's host-side JSON b
 Leaves are saved as a flat, numbered dict and restored into the structure of a freshly built template,
 so any pytree the student or a teacher carries (flax structs, optax states) checkpoints unchanged.
 Saves are synchronous and atomic (orbax writes a temporary folder and renames it), so a ``kill -9``
-leaves either the previous or the new checkpoint, never half of one.
+leaves either the previous or the new checkpoint, never half of one. What such a kill leaves is
+orbax's temporary folder of the interrupted save (``<chunk>.orbax-checkpoint-tmp``); opening the folder
+again removes it before orbax sees it, so the resumed run's save of that chunk starts clean instead of
+orbax warning that the folder exists.
 """
 
 from __future__ import annotations
 
+import re
+import shutil
 from pathlib import Path
 from typing import Any
 
 import jax
 import numpy as np
+
+# orbax's name for the folder a save writes before renaming it into place: "<step>.orbax-checkpoint-tmp",
+# with a "-<timestamp>" suffix in some orbax versions
+_STALE_TMP = re.compile(r"^\d+\.orbax-checkpoint-tmp(?:-\d+)?$")
+
+
+def remove_stale_tmp(directory: Path) -> list[Path]:
+    """Remove the temporary folders of saves that never finished (a killed run) from ``directory``.
+
+    Saves are synchronous and a run's checkpoints are written by one Checkpointer, so when one opens the
+    folder no save is in progress and any such folder is stale. Returns what was removed.
+    """
+    if not directory.is_dir():
+        return []
+    stale = [p for p in directory.iterdir() if _STALE_TMP.match(p.name) and p.is_dir() and not p.is_symlink()]
+    for path in stale:
+        shutil.rmtree(path)
+    return stale
 
 
 def _is_key(x: Any) -> bool:
@@ -33,8 +56,11 @@ class Checkpointer:
         import orbax.checkpoint as ocp
 
         self._ocp = ocp
+        directory = Path(directory).resolve()
+        if jax.process_index() == 0:  # one process tidies the shared folder, as orbax itself does
+            remove_stale_tmp(directory)
         self.manager = ocp.CheckpointManager(
-            Path(directory).resolve(),
+            directory,
             options=ocp.CheckpointManagerOptions(max_to_keep=max_to_keep, enable_async_checkpointing=False,
                                                  create=True))
 
