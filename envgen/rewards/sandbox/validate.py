@@ -25,8 +25,8 @@ Job = tuple[str, str | None]  # (program hash, config hash)
 
 
 def config_hash(text: str | bytes) -> str:
-    """The identity of a config: sha256 of its exact bytes (UTF-8 for text)."""
-    return hashlib.sha256(text.encode("utf-8") if isinstance(text, str) else text).hexdigest()
+    """The identity of a config: sha256 of its exact bytes (UTF-8 for text; a lone surrogate as itself)."""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text).hexdigest()
 
 
 def validate_programs(
