@@ -237,6 +237,17 @@ def program_hash(source: str) -> str:
     return hashlib.sha256(source.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+def behaviour_hash(source: str, spec: ViewSpec) -> str:
+    """The identity of what a program does: sha256 of its checked syntax tree.
+
+    Comments, blank lines, spacing and the docstring do not change it, so copies of one program that differ
+    only in those share it (and one compiled branch in a bank). Raises :class:`SandboxError` like
+    :func:`check_source`.
+    """
+    tree = check_source(source, spec)
+    return hashlib.sha256(ast.dump(tree, include_attributes=False).encode("utf-8", "surrogatepass")).hexdigest()
+
+
 def check_source(source: str, spec: ViewSpec) -> ast.Module:
     """Parse ``source`` and accept it only if every construct is allowed; return the (docstring-free) tree.
 
