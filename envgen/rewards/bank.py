@@ -57,7 +57,6 @@ class RewardBank:
         self._fns: tuple[Callable[[Any, Any, Any], jax.Array], ...] = tuple(fns)
         self._hashes: tuple[str, ...] = tuple(hashes)
         self._sources: tuple[str, ...] = tuple(kept)
-        self._reports = tuple(by_hash[h] for h in hashes)
         self._ids = ids
         self._accepted: tuple[tuple[str, ValidationReport], ...] = tuple(
             (src, by_hash[program_hash(src)]) for src in accepted)
