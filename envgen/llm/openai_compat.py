@@ -27,6 +27,7 @@ from envgen.llm.structured import extract_json_object, problem_with, settle, tru
 
 DEFAULT_BASE_URL = "http://localhost:11434/v1"  # ollama's OpenAI-compatible endpoint
 DEFAULT_MAX_RETRIES = 3
+MAX_REPLY_BYTES = 16 << 20  # far above any answer of max_tokens; a server streaming more is refused
 Structured = Literal["auto", "json_schema", "prompt"]
 
 
@@ -110,6 +111,9 @@ class OpenAICompatProvider:
         deadline = time.monotonic() + self.timeout_s
         try:
             text, retries = _before_deadline(lambda: self._post(body, deadline), deadline)
+        except _ReplyTooLargeError:
+            raise ProviderError(f"{url}: the server's reply is larger than {MAX_REPLY_BYTES} bytes; "
+                                "no chat completion is that large") from None
         except _DeadlinePassedError:
             raise ProviderError(
                 f"{url}: no complete answer within timeout_s={self.timeout_s:g} s (wall clock, retries included); "
@@ -142,10 +146,13 @@ class OpenAICompatProvider:
     def _post(self, body: dict[str, Any], deadline: float) -> tuple[str, int]:
         """POST ``body`` and read the whole reply, giving up at ``deadline`` (runs in a worker thread)."""
         with self._client.chat.completions.with_streaming_response.create(**body) as raw:
-            chunks = []
+            chunks, size = [], 0
             for chunk in raw.iter_bytes():
                 if time.monotonic() > deadline:
                     raise _DeadlinePassedError()
+                size += len(chunk)
+                if size > MAX_REPLY_BYTES:
+                    raise _ReplyTooLargeError()
                 chunks.append(chunk)
             return b"".join(chunks).decode("utf-8", errors="replace"), raw.retries_taken
 
@@ -242,7 +249,7 @@ def _completion_shape_problem(data: Any) -> str | None:
     counts["prompt_tokens_details.cached_tokens"] = (details or {}).get("cached_tokens")
     for key, value in counts.items():
         if value is not None and (type(value) is not int or value < 0):
-            return f"'usage.{key}' is {value!r}, not a token count"
+            return f"'usage.{key}' is {repr(value)[:40]}, not a token count"
     return None
 
 
@@ -267,3 +274,7 @@ class _SchemaUnsupportedError(Exception):
 
 class _DeadlinePassedError(Exception):
     """The call ran past its wall-clock deadline."""
+
+
+class _ReplyTooLargeError(Exception):
+    """The server sent more than :data:`MAX_REPLY_BYTES`."""

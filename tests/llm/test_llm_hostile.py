@@ -133,3 +133,20 @@ def test_answer_nested_just_past_the_limit_is_named_not_walked():
 def fx_schema() -> dict:
     node = {"type": "object", "properties": {"name": {"$ref": "#"}}}
     return node
+
+
+def test_reply_larger_than_the_cap_is_refused_not_buffered(openai_server, fx, monkeypatch):
+    from envgen.llm import openai_compat
+
+    monkeypatch.setattr(openai_compat, "MAX_REPLY_BYTES", 10_000)
+    server = openai_server([fx.openai_completion("x" * 20_000)])
+    with pytest.raises(ProviderError, match=r"reply is larger than 10000 bytes") as info:
+        provider(server).complete(fx.make_request())
+    assert "\n" not in str(info.value)
+
+
+def test_huge_token_count_is_not_echoed_in_full(openai_server, fx):
+    server = openai_server([{"choices": [], "usage": {"prompt_tokens": "9" * 100_000}}])
+    with pytest.raises(ProviderError, match="not a token count") as info:
+        provider(server).complete(fx.make_request())
+    assert len(str(info.value)) < 300
