@@ -2,6 +2,10 @@
 
 Every text that came from a file or a model (goal, names, purposes, settings, problems) is printed with
 control characters escaped and rich markup disabled, so a shared folder cannot drive the terminal.
+
+The table has two columns, the short unbreakable items (name, verdict, reward file, hash) on the left and
+the prose (purpose, settings, targets) on the right, so an 80-column terminal wraps between words
+instead of cutting them.
 """
 
 from __future__ import annotations
@@ -22,11 +26,48 @@ def _settings(config: dict) -> str:
         if key in skip:
             continue
         if isinstance(value, dict):
-            inner = ", ".join(f"{k}={v}" for k, v in value.items())
-            parts.append(f"{key}: {inner}")
+            parts.append(f"{key}: {_inner(value)}")
         else:
             parts.append(f"{key}={value}")
     return "; ".join(parts) or "defaults"
+
+
+def _inner(value: dict, depth: int = 0) -> str:
+    """``k=v, k2(a=1, b=2)``: nested settings with a space after every item, so they wrap between items."""
+    items = []
+    for k, v in value.items():
+        if isinstance(v, dict) and depth < 3:
+            items.append(f"{k}({_inner(v, depth + 1)})")
+        else:
+            items.append(f"{k}={v}")
+    return ", ".join(items)
+
+
+def _bank_cost(path: Path, run: dict) -> str:
+    """What the folder's reward bank costs per step: its number of distinct programs, or why unknown.
+
+    Programs are only parsed (never run); copies that differ in comments or spacing count once, as the
+    bank that :func:`envgen.load` builds holds them once.
+    """
+    from envgen.generate.load import LoadError, read_environments
+    from envgen.rewards.sandbox import SandboxError, load_family, program_hash
+    from envgen.rewards.sandbox.checker import behaviour_hash
+
+    try:
+        family, _, _, sources = read_environments(path, run)
+    except LoadError:
+        return "reward bank: unknown (the folder does not load; see envgen validate)"
+    spec = load_family(family).spec
+    distinct = set()
+    for source in sources:
+        try:
+            distinct.add(behaviour_hash(source, spec))
+        except SandboxError:
+            distinct.add(program_hash(source))
+    n = len(distinct)
+    return (f"reward bank: {n} distinct program{'s' if n != 1 else ''} for {len(sources)} environment"
+            f"{'s' if len(sources) != 1 else ''}; under vmap every distinct program runs for every "
+            f"environment on each step, so a step costs about {n} program{'s' if n != 1 else ''} per environment")
 
 
 def _text(value: Any, limit: int = 400) -> str:
@@ -64,8 +105,8 @@ def command(path: Path) -> None:
         f"{_text(run.get('repairs', 0), 10)} repair round(s), ${_number(usage.get('cost_usd')):.4f}, "
         f"{_number(usage.get('input_tokens')):.0f}+{_number(usage.get('output_tokens')):.0f} tokens"))
     table = Table(show_lines=True)
-    for col in ("name", "purpose", "key settings", "solvable", "reward"):
-        table.add_column(col, overflow="fold")
+    table.add_column("environment", ratio=2)
+    table.add_column("purpose, key settings, targets", ratio=3)
     for entry in entries:
         try:
             _, data = folder_file(path, entry.get("config"), MAX_CONFIG_BYTES, "config")
@@ -75,12 +116,15 @@ def command(path: Path) -> None:
             settings = f"(config unreadable: {_text(err, 500)})"
         solv = entry.get("solvability") if isinstance(entry.get("solvability"), dict) else {}
         targets = entry.get("targets") if isinstance(entry.get("targets"), list) else []
-        solvable = f"{'yes' if solv.get('ok') is True else 'no'} ({_number(solv.get('fraction')):.0%})" + (
-            f"\n{_text(', '.join(map(str, targets)), 300)}" if targets else "")
-        table.add_row(Text(_text(entry["name"], 64)), Text(_text(entry.get("purpose"), 90)), Text(settings),
-                      Text(solvable), Text(f"{_text(entry.get('reward'), 120)}\n"
-                                           f"sha256 {_text(entry.get('reward_hash'), 12)}"))
+        solvable = f"solvable: {'yes' if solv.get('ok') is True else 'no'} ({_number(solv.get('fraction')):.0%})"
+        left = Text(_text(entry["name"], 64), style="bold")
+        left.append(f"\n{solvable}\n{_text(entry.get('reward'), 120)}\nsha256 {_text(entry.get('reward_hash'), 12)}")
+        right = f"{_text(entry.get('purpose'), 400)}\n{settings}"
+        if targets:
+            right += f"\ntargets: {_text(', '.join(map(str, targets)), 300)}"
+        table.add_row(left, Text(right))
     console.print(table)
+    console.print(Text(_bank_cost(path, run)))
     for entry in entries:
         if entry.get("preview"):
             console.print(Text(f"preview: {path}/{_text(entry['preview'], 200)}"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,16 @@ def env_class(name: str) -> type:
 def preset_dir() -> Path:
     """Folder of the shipped preset configs (``curricula/presets/<family>/<Name>.yaml``)."""
     return resource_dir("curricula") / "presets"
+
+
+# A preset is named, never addressed by path: ``family/Name``, each part starting with a letter, digit or
+# underscore, so no ``..``, no hidden files and no extra folders can take a lookup out of the presets folder.
+_PRESET_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*/[A-Za-z0-9_][A-Za-z0-9_.-]*")
+
+
+def is_preset_name(name: str) -> bool:
+    """Whether ``name`` is shaped like a preset name (``family/Name``; no path syntax)."""
+    return _PRESET_NAME.fullmatch(name) is not None and ".." not in name
 
 
 def presets() -> list[str]:
@@ -37,7 +48,7 @@ def resolve_spec_path(name: str) -> Path | None:
     path = Path(name)
     if path.suffix in (".yaml", ".yml") and path.is_file():
         return path
-    if "/" in name:
+    if is_preset_name(name):
         family, preset = name.split("/", 1)
         candidate = preset_dir() / family / f"{preset}.yaml"
         if candidate.is_file():
@@ -60,6 +71,9 @@ def unknown_env_message(name: str) -> str:
     if path.suffix in (".yaml", ".yml"):
         where = "is a folder" if path.is_dir() else "does not exist"
         return f"config file {name} {where} (looked in {path.resolve().parent})"
+    if "/" in name and not is_preset_name(name):
+        return (f"unknown environment {name!r}: a preset name is family/Name (letters, digits, '_', '-', '.'; "
+                "no '..', no further '/'), and a config file needs its .yaml path")
     known = registered_envs()
     by_lower = {k.lower(): k for k in known}
     if name.lower() in by_lower:

@@ -6,12 +6,18 @@ naming response_format) are asked again with the schema in the system prompt, an
 is extracted from the reply; that fallback is remembered for later calls. There are no tools on this
 route, so the prompts ask for a JSON object (``uses_tools = False``). Retries are the SDK's
 (``max_retries``); the spend cap is checked once before each call; cost defaults to 0 (local servers).
+
+``timeout_s`` is a wall-clock limit on the whole call (connect, wait, read, the SDK's retries included),
+not only on each read: a server that trickles a byte now and then cannot hold a call open forever.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import threading
+import time
+from collections.abc import Callable
 from typing import Any, Literal
 
 from envgen.llm.base import LLMRequest, LLMResponse, ProviderError, RetryExhausted, Usage
@@ -21,6 +27,7 @@ from envgen.llm.structured import extract_json_object, problem_with, settle, tru
 
 DEFAULT_BASE_URL = "http://localhost:11434/v1"  # ollama's OpenAI-compatible endpoint
 DEFAULT_MAX_RETRIES = 3
+MAX_REPLY_BYTES = 16 << 20  # far above any answer of max_tokens; a server streaming more is refused
 Structured = Literal["auto", "json_schema", "prompt"]
 
 
@@ -52,6 +59,7 @@ class OpenAICompatProvider:
         self.budget = budget if budget is not None else Budget()
         self.max_retries = max_retries
         self.price = price
+        self.timeout_s = timeout_s
         self.structured: Structured = structured
         key = api_key if api_key is not None else os.environ.get("OPENAI_API_KEY")
         self._openai = openai
@@ -100,8 +108,16 @@ class OpenAICompatProvider:
                           request.model)
         url = f"{self.base_url}/chat/completions"
         errors = self._openai
+        deadline = time.monotonic() + self.timeout_s
         try:
-            raw = self._client.chat.completions.with_raw_response.create(**body)
+            text, retries = _before_deadline(lambda: self._post(body, deadline), deadline)
+        except _ReplyTooLargeError:
+            raise ProviderError(f"{url}: the server's reply is larger than {MAX_REPLY_BYTES} bytes; "
+                                "no chat completion is that large") from None
+        except _DeadlinePassedError:
+            raise ProviderError(
+                f"{url}: no complete answer within timeout_s={self.timeout_s:g} s (wall clock, retries included); "
+                "the server stalled or is too slow: raise timeout_s or use a faster server") from None
         except errors.APIStatusError as err:
             text = err.response.text[:300]
             if err.status_code in (408, 409, 429) or err.status_code >= 500:  # the SDK retried these
@@ -117,10 +133,28 @@ class OpenAICompatProvider:
             raise RetryExhausted(self.max_retries + 1, ProviderError(
                 f"cannot reach {url} ({why}); is the server running, and is --base-url right?")) from err
         try:
-            data = json.loads(raw.text)
+            data = json.loads(text)
+        except RecursionError:
+            raise ProviderError(f"{url}: the server's reply nests too deeply to be a chat completion") from None
         except ValueError as err:
-            raise ProviderError(f"{url}: the server's reply is not JSON: {raw.text[:200]!r}") from err
-        return data, raw.retries_taken + 1
+            raise ProviderError(f"{url}: the server's reply is not JSON: {text[:200]!r}") from err
+        problem = _completion_shape_problem(data)
+        if problem:
+            raise ProviderError(f"{url}: the server's reply is not a chat completion: {problem}")
+        return data, retries + 1
+
+    def _post(self, body: dict[str, Any], deadline: float) -> tuple[str, int]:
+        """POST ``body`` and read the whole reply, giving up at ``deadline`` (runs in a worker thread)."""
+        with self._client.chat.completions.with_streaming_response.create(**body) as raw:
+            chunks, size = [], 0
+            for chunk in raw.iter_bytes():
+                if time.monotonic() > deadline:
+                    raise _DeadlinePassedError()
+                size += len(chunk)
+                if size > MAX_REPLY_BYTES:
+                    raise _ReplyTooLargeError()
+                chunks.append(chunk)
+            return b"".join(chunks).decode("utf-8", errors="replace"), raw.retries_taken
 
     def _to_response(self, request: LLMRequest, data: dict, attempts: int) -> LLMResponse:
         choice = (data.get("choices") or [{}])[0]
@@ -157,6 +191,75 @@ class OpenAICompatProvider:
         )
 
 
+def _before_deadline(work: Callable[[], Any], deadline: float) -> Any:
+    """The result of ``work()`` (or its exception) if it finishes before ``deadline``.
+
+    ``work`` runs in a daemon thread because the HTTP stack only bounds each read, and a read can be
+    blocked (a server trickling its headers); past the deadline the caller gets
+    :class:`_DeadlinePassedError` while the abandoned thread ends at its next chunk or read timeout.
+    """
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            outcome["value"] = work()
+        except BaseException as err:  # handed to the caller below
+            outcome["error"] = err
+
+    worker = threading.Thread(target=run, name="envgen-openai-call", daemon=True)
+    worker.start()
+    worker.join(max(0.0, deadline - time.monotonic()))
+    if worker.is_alive():
+        raise _DeadlinePassedError()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
+
+
+def _completion_shape_problem(data: Any) -> str | None:
+    """What keeps ``data`` from being a ``/chat/completions`` body this provider can read (None: nothing)."""
+    if not isinstance(data, dict):
+        return f"expected a JSON object, got {_json_type(data)}"
+    choices = data.get("choices")
+    if choices is not None and not isinstance(choices, list):
+        return f"'choices' is {_json_type(choices)}, not an array"
+    if choices:
+        choice = choices[0]
+        if not isinstance(choice, dict):
+            return f"'choices[0]' is {_json_type(choice)}, not an object"
+        message = choice.get("message")
+        if message is not None and not isinstance(message, dict):
+            return f"'choices[0].message' is {_json_type(message)}, not an object"
+        content = (message or {}).get("content")
+        if content is not None and not isinstance(content, str):
+            return f"'choices[0].message.content' is {_json_type(content)}, not a string"
+        finish = choice.get("finish_reason")
+        if finish is not None and not isinstance(finish, str):
+            return f"'choices[0].finish_reason' is {_json_type(finish)}, not a string"
+    if data.get("model") is not None and not isinstance(data["model"], str):
+        return f"'model' is {_json_type(data['model'])}, not a string"
+    usage = data.get("usage")
+    if usage is not None and not isinstance(usage, dict):
+        return f"'usage' is {_json_type(usage)}, not an object"
+    usage = usage or {}
+    details = usage.get("prompt_tokens_details")
+    if details is not None and not isinstance(details, dict):
+        return f"'usage.prompt_tokens_details' is {_json_type(details)}, not an object"
+    counts = {k: usage.get(k) for k in ("prompt_tokens", "completion_tokens")}
+    counts["prompt_tokens_details.cached_tokens"] = (details or {}).get("cached_tokens")
+    for key, value in counts.items():
+        if value is not None and (type(value) is not int or value < 0):
+            return f"'usage.{key}' is {repr(value)[:40]}, not a token count"
+    return None
+
+
+def _json_type(value: Any) -> str:
+    """The JSON name of ``value``'s type, for messages."""
+    names = {dict: "an object", list: "an array", str: "a string", bool: "a boolean", int: "a number",
+             float: "a number", type(None): "null"}
+    return names.get(type(value), type(value).__name__)
+
+
 def _cost_note(price: Price | None, model: str) -> str | None:
     if price is None:
         return unknown_price_note(model)
@@ -167,3 +270,11 @@ def _cost_note(price: Price | None, model: str) -> str | None:
 
 class _SchemaUnsupportedError(Exception):
     """The server rejected ``response_format``: fall back to the schema in the prompt."""
+
+
+class _DeadlinePassedError(Exception):
+    """The call ran past its wall-clock deadline."""
+
+
+class _ReplyTooLargeError(Exception):
+    """The server sent more than :data:`MAX_REPLY_BYTES`."""

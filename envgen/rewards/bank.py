@@ -9,6 +9,7 @@ import jax
 import jax.numpy as jnp
 
 from envgen.rewards.sandbox import Family, ValidationReport, compile_program, load_family, program_hash
+from envgen.rewards.sandbox.checker import behaviour_hash
 
 
 class UnvalidatedProgramError(ValueError):
@@ -24,6 +25,11 @@ class RewardBank:
     Only programs with a passing :class:`ValidationReport` for the same hash and family are accepted.
     ``bank(program_id, prev, state, action)`` dispatches with ``jax.lax.switch``, so environments with
     different programs run in one ``vmap``; ids out of range are clamped (lax.switch semantics).
+
+    Under ``vmap`` every branch of the switch runs for every environment on every step, so a bank of N
+    programs costs about N programs per env-step. Programs that differ only in comments, spacing or
+    docstring (same :func:`~envgen.rewards.sandbox.checker.behaviour_hash`) therefore share one branch:
+    the first one's hash names it, and :meth:`index` maps every copy's hash to it.
     """
 
     def __init__(self, family: str | Family, sources: Sequence[str] = (),
@@ -31,18 +37,29 @@ class RewardBank:
         self.family = load_family(family)
         by_hash = {r.program_hash: r for r in reports if r is not None}
         fns, hashes, kept = [], [], []
+        ids: dict[str, int] = {}  # every accepted program's hash -> its branch
+        branch_of: dict[str, int] = {}  # behaviour hash -> branch
+        accepted = []
         for source in sources:
             h = program_hash(source)
             _check_report(h, by_hash.get(h), self.family.name)
-            if h in hashes:
+            if h in ids:
+                continue
+            accepted.append(source)
+            behaviour = behaviour_hash(source, self.family.spec)
+            if behaviour in branch_of:
+                ids[h] = branch_of[behaviour]
                 continue
             fns.append(_as_scalar_f32(compile_program(source, self.family.spec)))
+            ids[h] = branch_of[behaviour] = len(hashes)
             hashes.append(h)
             kept.append(source)
         self._fns: tuple[Callable[[Any, Any, Any], jax.Array], ...] = tuple(fns)
         self._hashes: tuple[str, ...] = tuple(hashes)
         self._sources: tuple[str, ...] = tuple(kept)
-        self._reports = tuple(by_hash[h] for h in hashes)
+        self._ids = ids
+        self._accepted: tuple[tuple[str, ValidationReport], ...] = tuple(
+            (src, by_hash[program_hash(src)]) for src in accepted)
 
     @classmethod
     def from_validated(
@@ -52,17 +69,19 @@ class RewardBank:
         return cls(family, sources, reports)
 
     def with_program(self, source: str, report: ValidationReport | None) -> tuple[RewardBank, int]:
-        """A new bank with ``source`` added, and its id; an existing program keeps its id."""
+        """A new bank with ``source`` added, and its id; an existing program (or a copy of one that differs
+        only in comments, spacing or docstring) keeps its id."""
         h = program_hash(source)
         _check_report(h, report, self.family.name)
-        if h in self._hashes:
-            return self, self._hashes.index(h)
-        bank = RewardBank(self.family, (*self._sources, source), (*self._reports, report))
-        return bank, len(bank) - 1
+        if h in self._ids:
+            return self, self._ids[h]
+        sources, reports = zip(*self._accepted, (source, report), strict=True)
+        bank = RewardBank(self.family, sources, reports)
+        return bank, bank.index(h)
 
     @property
     def hashes(self) -> tuple[str, ...]:
-        """Program hashes by id."""
+        """Program hashes by id (the first of each set of copies)."""
         return self._hashes
 
     @property
@@ -71,10 +90,10 @@ class RewardBank:
         return self._sources
 
     def index(self, program_hash_: str) -> int:
-        """The id of a program given its hash."""
+        """The id of a program given its hash (a copy's hash gives the id of the branch it shares)."""
         try:
-            return self._hashes.index(program_hash_)
-        except ValueError:
+            return self._ids[program_hash_]
+        except KeyError:
             raise KeyError(f"program {program_hash_[:12]} is not in the bank") from None
 
     def __len__(self) -> int:

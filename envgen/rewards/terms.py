@@ -8,8 +8,12 @@ A dense reward is
 with ``Phi(s) = potential . features(s)``. Features lie in [0, 1] and potential weights are
 non-negative with a bounded sum, so the shaping part is potential-based (Ng et al., 1999): over any
 episode it adds at most ``sum(potential)`` and a policy that loops gains nothing by looping (with
-``gamma < 1`` it loses). Events (achievements, mission success) pay once per occurrence. Because the
-weights are leaves of the task pytree, any mix of rewards batches at the cost of one reward function.
+``gamma < 1`` it loses). ``gamma`` should be the learner's discount: in that learner's discounted return
+shaping adds exactly ``gamma**T * Phi(s_T) - Phi(s_0)``, within ``+-sum(potential)``, while standing
+still costs ``(1 - gamma) * Phi(s)`` per step undiscounted; configs keep it in [MIN_GAMMA, MAX_GAMMA] so
+that cost stays a small fraction of the potential (gamma 0 would make it all of it, every step).
+Events (achievements, mission success) pay once per occurrence. Because the weights
+are leaves of the task pytree, any mix of rewards batches at the cost of one reward function.
 """
 
 from __future__ import annotations
@@ -23,6 +27,10 @@ from flax import struct
 from envgen.envs.batching import batch_cond
 
 MAX_POTENTIAL = 1.0  # bound on sum(potential): the most shaping can pay over a whole episode
+# Range of a config's shaping discount: learners' discounts, where standing still costs at most
+# (1 - MIN_GAMMA) of the potential per step instead of all of it.
+MIN_GAMMA = 0.9
+MAX_GAMMA = 1.0
 DEFAULT_CLIP = 10.0  # bound on |reward| of one step after sanitising generated rewards
 
 

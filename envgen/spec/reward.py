@@ -4,7 +4,11 @@
       task_weight: 1.0          # the environment's own reward
       potential: {wood: 0.3, close_tree: 0.2}   # Phi(s) weights (>= 0, sum <= 1): potential-based shaping
       bonus: {unlock_place_table: 0.5}          # one-time payments per event
-      gamma: 0.99
+      gamma: 0.99               # the learner's discount, 0.9 to 1
+
+Weights are numbers (YAML ``true`` or ``"1.0"`` are refused, not coerced). ``gamma`` is the discount of
+the learner that trains on the task: potential-based shaping is bounded in that learner's return
+(see ``docs/rewards.md``), while a gamma far below it would turn shaping into a per-step penalty.
 
 Most generated rewards need no code: they are this section, compiled to
 :class:`~envgen.rewards.terms.RewardTerms` leaves, so any mix batches at the cost of one reward function.
@@ -13,21 +17,26 @@ Most generated rewards need no code: they are this section, compiled to
 from __future__ import annotations
 
 import difflib
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AllowInfNan, BaseModel, ConfigDict, Field, Strict
 
-from envgen.rewards.terms import MAX_POTENTIAL
+from envgen.rewards.terms import MAX_GAMMA, MAX_POTENTIAL, MIN_GAMMA
+
+# A finite number: ints are fine, booleans and numeric strings are refused rather than coerced.
+Weight = Annotated[float, Strict(), AllowInfNan(False)]
 
 
 class RewardSpec(BaseModel):
     """Dense reward as data (see the module docstring); names are checked against the family's features."""
 
     model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
-    task_weight: float = Field(1.0, ge=0.0, le=10.0, description="weight of the environment's own reward")
-    potential: dict[str, float] = Field(default_factory=dict, description=(
+    task_weight: Weight = Field(1.0, ge=0.0, le=10.0, description="weight of the environment's own reward")
+    potential: dict[str, Weight] = Field(default_factory=dict, description=(
         f"feature -> weight of the shaping potential (each >= 0, sum <= {MAX_POTENTIAL:g})"))
-    bonus: dict[str, float] = Field(default_factory=dict, description="event -> one-time payment (-10 to 10)")
-    gamma: float = Field(0.99, ge=0.0, le=1.0, description="discount of the shaping term (the learner's)")
+    bonus: dict[str, Weight] = Field(default_factory=dict, description="event -> one-time payment (-10 to 10)")
+    gamma: Weight = Field(0.99, ge=MIN_GAMMA, le=MAX_GAMMA, description=(
+        f"discount of the shaping term: the learner's ({MIN_GAMMA:g} to {MAX_GAMMA:g})"))
 
     def problems(self, features: tuple[str, ...], events: tuple[str, ...]) -> list[str]:
         """Every fault of this section against a family's feature and event names."""

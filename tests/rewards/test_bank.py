@@ -88,3 +88,35 @@ def test_bank_refuses_programs_that_did_not_pass(toy_family, toy_reports):
 def test_empty_bank_gives_zero_reward(toy_family, toy):
     prev, state, action = jax.tree_util.tree_map(lambda x: x[0], toy.sample_views(jax.random.PRNGKey(0), 1))
     assert float(RewardBank(toy_family)(0, prev, state, action)) == 0.0
+
+
+def _copies(n: int) -> list[str]:
+    """``n`` distinct texts of one trivial program: comments, spacing and docstrings differ, the code not."""
+    out = []
+    for i in range(n):
+        doc = f'    """Copy {i}."""\n' if i % 2 else ""
+        pad = " " * (i % 3)
+        out.append(f"# copy {i}\ndef reward(prev, state, action):\n{doc}"
+                   f"    return{pad} (prev.goal_dist -{pad} state.goal_dist)  # {i}\n\n" + "\n" * (i % 4))
+    return out
+
+
+def test_identical_programs_in_32_copies_share_one_branch(toy_family, toy):
+    sources = _copies(32)
+    assert len({program_hash(s) for s in sources}) == 32  # 32 distinct files, as a generated folder has
+    reports = [ValidationReport(program_hash(s), toy_family.name, True, "passed", "ok") for s in sources]
+    bank = RewardBank.from_validated(toy_family, sources, reports)
+    assert len(bank) == 1 and bank.hashes == (program_hash(sources[0]),)
+    assert [bank.index(program_hash(s)) for s in sources] == [0] * 32
+    prev, state, action = toy.sample_views(jax.random.PRNGKey(5), 32)
+    ids = jnp.asarray([bank.index(program_hash(s)) for s in sources])
+    got = np.asarray(jax.vmap(bank)(ids, prev, state, action))
+    expected = np.asarray(jax.vmap(sb.compile_program(sources[7], toy_family.spec))(prev, state, action))
+    np.testing.assert_array_equal(got, expected)
+    # adding yet another copy keeps the bank; a program that differs in code gets its own branch
+    extra = "def reward(prev, state, action):\n    return prev.goal_dist - state.goal_dist\n"
+    same, idx = bank.with_program(extra, ValidationReport(program_hash(extra), toy_family.name, True, "passed", "ok"))
+    assert idx == 0 and len(same) == 1 and same.index(program_hash(extra)) == 0
+    other = extra.replace("prev.goal_dist - state.goal_dist", "state.goal_dist - prev.goal_dist")
+    bigger, idx = same.with_program(other, ValidationReport(program_hash(other), toy_family.name, True, "passed", "ok"))
+    assert idx == 1 and len(bigger) == 2 and bigger.index(program_hash(sources[31])) == 0

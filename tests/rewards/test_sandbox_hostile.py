@@ -59,3 +59,20 @@ def test_the_marker_would_appear_if_a_program_ran(tmp_path, monkeypatch):
     source, _ = read(Path(__file__).parent / "hostile" / "top_level_statement.py")
     exec(compile(source, "<control>", "exec"), {})  # plain Python, on purpose: this one only writes the marker
     assert (tmp_path / MARKER).read_text() == "executed"
+
+
+@pytest.mark.parametrize("char", ["\ud800", "\udfff"], ids=["high", "low"])
+def test_lone_surrogate_is_rejected_not_a_crash(char, toy_family, monkeypatch):
+    # A lone surrogate cannot live in a UTF-8 file, so this program is built in memory.
+    source = f"def reward(prev, state, action):\n    return 0.0  # {char}\n"
+
+    def no_child(*args, **kwargs):
+        raise AssertionError("a child process was started for a program that should be rejected statically")
+
+    monkeypatch.setattr(sb, "run_child", no_child)
+    report = sb.validate_program(source, toy_family)
+    assert not report.ok and report.stage == "ast"
+    assert f"line 2: lone surrogate U+{ord(char):04X} is not text" in report.message
+    assert report.program_hash == sb.program_hash(source) != sb.program_hash(source.replace(char, "?"))
+    with pytest.raises(sb.SandboxError, match="lone surrogate"):
+        sb.compile_program(source, toy_family.spec)

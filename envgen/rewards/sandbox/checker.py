@@ -11,6 +11,7 @@ import ast
 import dataclasses
 import hashlib
 import io
+import re
 import tokenize
 import typing
 import unicodedata
@@ -29,6 +30,9 @@ MAX_CONST = 1e6
 MAX_LOOP = 16
 MAX_POW = 8
 MAX_PROBLEMS = 10
+
+# A lone UTF-16 surrogate can sit in a Python str but is not text: it cannot be encoded, hashed or parsed.
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 _REDUCE_KW = frozenset({"axis", "keepdims"})
 _NONE: frozenset[str] = frozenset()
@@ -225,8 +229,23 @@ class SandboxError(ValueError):
 
 
 def program_hash(source: str) -> str:
-    """The identity of a program: sha256 of its exact source text."""
-    return hashlib.sha256(source.encode("utf-8")).hexdigest()
+    """The identity of a program: sha256 of its exact source text.
+
+    Lone surrogates are hashed as themselves (``surrogatepass``) so such a program still has an
+    identity to be rejected under; valid text hashes exactly as its UTF-8 bytes.
+    """
+    return hashlib.sha256(source.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def behaviour_hash(source: str, spec: ViewSpec) -> str:
+    """The identity of what a program does: sha256 of its checked syntax tree.
+
+    Comments, blank lines, spacing and the docstring do not change it, so copies of one program that differ
+    only in those share it (and one compiled branch in a bank). Raises :class:`SandboxError` like
+    :func:`check_source`.
+    """
+    tree = check_source(source, spec)
+    return hashlib.sha256(ast.dump(tree, include_attributes=False).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def check_source(source: str, spec: ViewSpec) -> ast.Module:
@@ -238,6 +257,12 @@ def check_source(source: str, spec: ViewSpec) -> ast.Module:
         raise SandboxError([Problem(0, 0, f"a program must be text, got {type(source).__name__}")])
     if len(source) > MAX_SOURCE_CHARS:
         raise SandboxError([Problem(1, 0, f"program is {len(source)} characters; the limit is {MAX_SOURCE_CHARS}")])
+    surrogate = _SURROGATE.search(source)
+    if surrogate is not None:
+        at = surrogate.start()
+        line, col = source.count("\n", 0, at) + 1, at - (source.rfind("\n", 0, at) + 1)
+        raise SandboxError([Problem(line, col, f"lone surrogate U+{ord(source[at]):04X} is not text; "
+                                    "a program must be valid Unicode")])
     try:
         tree = ast.parse(source, filename="<reward>", mode="exec")
     except SyntaxError as err:

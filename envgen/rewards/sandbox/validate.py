@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from envgen.rewards.sandbox import verdicts
-from envgen.rewards.sandbox.checker import SandboxError, check_source, program_hash
+from envgen.rewards.sandbox.checker import SandboxError, behaviour_hash, check_source, program_hash
 from envgen.rewards.sandbox.families import Family, load_family
 from envgen.rewards.sandbox.process import ChildProcess, encode_arrays, run_child
 from envgen.rewards.sandbox.report import SandboxLimits, ValidationReport
@@ -25,8 +25,8 @@ Job = tuple[str, str | None]  # (program hash, config hash)
 
 
 def config_hash(text: str | bytes) -> str:
-    """The identity of a config: sha256 of its exact bytes (UTF-8 for text)."""
-    return hashlib.sha256(text.encode("utf-8") if isinstance(text, str) else text).hexdigest()
+    """The identity of a config: sha256 of its exact bytes (UTF-8 for text; a lone surrogate as itself)."""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text).hexdigest()
 
 
 def validate_programs(
@@ -71,6 +71,7 @@ def _validate(sources: Sequence[str], family: str | Family, limits: SandboxLimit
     jobs = _jobs(sources, configs)
     texts = {cj: c for (_, cj), c in zip(jobs, configs, strict=True) if c is not None}
     reports, pending = _known(sources, jobs, fam, seed, limits)
+    pending, copy_of = _one_per_behaviour(pending, fam)
     while pending:
         if fail_fast and any(not r.ok for r in reports.values()):
             for job, _ in pending:
@@ -83,7 +84,25 @@ def _validate(sources: Sequence[str], family: str | Family, limits: SandboxLimit
             reports[job] = report
             verdicts.store(_key(job, fam, seed, limits), report)
         pending = [(j, s) for j, s in pending if j not in reports]
+    for job, first in copy_of.items():
+        reports[job] = dataclasses.replace(reports[first], program_hash=job[0])
+        verdicts.store(_key(job, fam, seed, limits), reports[job])
     return [reports[j] for j in jobs]
+
+
+def _one_per_behaviour(pending: list[tuple[Job, str]], fam: Family) -> tuple[list[tuple[Job, str]], dict[Job, Job]]:
+    """The pending jobs with one program per behaviour and config (copies that differ only in comments,
+    spacing or docstring behave the same), and each copy's job -> the job validated for it."""
+    first: dict[tuple[str, str | None], Job] = {}
+    kept, copy_of = [], {}
+    for job, source in pending:
+        same = (behaviour_hash(source, fam.spec), job[1])
+        if same in first:
+            copy_of[job] = first[same]
+        else:
+            first[same] = job
+            kept.append((job, source))
+    return kept, copy_of
 
 
 def needs_child(sources: Sequence[str], family: str | Family, limits: SandboxLimits | None = None, seed: int = 0,
