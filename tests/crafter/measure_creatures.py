@@ -1,10 +1,11 @@
 """Creatures near the start, envgen vs the ``crafter`` package (a measurement, not a test).
 
 ``python tests/crafter/measure_creatures.py --seeds 200 --steps 50`` resets both over the same number of
-worlds, takes ``--steps`` noop steps, and prints, per kind, the mean number of mobs
+worlds, takes ``--steps`` noop steps, and prints, per kind, the mean number of mobs (with its standard
+error)
 
-* in the 3x3 chunk block around the player (the area envgen simulates) after step 1,
-* within Crafter's update distance (L1 < 18) after step 1,
+* in the 3x3 chunk block around the player (the area envgen simulates) right after reset and after step 1,
+* within Crafter's update distance (L1 < 18) right after reset,
 * in the agent's 9x7 view, averaged over the steps.
 
 The crafter side takes about 2 s per world (its noise is evaluated tile by tile in Python).
@@ -35,18 +36,19 @@ def _counts(player, mobs: dict[str, np.ndarray]) -> dict[str, tuple[int, int, in
 
 
 def crafter_side(seeds: int, steps: int) -> np.ndarray:
-    """(seeds, steps, kinds, 3) counts from the crafter package."""
+    """(seeds, steps + 1, kinds, 3) counts from the crafter package (index 0: right after reset)."""
     import crafter
     from crafter import objects
 
     classes = {"zombie": objects.Zombie, "cow": objects.Cow, "skeleton": objects.Skeleton}
-    out = np.zeros((seeds, steps, len(KINDS), 3))
+    out = np.zeros((seeds, steps + 1, len(KINDS), 3))
     for seed in range(seeds):
         env = crafter.Env(seed=seed)
         env._obs = lambda: None  # rendering is not needed
         env.reset()
-        for t in range(steps):
-            env.step(0)
+        for t in range(steps + 1):
+            if t:
+                env.step(0)
             objs = env._world.objects
             mobs = {k: np.array([o.pos for o in objs if isinstance(o, c)]) for k, c in classes.items()}
             counts = _counts(env._player.pos, mobs)
@@ -55,7 +57,7 @@ def crafter_side(seeds: int, steps: int) -> np.ndarray:
 
 
 def envgen_side(seeds: int, steps: int) -> np.ndarray:
-    """(seeds, steps, kinds, 3) counts from envgen's crafter with default params."""
+    """(seeds, steps + 1, kinds, 3) counts from envgen's crafter with default params (index 0: reset)."""
     from envgen.envs.crafter.env import Crafter
 
     env = Crafter()
@@ -64,9 +66,10 @@ def envgen_side(seeds: int, steps: int) -> np.ndarray:
     _, states = jax.jit(jax.vmap(env.reset, in_axes=(0, None)))(keys, params)
     vstep = jax.jit(jax.vmap(env.step, in_axes=(0, 0, 0, None)))
     noop = jnp.zeros((seeds,), jnp.int32)
-    out = np.zeros((seeds, steps, len(KINDS), 3))
-    for t in range(steps):
-        _, states, *_ = vstep(jax.random.split(jax.random.key(t + 1), seeds), states, noop, params)
+    out = np.zeros((seeds, steps + 1, len(KINDS), 3))
+    for t in range(steps + 1):
+        if t:
+            _, states, *_ = vstep(jax.random.split(jax.random.key(t), seeds), states, noop, params)
         s = jax.device_get(states)
         for i in range(seeds):
             mobs = {k: np.asarray(m.pos[i])[np.asarray(m.alive[i])] for k, m in
@@ -84,13 +87,14 @@ def main() -> None:
     args = ap.parse_args()
     run = {"envgen": envgen_side, "crafter": crafter_side}
     sides = {name: run[name](args.seeds, args.steps) for name in args.sides.split(",")}
-    print(f"mean over {args.seeds} worlds, noop actions")
-    print(f"{'':10s}{'kind':10s}{'3x3 block, step 1':>20s}{'L1 < 18, step 1':>18s}"
+    print(f"mean (standard error) over {args.seeds} worlds, noop actions")
+    print(f"{'':10s}{'kind':10s}{'3x3 block, reset':>18s}{'3x3 block, step 1':>19s}{'L1 < 18, reset':>18s}"
           f"{f'in view, steps 1-{args.steps}':>22s}")
+    fmt = lambda a: f"{a.mean():.2f} ({a.std() / np.sqrt(len(a)):.2f})"
     for name, c in sides.items():
         for j, kind in enumerate(KINDS):
-            print(f"{name:10s}{kind:10s}{c[:, 0, j, 0].mean():20.2f}{c[:, 0, j, 1].mean():18.2f}"
-                  f"{c[:, :, j, 2].mean():22.3f}")
+            print(f"{name:10s}{kind:10s}{fmt(c[:, 0, j, 0]):>18s}{fmt(c[:, 1, j, 0]):>19s}{fmt(c[:, 0, j, 1]):>18s}"
+                  f"{c[:, 1:, j, 2].mean():22.3f}")
 
 
 if __name__ == "__main__":
