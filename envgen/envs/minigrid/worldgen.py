@@ -853,20 +853,22 @@ def layout_key(key: jax.Array) -> jax.Array:
 _COMBOS = np.arange(3)[:, None] * C.NUM_COLORS + np.arange(C.NUM_COLORS)[None]  # (type, colour) ids
 
 
-def _place_key(grid, gate_here, key_area, agent_mask, u, in_box, gate_color):
-    """The locked gate's key (or a box holding it) on the side the agent reaches with the gate shut."""
+def _place_key(grid, gate_here, key_area, agent_mask, avoid, u, in_box, gate_color):
+    """The locked gate's key (or a box holding it) on the side the agent reaches with the gate shut,
+    off the cells in ``avoid``."""
     typ, col, st, cont = grid
     reach = flood(walkable_for_search(typ, st) & ~gate_here, agent_mask)
-    key_pos, key_ok = sample_cell(u, reach & key_area & (typ == C.EMPTY) & ~agent_mask)
+    key_pos, key_ok = sample_cell(u, reach & key_area & (typ == C.EMPTY) & ~agent_mask & ~avoid)
     key_cell = (jnp.where(in_box, C.BOX, C.KEY), jnp.where(in_box, C.GREY, gate_color), 0,
                 jnp.where(in_box, C.KEY * 8 + gate_color, 0))
     return _write(typ, col, st, cont, key_pos, key_cell, key_ok)
 
 
-def _place_objects(grid, params: EnvParams, agent_mask, used0, key):
+def _place_objects(grid, params: EnvParams, agent_mask, avoid, used0, key):
     """Moving obstacles (blue balls, Dynamic-Obstacles) then distractors: random (type, colour) from the
     allowed sets, optionally distinct and spaced apart, anywhere the agent could walk to with every door
-    open (never outside MultiRoom's rooms). ``used0`` marks the (type, colour) of a spawned mission object."""
+    open (never outside MultiRoom's rooms) except the cells in ``avoid``. ``used0`` marks the (type,
+    colour) of a spawned mission object."""
     typ, col, st, cont = grid
     rows, cols = coords_like(typ)
     area = flood(walkable_for_search(typ, st) | (typ == C.DOOR), agent_mask)
@@ -879,7 +881,7 @@ def _place_objects(grid, params: EnvParams, agent_mask, used0, key):
         allowed = allowed & ~(used & params.distinct_objects)
         combo = sample_index(obj_u[i, 0], allowed.reshape(-1))
         objects = (typ == C.KEY) | (typ == C.BALL) | (typ == C.BOX)
-        free = (typ == C.EMPTY) & area & ~agent_mask
+        free = (typ == C.EMPTY) & area & ~agent_mask & ~avoid
         free = free & ~(_near(rows, cols, objects) & params.objects_apart & ~obstacle)
         pos, ok = sample_cell(obj_u[i, 1], free)
         put_object = (i < params.moving_obstacles + params.num_distractors) & ok & jnp.any(allowed)
@@ -891,6 +893,22 @@ def _place_objects(grid, params: EnvParams, agent_mask, used0, key):
         return typ, col, st, cont, used
 
     return jax.lax.fori_loop(0, C.MAX_DISTRACTORS, add, (typ, col, st, cont, used0))[:4]
+
+
+def _next_to_default_agent(params: EnvParams, rows, cols) -> jax.Array:
+    """Cells MiniGrid's RoomGrid never puts an object on (``add_object``'s ``reject_next_to``): the agent's
+    cell and its four neighbours. RoomGrid places objects before the agent, so the position that
+    check reads is still the default ``RoomGrid._gen_grid`` sets, the centre cell of the middle room, not
+    where the agent will start. On UnlockPickup, BlockedUnlockPickup and ObstructedMaze-1D* that is
+    inside the room of the object to pick up, which can then take 11 of its 16 cells. Only the RoomGrid
+    layouts (room_grid, key_corridor, obstructed_maze) have this rule."""
+    s1 = params.room_size - 1
+    half = params.room_size // 2
+    row = (params.room_rows // 2) * s1 + half
+    col = (params.room_cols // 2) * s1 + half
+    index = layout_index(params)
+    room_grid = (index == C.L_ROOM_GRID) | (index == C.L_KEY_CORRIDOR) | (index == C.L_OBSTRUCTED_MAZE)
+    return (jnp.abs(rows - row) + jnp.abs(cols - col) < 2) & room_grid
 
 
 def _redraw_agent(typ, late, start, params: EnvParams, u, agent_pos, agent_dir):
@@ -952,22 +970,24 @@ def generate_level(key: jax.Array, params: EnvParams, static: StaticEnvParams, l
     goal_pos = jnp.where(params.goal_random, goal_sample, goal_fixed)
     typ, col, st, cont = _write(typ, col, st, cont, goal_pos, (C.GOAL, C.GREEN, 0, 0), params.place_goal)
 
-    # mission object in the goal area (KeyCorridor's ball, UnlockPickup's box), marked as the target
+    # mission object in the goal area (KeyCorridor's ball, UnlockPickup's box), marked as the target;
+    # it, the key and distractors avoid where RoomGrid's default agent position rejects objects
     m_type = _random_type(rs, params.mission[1])
     m_color = _random_color(rs, params.mission[2])
-    spawn_pos, spawn_ok = sample_cell(cell_u[2], lay.goal & (typ == C.EMPTY) & ~agent_mask)
+    avoid = _next_to_default_agent(params, rows, cols)
+    spawn_pos, spawn_ok = sample_cell(cell_u[2], lay.goal & (typ == C.EMPTY) & ~agent_mask & ~avoid)
     spawn = params.spawn_object & spawn_ok
     typ, col, st, cont = _write(typ, col, st, cont, spawn_pos, (m_type, m_color, 0, C.TARGET_BIT), spawn)
 
     # key of a locked gate: on the side reachable from the agent with the gate shut
     in_box = rs.bernoulli(params.key_in_box_prob)
     grid = batch_cond(locked, _place_key, lambda grid, *_: grid, (typ, col, st, cont), gate_here, lay.key, agent_mask,
-                      cell_u[3], in_box, gate_color)
+                      avoid, cell_u[3], in_box, gate_color)
 
     # moving obstacles (blue balls, Dynamic-Obstacles) then distractors (a batch without any skips them)
     used0 = ((m_type - C.KEY) * C.NUM_COLORS + m_color == _COMBOS) & spawn
     grid = batch_cond(params.moving_obstacles + params.num_distractors > 0, _place_objects, lambda grid, *_: grid,
-                      grid, params, agent_mask, used0, k_objects)
+                      grid, params, agent_mask, avoid, used0, k_objects)
     typ, col, st, cont = grid
 
     # MiniGrid's RoomGrid places the agent last, again and again until it does not face an object
