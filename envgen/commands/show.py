@@ -104,6 +104,12 @@ def command(path: Path) -> None:
         f"{_text(run.get('model'), 80)}, seed {_text(run.get('seed'), 20)}) status {_text(run.get('status'), 20)}, "
         f"{_text(run.get('repairs', 0), 10)} repair round(s), ${_number(usage.get('cost_usd')):.4f}, "
         f"{_number(usage.get('input_tokens')):.0f}+{_number(usage.get('output_tokens')):.0f} tokens"))
+    if run.get("status") != "ok" and run.get("error"):
+        console.print(Text("error: " + _text(run["error"], 400), style="red"))
+    if not entries:
+        console.print(Text("no environments were accepted" + (
+            "; a retry with the same --out replaces this folder" if run.get("status") == "failed" else "")))
+        return
     table = Table(show_lines=True)
     table.add_column("environment", ratio=2)
     table.add_column("purpose, key settings, targets", ratio=3)

@@ -90,3 +90,13 @@ def test_a_partial_run_is_not_replaced_without_overwrite(tmp_path, key):
     res = run_cli("generate", "reach the goal", "--family", "minigrid", *UNREACHABLE, "--out", str(out))
     assert res.exit_code == 1 and "already exists; choose another --out or pass --overwrite" in res.output
     assert files(out) == before
+
+
+def test_show_of_a_failed_run_says_why_and_that_a_retry_replaces_it(tmp_path):
+    out = tmp_path / "run"
+    write_run(GenerateResult("g", "minigrid", 1, 0, "openai", "m", 0, [], [], [], [],
+                             error="ProviderError: cannot reach http://127.0.0.1:9/v1"), out)
+    res = run_cli("show", str(out))
+    assert res.exit_code == 0, res.output
+    assert "error: ProviderError: cannot reach http://127.0.0.1:9/v1" in res.output
+    assert "no environments were accepted; a retry with the same --out replaces this folder" in res.output
