@@ -28,6 +28,7 @@ class SequenceState(struct.PyTreeNode):
     task_ids: jax.Array     # [n] index into the flattened stage tasks
     advanced_at: jax.Array  # [S] chunk at which each stage was reached (-1: not yet)
     chunks: jax.Array
+    last_window: jax.Array  # success rate of the last full window (what the advancement rule judged)
 
 
 class SequenceTeacher(Teacher):
@@ -57,7 +58,7 @@ class SequenceTeacher(Teacher):
         zero = jnp.zeros((), jnp.float32)
         return SequenceState(stage=jnp.zeros((), jnp.int32), window_episodes=zero, window_successes=zero,
                              task_ids=jnp.zeros((n,), jnp.int32), advanced_at=advanced,
-                             chunks=jnp.zeros((), jnp.int32))
+                             chunks=jnp.zeros((), jnp.int32), last_window=zero)
 
     @partial(jax.jit, static_argnames=("self",))
     def _pick(self, state: SequenceState, key: jax.Array) -> SequenceState:
@@ -81,11 +82,15 @@ class SequenceTeacher(Teacher):
         stage = state.stage + advance.astype(jnp.int32)
         advanced_at = jnp.where(advance, state.advanced_at.at[stage].set(state.chunks), state.advanced_at)
         zero = jnp.zeros((), jnp.float32)
+        rate = successes / jnp.maximum(episodes, 1.0)
         return state.replace(stage=stage, advanced_at=advanced_at,
                              window_episodes=jnp.where(full, zero, episodes),
-                             window_successes=jnp.where(full, zero, successes))
+                             window_successes=jnp.where(full, zero, successes),
+                             last_window=jnp.where(full, rate, state.last_window))
 
     def summary(self, state: SequenceState) -> dict[str, Any]:
         stage = int(state.stage)
-        rate = float(state.window_successes) / max(float(state.window_episodes), 1.0)
+        # a window that just closed was reset to zero: report the rate the rule judged, not an empty window
+        episodes = float(state.window_episodes)
+        rate = float(state.window_successes) / episodes if episodes else float(state.last_window)
         return {"stage": stage, "stage_name": self.names[stage], "window_success": rate}

@@ -57,6 +57,20 @@ def test_sequence_advances_only_on_a_full_passing_window(minigrid_env, empty_tar
     assert int(state.stage) == 1  # the last stage never ends
 
 
+def test_sequence_summary_reports_the_window_it_just_judged(minigrid_env, empty_targets):
+    # the last stage's window closes every min_episodes; the log must show the rate it judged, not the new
+    # empty window's 0
+    teacher = SequenceTeacher(minigrid_env, empty_targets, stage_of=[0, 1], thresholds=[0.8, 1.0],
+                              min_episodes=[4, 4], names=["small", "large"])
+    state = teacher.init(jax.random.key(0), 4)
+    state, tasks = teacher.sample(state, jax.random.key(1))
+    state = teacher.update(state, tasks, stats(4, success=1.0))
+    state, tasks = teacher.sample(state, jax.random.key(2))
+    state = teacher.update(state, tasks, stats(4, success=0.75))  # on the last stage: a full window, judged
+    assert float(state.window_episodes) == 0.0
+    assert teacher.summary(state) == {"stage": 1, "stage_name": "large", "window_success": 0.75}
+
+
 def test_sequence_rejects_a_stage_without_tasks(minigrid_env, empty_targets):
     with pytest.raises(ValueError, match="every stage needs at least one task"):
         SequenceTeacher(minigrid_env, empty_targets, stage_of=[0, 2], thresholds=[0.5] * 3, min_episodes=[1] * 3)
