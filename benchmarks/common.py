@@ -6,7 +6,6 @@ docs/benchmarks.md without touching the others."""
 from __future__ import annotations
 
 import importlib
-import os
 import platform
 import re
 import sys
@@ -165,19 +164,12 @@ def tree_bytes(tree) -> int:
 
 
 def machine() -> str:
-    """One line: CPU model, cores usable by this process, device, jax version."""
-    model = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    """One line: CPU model, vector extensions and usable cores, device, jax version, commit, load."""
+    from envgen import provenance
+
     dev = jax.devices()[0]
-    return (f"{model}, {cores} cores usable, device {dev.platform}:{dev.device_kind}, jax {jax.__version__}, "
-            f"Python {platform.python_version()}")
+    return (f"{provenance.cpu()}, device {dev.platform}:{dev.device_kind}, jax {jax.__version__}, "
+            f"Python {platform.python_version()}, commit {provenance.commit()}, load {provenance.load()}")
 
 
 def write_section(name: str, text: str, path: Path = DOC) -> None:

@@ -167,11 +167,14 @@ def load_comparison(path: str | Path, overrides: list[str] | tuple[str, ...] = (
 
 
 def _check_tasks(config: ComparisonConfig) -> None:
-    """Every target and held-out task exists and is of the comparison's family (before anything runs)."""
+    """Every target, held-out and stage task exists and is of the comparison's family (before anything runs)."""
     from envgen.teachers.build import load_task_spec
     from envgen.teachers.config import CurriculumError
 
-    for field, names in (("targets", config.targets), ("evaluation.heldout", config.evaluation.heldout)):
+    stages = [(f"teachers.{label}.stages.{i}.tasks", stage.get("tasks") or [])
+              for label, entry in config.teachers.items()
+              for i, stage in enumerate(entry.get("stages") or []) if isinstance(stage, dict)]
+    for field, names in (("targets", config.targets), ("evaluation.heldout", config.evaluation.heldout), *stages):
         for name in names:
             try:
                 load_task_spec(name, config.family)

@@ -239,6 +239,22 @@ def _setup_lines(results: dict[str, Any]) -> list[str]:
     return [*lines, "", f"Teachers: {teachers}.", ""]
 
 
+def _provenance_lines(results: dict[str, Any]) -> list[str]:
+    """Where the numbers were made: the machine, and per teacher the commits and the load averages."""
+    rows = []
+    for name, r in results["teachers"].items():
+        prov = r.get("provenance") or {}
+        load = prov.get("load")
+        rows.append([name, ", ".join(prov.get("commits") or ["not recorded"]),
+                     "not recorded" if not load else f"{load[0]:.1f}-{load[1]:.1f}",
+                     f"{r.get('wall_clock_s', float('nan')):.0f}"])
+    lines = ["## Provenance", ""]
+    if results.get("machine"):
+        lines += [f"Machine (at report time): {results['machine']}.", ""]
+    return [*lines, _table(["teacher", "commit(s)", "load average at run start/end", "median wall-clock per run (s)"],
+                           rows), ""]
+
+
 def _table(header: list[str], rows: list[list[str]]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(str(c).replace("|", "\\|") for c in row) + " |" for row in rows]
@@ -329,6 +345,7 @@ def write_report(results: dict[str, Any], out: str | os.PathLike, reps: int = st
         md += [""]
         if "curricula.png" in plots:
             md += ["![curricula](curricula.png)", ""]
+    md += _provenance_lines(results)
     md += ["Raw per-seed results: `results.json`."]
     write_text_atomic(out / "results.json", json.dumps(results, indent=1, sort_keys=True))
     return write_text_atomic(out / "report.md", "\n".join(md) + "\n")

@@ -131,16 +131,18 @@ class Comparison:
         timing.json gets each run's share of the group's time: the setup and every chunk's seconds
         divided by the runs that advanced together.
         """
+        from envgen import provenance
         from envgen.teachers.loop import run_lockstep
 
         setup_start = time.perf_counter()
+        started = {"commit": provenance.commit(), "load_start": provenance.load()}
         runs = [self._curriculum_run(label, seed) for seed in seeds]
         states = [r.begin(resume=True) for r in runs]
         setup = (time.perf_counter() - setup_start) / len(runs)
         timings = []
         for r in runs:
             timing = _read_json(r.out / TIMING, {})
-            timing.update(setup=setup, lockstep=len(runs))  # the latest start's (a resume pays it again)
+            timing.update(setup=setup, lockstep=len(runs), **started)  # the latest start's (a resume pays it again)
             write_text_atomic(r.out / TIMING, json.dumps(timing))
             timings.append(timing)
         if on_start is not None:
@@ -161,12 +163,15 @@ class Comparison:
                     on_chunk(label, seeds[i], chunk, record)
 
         run_lockstep(runs, states, width=width, on_step=step_done)
-        for r in runs:  # also the runs a resume found already at their budget
+        for r, timing in zip(runs, timings, strict=True):  # also the runs a resume found already at their budget
+            write_text_atomic(r.out / TIMING, json.dumps({**timing, "load_end": provenance.load()}))
             write_text_atomic(r.out / DONE, "")
 
     # -- results -------------------------------------------------------------------------------------
     def results(self) -> dict[str, Any]:
         """The results mapping of :mod:`envgen.compare.report`, from the logs of the finished runs."""
+        from envgen import provenance
+
         cfg = self.config
         targets = [_task_name(t) for t in cfg.targets]
         heldout = [t for t in (_task_name(h) for h in cfg.eval_tasks()) if t not in targets]
@@ -190,6 +195,7 @@ class Comparison:
                 "wall_clock_s": float(np.median([r["wall_s"] for r in runs])),
                 "steps_per_s": float(cfg.steps_per_run / max(np.median([r["wall_s"] for r in runs]), 1e-9)),
                 "curriculum": _curriculum_summary(runs, cfg.budget.target_chunks),
+                "provenance": _provenance(runs),
             }
             space = cfg.curriculum(label, seeds[0]).space
             if "mean_u" in entry["curriculum"] and space is not None and space.dims:
@@ -204,6 +210,7 @@ class Comparison:
             "threshold": cfg.threshold if cfg.threshold is not None else (None if crafter else 0.5),
             "baselines": list(cfg.baselines), "seeds": list(cfg.seeds), "teachers": teachers,
             "comparison": cfg.model_dump(mode="json"),
+            "machine": provenance.cpu(),
         }
 
     def _read_run(self, label: str, seed: int, targets: list[str], crafter: bool) -> dict[str, Any]:
@@ -229,10 +236,20 @@ class Comparison:
             skill_names = list(names)
             skills = [_rate(x) for x in last["mean"]]
         timing = _read_json(folder / TIMING, {})
+        timing = timing if isinstance(timing, dict) else {}
         wall = timing.get("setup", 0.0) + float(sum(timing.get(str(c), 0.0) for c in range(1, len(log) + 1)))
         return {"eval_chunks": [r["chunk"] for r in evals], "curve": [target_value(r["eval"]) for r in evals],
                 "final": [target_value(last)] if crafter else [_rate(last["mean"][i]) for i in idx],
-                "heldout": heldout, "skills": skills, "skill_names": skill_names, "wall_s": wall, "log": log}
+                "heldout": heldout, "skills": skills, "skill_names": skill_names, "wall_s": wall, "log": log,
+                "timing": timing}
+
+
+def _provenance(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The commits the runs were made with and the load averages at their starts and ends."""
+    commits = sorted({str(r["timing"].get("commit", "not recorded")) for r in runs})
+    loads = [float(r["timing"][k]) for r in runs for k in ("load_start", "load_end")
+             if isinstance(r["timing"].get(k), int | float)]
+    return {"commits": commits, "load": [min(loads), max(loads)] if loads else None}
 
 
 def _task_name(name: str) -> str:

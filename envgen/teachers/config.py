@@ -122,7 +122,25 @@ def load_curriculum(path: str | Path, overrides: list[str] | tuple[str, ...] = (
     paths resolve against its folder."""
     path = Path(path)
     config = validate_file(path, CurriculumConfig, CurriculumError, overrides)
-    return _resolve_paths(config, path.parent)
+    config = _resolve_paths(config, path.parent)
+    _check_task_names(path, config)
+    return config
+
+
+def _check_task_names(path: Path, config: CurriculumConfig) -> None:
+    """Every task the file names exists and is of its family, before anything is built or compiled."""
+    from envgen.teachers.build import load_task_spec
+
+    named = [("targets", config.targets), ("evaluation.heldout", config.evaluation.heldout)]
+    named += [(f"teacher.stages.{i}.tasks", s.tasks) for i, s in enumerate(config.teacher.stages or [])]
+    if config.space is not None and config.space.base:
+        named.append(("space.base", [config.space.base]))
+    for field, names in named:
+        for name in names:
+            try:
+                load_task_spec(name, config.family)
+            except CurriculumError as err:
+                raise CurriculumError(f"{path}: {field}: {err}") from None
 
 
 MAX_CURRICULUM_BYTES = 256 * 1024
@@ -160,12 +178,20 @@ def apply_override(data: dict, item: str, error: type[ValueError]) -> None:
         value = read_yaml(text, f"--set {key}")[0]
     except SpecError as err:
         raise error(f"--set {key}: {err.problems[0]}") from None
-    node = data
-    for i, part in enumerate(parts[:-1]):
-        node = node.setdefault(part, {})
-        if not isinstance(node, dict):
-            raise error(f"--set {key}: {'.'.join(parts[: i + 1])} is not a mapping in the file")
-    node[parts[-1]] = value
+    node: Any = data
+    for i, part in enumerate(parts):
+        last = i == len(parts) - 1
+        if isinstance(node, list) and part.isdigit() and int(part) < len(node):  # stages.1.threshold
+            if last:
+                node[int(part)] = value
+            node = node[int(part)]
+        elif isinstance(node, dict):
+            if last:
+                node[part] = value
+            node = node.setdefault(part, {})
+        else:
+            raise error(f"--set {key}: {'.'.join(parts[:i]) or key} is not a mapping (or a list indexed in "
+                        "range) in the file")
 
 
 def validate_file(path: Path, model: type[BaseModel], error: type[ValueError],

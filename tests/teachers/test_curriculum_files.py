@@ -126,3 +126,18 @@ def test_a_file_that_is_not_utf8_is_refused_with_its_line(tmp_path):
     path.write_bytes(CURRICULUM.encode() + b"goal: caf\xe9\n")
     result = cli("curriculum", "run", path, "--dry-run")
     assert result.exit_code == 1 and "not UTF-8" in result.output and "line" in result.output, result.output
+
+
+def test_an_unknown_stage_task_is_refused_before_anything_runs():
+    path = ROOT / "benchmarks" / "comparisons" / "minigrid-doorkey16-cpu.yaml"
+    result = cli("compare", path, "--dry-run", "--set", "teachers.sequence.stages.1.tasks=[minigrid/DoorKey-9x9]")
+    assert result.exit_code == 1
+    assert "teachers.sequence.stages.1.tasks: unknown task 'minigrid/DoorKey-9x9'" in result.output
+
+
+def test_set_reaches_into_a_list_by_index(tmp_path):
+    ladder = ROOT / "curricula" / "minigrid-doorkey-sequence.yaml"
+    ok = cli("curriculum", "run", ladder, "--dry-run", "--set", "teacher.stages.0.threshold=0.5")
+    assert ok.exit_code == 0, ok.output
+    bad = cli("curriculum", "run", ladder, "--dry-run", "--set", "teacher.stages.0.threshold=2")
+    assert bad.exit_code == 1 and "teacher.stages.0.threshold" in bad.output
