@@ -12,24 +12,34 @@ from envgen.cli import abort
 
 @click.command("train")
 @click.option("--env", "env_name", help="Preset (minigrid/DoorKey-8x8), config .yaml, or an `envgen generate` folder.")
-@click.option("--steps", type=int, help="Env steps per seed.  [default: 1000000]")
-@click.option("--seeds", type=int, help="Independent seeds trained in parallel (vmapped).  [default: 1]")
+@click.option("--steps", type=click.IntRange(1, 10**12), help="Env steps per seed, rounded up to whole chunks (said "
+              "before training starts).  [default: 1000000]")
+@click.option("--seeds", type=click.IntRange(1, 1024), help="Independent seeds trained in parallel (vmapped).  "
+              "[default: 1]")
 @click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Run folder.")
 @click.option("--resume", is_flag=True, help="Continue the run in --out from its newest checkpoint.")
-@click.option("--num-envs", type=int, help="Env slots per seed.  [default: 64]")
-@click.option("--num-steps", type=int, help="Rollout length per update.  [default: 128]")
-@click.option("--updates-per-chunk", type=int, help="PPO updates per jitted chunk.  [default: 8]")
-@click.option("--lr", type=float, help="Adam learning rate.  [default: 2.5e-4]")
+@click.option("--num-envs", type=click.IntRange(1, 65536), help="Env slots per seed.  [default: 64]")
+@click.option("--num-steps", type=click.IntRange(1, 100_000), help="Rollout length per update.  [default: 128]")
+@click.option("--updates-per-chunk", type=click.IntRange(1, 10_000), help="PPO updates per jitted chunk.  [default: 8]")
+@click.option("--lr", type=click.FloatRange(0, 1, min_open=True), help="Adam learning rate.  [default: 2.5e-4]")
 @click.option("--network", type=click.Choice(["auto", "mlp", "grid_cnn", "pixel_cnn"]), help="[default: auto]")
 @click.option("--recurrent", is_flag=True, default=None, help="Add a GRU core.")
-@click.option("--seed", type=int, help="Base PRNG seed.  [default: 0]")
-@click.option("--checkpoint-every", type=int, default=1, show_default=True, help="Chunks between checkpoints.")
-@click.option("--eval-episodes", type=int, default=32, show_default=True, help="Held-out episodes per seed.")
-@click.option("--eval-every", type=int, default=0, show_default=True, help="Chunks between evals (0: at the end).")
-@click.option("--eval-horizon", type=int, help="Step limit of an eval episode.  [default: the task's max_steps]")
+@click.option("--seed", type=click.IntRange(0, 2**31 - 1), help="Base PRNG seed.  [default: 0]")
+@click.option("--checkpoint-every", type=click.IntRange(1, 10**6), default=1, show_default=True,
+              help="Chunks between checkpoints.")
+@click.option("--eval-episodes", type=click.IntRange(0, 65536), default=32, show_default=True,
+              help="Held-out episodes per seed.")
+@click.option("--eval-every", type=click.IntRange(0, 10**6), default=0, show_default=True,
+              help="Chunks between evals (0: at the end).")
+@click.option("--eval-horizon", type=click.IntRange(1, 10**6),
+              help="Step limit of an eval episode.  [default: the task's max_steps]")
 def command(env_name, steps, seeds, out, resume, num_envs, num_steps, updates_per_chunk, lr, network, recurrent, seed,
             checkpoint_every, eval_episodes, eval_every, eval_horizon) -> None:
     """Train the PPO student; metrics go to OUT/metrics.jsonl, checkpoints to OUT/checkpoints."""
+    import math
+
+    if lr is not None and not math.isfinite(lr):  # NaN passes every range comparison
+        abort(f"--lr must be a finite number > 0, got {lr}")
     given = {"num_envs": num_envs, "num_steps": num_steps, "updates_per_chunk": updates_per_chunk, "lr": lr,
              "network": network, "recurrent": recurrent}
     given = {k: v for k, v in given.items() if v is not None}
@@ -45,6 +55,7 @@ def command(env_name, steps, seeds, out, resume, num_envs, num_steps, updates_pe
     steps, seeds, seed = steps or 1_000_000, seeds or 1, 0 if seed is None else seed
 
     from envgen.train import PPOConfig, Student, fixed_tasks, train
+    from envgen.train.run import num_chunks
     from envgen.train.target import eval_plan, resolve
 
     try:
@@ -54,6 +65,13 @@ def command(env_name, steps, seeds, out, resume, num_envs, num_steps, updates_pe
         plan = eval_plan(target, eval_episodes, eval_horizon, eval_every) if eval_episodes > 0 else None
     except (ValueError, KeyError) as err:
         abort(str(err))
+    chunks = num_chunks(steps, config)
+    if chunks * config.steps_per_chunk != steps:  # training runs whole chunks: say what will run
+        rounded = chunks * config.steps_per_chunk
+        click.echo(f"note: --steps {steps:,} rounded up to {rounded:,}: {chunks} chunk(s) of "
+                   f"{config.steps_per_chunk:,} steps ({config.num_envs} envs x {config.num_steps} steps x "
+                   f"{config.updates_per_chunk} updates)")
+        steps = rounded
     progress, on_chunk = _progress(steps, seeds)
     with progress:
         try:
