@@ -31,7 +31,7 @@ teachers:
   plr: {kind: plr, capacity: 8, replay_prob: 0.5, min_fill: 0.5}
 """
 
-TIMING_KEYS = ("wall_clock_s", "wall_clock_per_seed", "steps_per_s")
+TIMING_KEYS = ("wall_clock_s", "wall_clock_per_seed", "steps_per_s", "provenance")  # machine- and load-dependent
 
 
 def write(tmp_path, text, name="cmp.yaml"):
@@ -84,6 +84,12 @@ def test_tiny_comparison_writes_report_json_and_plots(full):
     log = [json.loads(x) for x in (full / "runs" / "plr" / "seed1" / "log.jsonl").read_text().splitlines()]
     assert [r["teacher"].get("phase") for r in log] == [None, None, None, "target"]
     assert "IQM success" in text and "`plr`" in text and "## Held-out tasks" in text
+    # sample efficiency and where the numbers were made
+    assert "## Sample efficiency" in text and "runs reaching 0.5" in text and "area under the curve" in text
+    assert "## Provenance" in text and "cores usable" in results["machine"]
+    for t in results["teachers"].values():
+        assert t["provenance"]["commits"] and "not recorded" not in t["provenance"]["commits"]
+        assert len(t["provenance"]["load"]) == 2
 
 
 class KilledError(Exception):
