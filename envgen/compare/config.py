@@ -22,6 +22,7 @@ evaluation, which is what keeps the comparison fair. Every error names the file 
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, Literal
 
@@ -30,6 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from envgen.teachers.config import (
     MAX_CHUNKS,
     MAX_SEED,
+    NAME_PATTERN,
     BudgetConfig,
     CurriculumConfig,
     EvaluationConfig,
@@ -50,7 +52,7 @@ class ComparisonConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str
+    name: str = Field(pattern=NAME_PATTERN)
     family: Literal["minigrid", "crafter"]
     goal: str | None = None
     targets: list[str] = Field(min_length=1)
@@ -91,8 +93,9 @@ class ComparisonConfig(BaseModel):
     @classmethod
     def _labels(cls, value: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
         for label, entry in value.items():
-            if not label or any(c in label for c in "/\\ ") or label.startswith("."):
-                raise ValueError(f"teacher label {label!r}: use letters, digits, '-' and '_' (it names a folder)")
+            if not re.fullmatch(NAME_PATTERN, label):
+                raise ValueError(f"teacher label {label.encode('unicode_escape').decode()[:80]!r}: use letters, "
+                                 "digits, '-', '_' and '.', at most 80 (it names a folder and a report row)")
             if not isinstance(entry, dict):
                 raise ValueError(f"{label}: expected a mapping such as {{kind: plr, capacity: 512}}")
         return value

@@ -51,11 +51,16 @@ class SpaceConfig(_Model):
     restrict: dict[str, Any] = Field(default_factory=dict)
 
 
+# names become folder names, progress-bar text and Markdown: plain words only, so no escape sequence,
+# rich markup or HTML written into a file reaches a terminal, a path or a report
+NAME_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,79}$"
+
+
 class StageConfig(_Model):
     tasks: list[str] = Field(min_length=1)
     threshold: float = Field(0.8, ge=0.0, le=1.0)
     min_episodes: int = Field(32, ge=1)
-    name: str | None = None
+    name: str | None = Field(None, pattern=NAME_PATTERN)
 
 
 class TeacherConfig(_Model):
@@ -95,7 +100,7 @@ class EvaluationConfig(_Model):
 
 
 class CurriculumConfig(_Model):
-    name: str
+    name: str = Field(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,199}$")  # a comparison's: name-label-seedN
     family: Literal["minigrid", "crafter"]
     seed: int = Field(0, ge=0, le=MAX_SEED)
     goal: str | None = None

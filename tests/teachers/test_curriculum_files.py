@@ -141,3 +141,24 @@ def test_set_reaches_into_a_list_by_index(tmp_path):
     assert ok.exit_code == 0, ok.output
     bad = cli("curriculum", "run", ladder, "--dry-run", "--set", "teacher.stages.0.threshold=2")
     assert bad.exit_code == 1 and "teacher.stages.0.threshold" in bad.output
+
+
+# YAML double-quoted strings: \e is ESC, \a is BEL (an OSC 52 clipboard write, a screen clear)
+@pytest.mark.parametrize("name", [r'"\e]52;c;aGk=\aevil"', '"oops[/italic]"', '"<img src=x onerror=alert(1)>"',
+                                  r'"\e[2J"', '"../escape"'])
+def test_names_that_would_reach_a_terminal_path_or_report_are_refused(tmp_path, name):
+    stage = f"teacher: {{kind: sequence, stages: [{{tasks: [minigrid/DoorKey-5x5], name: {name}}}]}}"
+    for text, where in ((CURRICULUM.replace("name: small", f"name: {name}"), "name"),
+                        (CURRICULUM.replace("teacher: {kind: fixed}", stage), "teacher.stages.0.name")):
+        result = cli("curriculum", "run", write(tmp_path, text), "--dry-run")
+        assert result.exit_code == 1 and where in result.output, result.output
+        assert "\x1b" not in result.output and "\x07" not in result.output and "Traceback" not in result.output
+
+
+def test_a_teacher_label_with_an_escape_sequence_is_refused_without_echoing_it(tmp_path):
+    text = (ROOT / "benchmarks" / "comparisons" / "minigrid-doorkey8-cpu.yaml").read_text()
+    text = text.replace("  fixed: {kind: fixed}\n", '  "fix\\e]0;pwned\\ed": {kind: fixed}\n')
+    text = text.replace("baselines: [fixed, random]", "baselines: [random]")
+    result = cli("compare", write(tmp_path, text), "--dry-run")
+    assert result.exit_code == 1 and "teacher label" in result.output, result.output
+    assert "\x1b" not in result.output
