@@ -16,8 +16,8 @@ here design each cycle's environments from what the student can and cannot do ye
 * **Prerequisites granted** (``GRANT_LADDER``, ``GRANT_RULES``): a skill blocked by unmastered
   prerequisites starts with all of them done (e.g. weak ``collect_diamond``: an iron pickaxe, a table
   and a furnace nearby), then with only the unmastered ones; a skill whose prerequisites are mastered
-  starts one step short of it, then from nothing. Inventory amounts alternate between the plain grant
-  and a generous one.
+  starts one step short of it, then from nothing. Inventory amounts go round the plain grant and two
+  more generous ones with the cycle.
 * **Resource density and distance** (``DENSITY``, ``NEED_BIOMES``): the materials still to be found are
   very common, common, then Crafter's default, in a biome that keeps them near the start (mountains for
   stone/coal/iron/diamond, grassland for trees and cows, beaches for water) -- the allowed biomes are
@@ -134,8 +134,8 @@ GRANT_LADDER = {
     "blocked": ("isolated", "isolated", "unmet", "last-step"),
     "ready": ("last-step", "last-step", "bare", "bare"),
 }
-# Inventory amounts: the plain grant, then a generous one (alternating with the cycle).
-AMOUNTS = (1.0, 1.8)
+# Inventory amounts: the plain grant, then more generous ones (in turn with the cycle, period 3).
+AMOUNTS = (1.0, 1.4, 1.8)
 # Density of the materials still to be found: rarity word (None = Crafter's default), easy -> hard.
 DENSITY = ("very common", "very common", "common", "common", None)
 # Where the materials a step needs lie -> biomes that keep them near the start (EnvGen's biome rules).
@@ -172,7 +172,7 @@ VITALS: dict[str, tuple[dict[str, int], ...]] = {
 SAPLING_PROB = (0.3, 0.2, None)
 # Episode length (EnvGen runs its envs for 1024 steps), easy -> hard.
 EPISODE = (1024, 1024, 1536, 2048, 3072, 10000)
-# Day/night: always day or Crafter's cycle, alternating with the cycle (``wake_up`` keeps the night).
+# Day/night: always day or Crafter's cycle, alternating with the cycle (period 2; ``wake_up`` keeps the night).
 DAYLIGHT = (False, True)
 
 
@@ -259,7 +259,7 @@ def _crafter_config(skill: str, chain: list[str], granted: list[str], d: float, 
     if skill == "defeat_skeleton":
         needs.discard("mountain")  # spawned next to the start on every rung
     allowed = [b for b in BIOMES if all(b in NEED_BIOMES[need] for need in needs)] or ["natural"]
-    biome = allowed[style % len(allowed)] if d < 0.7 else "natural"
+    biome = allowed[(style // 2) % len(allowed)] if d < 0.7 else "natural"  # periods 3, 2, 2 x biomes
     if biome != "natural":
         cfg["target_biome"] = biome
     mobs = dict(pick(MOB_LADDER[skill], d)) if skill in MOB_LADDER else dict(pick(CALM_LADDER, d))
@@ -278,7 +278,7 @@ def _crafter_config(skill: str, chain: list[str], granted: list[str], d: float, 
         cfg["inventory_settings"] = inv
     cfg["max_steps"] = clamp(CrafterSpec, "max_steps", int(pick(EPISODE, d)))
     if skill != "wake_up" and d < 0.8:
-        cfg["daylight_cycle"] = DAYLIGHT[(style // len(AMOUNTS)) % len(DAYLIGHT)]
+        cfg["daylight_cycle"] = DAYLIGHT[style % len(DAYLIGHT)]
     return cfg, biome
 
 

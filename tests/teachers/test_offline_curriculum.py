@@ -189,3 +189,15 @@ def test_minigrid_weak_targets_give_different_valid_solvable_configs():
     reports, _ = check_solvable_batch("minigrid", specs, [[] for _ in specs], seeds=8)
     bad = [f"{s.name}: {r['diagnosis']}" for s, r in zip(specs, reports, strict=True) if not r["ok"]]
     assert not bad, bad
+
+
+def test_a_student_that_learns_nothing_still_gets_new_environments_each_cycle():
+    # the published run's case: the same weakest skills every cycle (34 calls gave 2 distinct configs)
+    mean = rates(collect_wood=0.8, place_table=0.6, collect_drink=0.9)
+    fb = {"skills": [{"name": s, "mean": m, "std": 0.0} for s, m in mean.items()],
+          "weakest": ["collect_coal", "collect_diamond", "collect_iron"]}
+    goal = "collect coal and collect diamond and collect iron"
+    answers = [{fingerprint(e) for e in ask("crafter", goal, OfflineProvider().with_feedback(fb, cycle=c), c)}
+               for c in range(1, 9)]
+    assert all(a != b for a, b in zip(answers, answers[1:], strict=False))
+    assert len(set().union(*answers)) >= 4 * ENVS, len(set().union(*answers))
