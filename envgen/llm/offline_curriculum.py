@@ -26,8 +26,9 @@ here design each cycle's environments from what the student can and cannot do ye
 
 MiniGrid (``MG_*`` tables): each weak target's name is read for what it is (its mission when the name
 reads as one, a size such as ``8x8``, "small"/"large", a layout, a locked door), and its environments
-vary the room size around it, distractors, the key's hiding place, a blocker, the start direction and
-the time limit along the same difficulty ladder.
+vary the room size around it, distractors, the key's hiding place, a blocker and the time limit along
+the same difficulty ladder, and the agent's start and the goal cell with the cycle. Two environments of
+one answer are never the same: a repeat takes the next style turn (``distinct``).
 
 Every number is clamped to the config spec's own bounds (the parameter space's ranges). The result is
 deterministic: the same goal, feedback and cycle give the same configs; no clock or global
@@ -37,6 +38,9 @@ randomness. Whether each config is valid and solvable is checked by the pipeline
 from __future__ import annotations
 
 import dataclasses
+import functools
+import itertools
+import json
 import math
 import re
 from collections.abc import Callable, Mapping
@@ -118,6 +122,36 @@ def clamp(model: Any, path: str, value: float) -> Any:
     if high is not None:
         out = min(out, high)
     return type(value)(out)
+
+
+STYLE_TRIES = 12  # later style turns tried when an environment would repeat one of the same answer
+
+
+def distinct(build: Callable[[int], dict[str, Any]], style: int, family: str, tag: Any,
+             taken: set[str]) -> dict[str, Any]:
+    """``build(style)``, or the first later style turn ``build(style + extra)`` that no environment of this
+    answer with the same ``tag`` (skill, mission) has already -- the pipeline rejects a repeat as a
+    duplicate; past ``STYLE_TRIES`` turns, a slightly longer time limit."""
+    first = build(style)
+    turns = (first if extra == 0 else build(style + extra) for extra in range(STYLE_TRIES))
+    longer = (_longer(first, family, j) for j in range(1, 1000))
+    for cfg in itertools.chain(turns, longer):
+        fp = json.dumps([cfg, tag], sort_keys=True, default=str)
+        if fp not in taken:
+            taken.add(fp)
+            return cfg
+    return first
+
+
+def _longer(cfg: dict[str, Any], family: str, j: int) -> dict[str, Any]:
+    """``cfg`` with a time limit ``j`` x 16 steps longer (the last resort against a repeat)."""
+    from envgen.spec.crafter import CrafterSpec
+    from envgen.spec.minigrid import MinigridSpec
+
+    model = {"crafter": CrafterSpec, "minigrid": MinigridSpec}[family]
+    out = json.loads(json.dumps(cfg))
+    out["max_steps"] = clamp(model, "max_steps", int(out.get("max_steps", 256)) + 16 * j)
+    return out
 
 
 # -- Crafter ---------------------------------------------------------------------------------------
@@ -209,7 +243,8 @@ def crafter_curriculum(targets: list[str], n: int, seed: int, feedback: Mapping[
 
     fb = Feedback.read(feedback)
     jobs = crafter_jobs(list(targets), n, fb)
-    out = []
+    out: list[dict[str, Any]] = []
+    taken: set[str] = set()
     for i, (skill, role) in enumerate(jobs):
         same = [j for j, job in enumerate(jobs) if job[0] == skill]
         k = same.index(i)
@@ -222,7 +257,9 @@ def crafter_curriculum(targets: list[str], n: int, seed: int, feedback: Mapping[
         blocked = any(a not in done for a in chain)
         mode = pick(GRANT_LADDER["blocked" if blocked else "ready"], d)
         granted = GRANT_RULES[mode](chain, skill, done)
-        config, world = _crafter_config(skill, chain, granted, d, style)
+        config = distinct(functools.partial(_crafter_config, skill, chain, granted, d), style, "crafter", skill,
+                          taken)
+        world = config.get("target_biome", "natural")
         how = f"{mode}-" if chain else ""
         config["name"] = f"{slug(skill.replace('_', ' '))}-{how}{world}-{round(100 * d):02d}"[:64]
         config["purpose"] = _purpose(skill, role, fb, granted, chain, world, d, goal, targets)
@@ -231,7 +268,7 @@ def crafter_curriculum(targets: list[str], n: int, seed: int, feedback: Mapping[
     return out
 
 
-def _crafter_config(skill: str, chain: list[str], granted: list[str], d: float, style: int) -> tuple[dict, str]:
+def _crafter_config(skill: str, chain: list[str], granted: list[str], d: float, style: int) -> dict[str, Any]:
     from envgen.spec.crafter import CrafterSpec, InventorySettings, MobSettings, Vitals
 
     cfg: dict[str, Any] = {}
@@ -279,7 +316,7 @@ def _crafter_config(skill: str, chain: list[str], granted: list[str], d: float, 
     cfg["max_steps"] = clamp(CrafterSpec, "max_steps", int(pick(EPISODE, d)))
     if skill != "wake_up" and d < 0.8:
         cfg["daylight_cycle"] = DAYLIGHT[style % len(DAYLIGHT)]
-    return cfg, biome
+    return cfg
 
 
 def _purpose(skill: str, role: str, fb: Feedback, granted: list[str], chain: list[str], biome: str, d: float,
@@ -324,8 +361,11 @@ MG_KEY_IN_BOX = (0.0, 0.0, 0.0, 0.5, 1.0)
 MG_BLOCKER = (False, False, False, False, True)
 # Time limit as a multiple of MiniGrid's 4 x cells, easy -> hard.
 MG_TIME = (2.0, 1.75, 1.5, 1.25, 1.0)
-# Start direction, alternating with the cycle.
-MG_DIRECTION = ("right", "random")
+# Where the agent starts, in turn with the cycle (period 3): the corner facing right, the corner facing a
+# random way, a random cell of the start area.
+MG_START: tuple[dict[str, Any], ...] = ({}, {"dir": "random"}, {"x": None, "y": None, "dir": "random"})
+# Where the goal square lies (reach_goal), in turn every third cycle: the far corner, a random cell.
+MG_GOAL_CELL: tuple[dict[str, Any], ...] = ({}, {"x": None, "y": None})
 
 
 def read_target_name(name: str) -> dict[str, Any]:
@@ -357,6 +397,7 @@ def minigrid_curriculum(goal: str, plan: Any, n: int, seed: int, feedback: Mappi
     order = weak[start:] + weak[:start]
     jobs = [order[i % len(order)] for i in range(n)]
     out = []
+    taken: set[str] = set()
     for i, skill in enumerate(jobs):
         same = [j for j, s in enumerate(jobs) if s == skill]
         k = same.index(i)
@@ -369,7 +410,7 @@ def minigrid_curriculum(goal: str, plan: Any, n: int, seed: int, feedback: Mappi
         g = (hints.get("mission") or plan.whole) if plain else plan.whole
         if hints.get("door") and not g.door and g.kind not in ("open_door", "unlock_door"):
             g = dataclasses.replace(g, door=hints["door"])
-        cfg = _minigrid_config(g, hints, d, fb.cycle + k)
+        cfg = distinct(functools.partial(_minigrid_config, g, hints, d), fb.cycle + k, "minigrid", g.text(), taken)
         layout, size = cfg["layout"]["type"], cfg["layout"]["width"]
         cfg["name"] = f"{slug(skill)}-{slug(g.kind.replace('_', ' '))}-{layout.replace('_', '-')}-{size}-" \
                       f"{round(100 * d):02d}"[:64]
@@ -415,7 +456,8 @@ def _minigrid_config(g: Any, hints: dict[str, Any], d: float, style: int) -> dic
             cfg["door"]["key_in_box_prob"] = clamp(DoorSpec, "key_in_box_prob", hide)
         if pick(MG_BLOCKER, d) or g.blocker:
             cfg["door"]["blocker"] = True
-    direction = MG_DIRECTION[style % len(MG_DIRECTION)]
-    if direction != "right":
-        cfg["agent"] = {"dir": direction}
+    if start := MG_START[style % len(MG_START)]:
+        cfg["agent"] = dict(start)
+    if g.kind == "reach_goal" and (cell := MG_GOAL_CELL[(style // len(MG_START)) % len(MG_GOAL_CELL)]):
+        cfg["goal"] = dict(cell)
     return cfg

@@ -201,3 +201,16 @@ def test_a_student_that_learns_nothing_still_gets_new_environments_each_cycle():
                for c in range(1, 9)]
     assert all(a != b for a, b in zip(answers, answers[1:], strict=False))
     assert len(set().union(*answers)) >= 4 * ENVS, len(set().union(*answers))
+
+
+def test_no_answer_repeats_an_environment():
+    # the pipeline rejects a repeat as a duplicate: every environment of one answer differs, even when
+    # eight practise one skill that has no prerequisites (few knobs of its own)
+    for goal, mean in (("collect drink", rates()), ("defeat zombie", rates(defeat_zombie=0.45)),
+                       ("collect diamond", rates(**dict.fromkeys(ACHIEVEMENTS, 0.9)))):
+        for cycle in (1, 2, 7):
+            envs = rules.crafter_candidates(goal, 8, 0, feedback={"rates": mean, "cycle": cycle})
+            assert len({fingerprint(e) for e in envs}) == 8, (goal, cycle)
+    for weak in MG_TARGETS:
+        envs = rules.minigrid_candidates("reach the goal", 8, 0, feedback=mg_feedback(weak, 3))
+        assert len({fingerprint(e) for e in envs}) == 8, weak
