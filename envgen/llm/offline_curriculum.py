@@ -366,6 +366,8 @@ MG_TIME = (2.0, 1.75, 1.5, 1.25, 1.0)
 MG_START: tuple[dict[str, Any], ...] = ({}, {"dir": "random"}, {"x": None, "y": None, "dir": "random"})
 # Where the goal square lies (reach_goal), in turn every third cycle: the far corner, a random cell.
 MG_GOAL_CELL: tuple[dict[str, Any], ...] = ({}, {"x": None, "y": None})
+# Layouts where a random start or goal cell stays solvable (multi_room's rooms are placed around its ends).
+MG_CELL_LAYOUTS = ("empty", "two_rooms", "four_rooms")
 
 
 def read_target_name(name: str) -> dict[str, Any]:
@@ -456,8 +458,10 @@ def _minigrid_config(g: Any, hints: dict[str, Any], d: float, style: int) -> dic
             cfg["door"]["key_in_box_prob"] = clamp(DoorSpec, "key_in_box_prob", hide)
         if pick(MG_BLOCKER, d) or g.blocker:
             cfg["door"]["blocker"] = True
-    if start := MG_START[style % len(MG_START)]:
-        cfg["agent"] = dict(start)
-    if g.kind == "reach_goal" and (cell := MG_GOAL_CELL[(style // len(MG_START)) % len(MG_GOAL_CELL)]):
+    free = layout in MG_CELL_LAYOUTS
+    if start := {k: v for k, v in MG_START[style % len(MG_START)].items() if free or k == "dir"}:
+        cfg["agent"] = start
+    cell = MG_GOAL_CELL[(style // len(MG_START)) % len(MG_GOAL_CELL)]
+    if g.kind == "reach_goal" and free and cell:
         cfg["goal"] = dict(cell)
     return cfg

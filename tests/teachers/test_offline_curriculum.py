@@ -185,6 +185,10 @@ def test_minigrid_weak_targets_give_different_valid_solvable_configs():
     later = {fingerprint(e) for e in rules.minigrid_candidates(goal, ENVS, 0, feedback=mg_feedback("DoorKey-8x8", 2))}
     assert later != sets["DoorKey-8x8"]
     envs = [e for answer in answers.values() for e in answer]
+    # every turn of the cycle-driven knobs (start and goal cells), in a layout that limits them too
+    envs += [e for cycle in range(1, 7) for e in rules.minigrid_candidates(
+        "reach the goal", 2, 0, feedback={"rates": {"MultiRoom-N2-S4": 0.2}, "weakest": ["MultiRoom-N2-S4"],
+                                          "cycle": cycle})]
     specs = [spec_from_dict(e["config"], family="minigrid") for e in envs]
     reports, _ = check_solvable_batch("minigrid", specs, [[] for _ in specs], seeds=8)
     bad = [f"{s.name}: {r['diagnosis']}" for s, r in zip(specs, reports, strict=True) if not r["ok"]]
