@@ -238,7 +238,10 @@ def crafter_jobs(targets: list[str], n: int, fb: Feedback) -> list[tuple[str, st
 
 def crafter_curriculum(targets: list[str], n: int, seed: int, feedback: Mapping[str, Any] | Feedback, *,
                        easier: bool = False, goal: str = "") -> list[dict[str, Any]]:
-    """``n`` Crafter environments aimed at the weak ``targets`` given the student's ``feedback``."""
+    """``n`` Crafter environments aimed at the weak ``targets`` given the student's ``feedback``.
+
+    ``seed`` is accepted for the rules' common signature and not used: the llm teacher's request seed is
+    its seed plus the cycle, and the cycle already turns the knobs (adding both would lock their parity)."""
     from envgen.generate.rules import crafter_reward_source, slug
 
     fb = Feedback.read(feedback)
