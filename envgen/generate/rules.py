@@ -32,12 +32,14 @@ def _stage_difficulties(n: int) -> list[float]:
 
 
 def crafter_candidates(goal: str, n: int, seed: int = 0, *, easier: bool = False,
-                       fallback: bool = False) -> list[dict[str, Any]]:
+                       fallback: bool = False, feedback: Any = None) -> list[dict[str, Any]]:
     """``n`` Crafter environments for ``goal``: ``{"config", "reward_code", "targets"}`` dicts.
 
     ``easier=True`` (used for repairs) halves every variant's difficulty: more generous, still distinct. Raises
     :class:`~envgen.generate.ontology.GoalNotUnderstood` when the goal names nothing Crafter has, unless
-    ``fallback`` (then the first tech-tree steps are taught).
+    ``fallback`` (then the first tech-tree steps are taught). ``feedback`` (the ``llm`` teacher's per-skill
+    success rates and cycle) designs one environment per weak skill the goal names instead, from what the
+    student masters: :func:`envgen.llm.offline_curriculum.crafter_curriculum`.
     """
     targets, reading = onto.read_crafter_goal(goal)
     if not targets and not fallback:
@@ -45,6 +47,10 @@ def crafter_candidates(goal: str, n: int, seed: int = 0, *, easier: bool = False
     fallback = not targets
     if fallback:
         targets = list(onto.FALLBACK_SET)
+    if feedback is not None:
+        from envgen.llm.offline_curriculum import crafter_curriculum
+
+        return crafter_curriculum(targets, n, seed, feedback, easier=easier, goal=goal)
     chain = onto.crafter_chain(targets)
     base = slug(" ".join(t.split("_", 1)[1] for t in targets[:2]) if len(targets) <= 2 else goal)
     out = []
@@ -229,19 +235,26 @@ _MG_STAGES: dict[str, list[dict[str, Any]]] = {
 
 
 def minigrid_candidates(goal: str, n: int, seed: int = 0, *, easier: bool = False,
-                        fallback: bool = False) -> list[dict[str, Any]]:
+                        fallback: bool = False, feedback: Any = None) -> list[dict[str, Any]]:
     """``n`` MiniGrid environments for ``goal``: ``{"config", "reward_code"}`` dicts, easier -> harder.
 
     A goal of several steps ("unlock the door then fetch the key-coloured ball") gets one environment per
     step first, then the whole mission at rising difficulty; with fewer slots the whole comes first.
     Raises :class:`~envgen.generate.ontology.GoalNotUnderstood` when nothing in the goal is understood,
-    unless ``fallback`` (then the environments teach reaching the goal square).
+    unless ``fallback`` (then the environments teach reaching the goal square). ``feedback`` (the ``llm``
+    teacher's per-target success rates and cycle) designs environments around the weakest targets instead:
+    :func:`envgen.llm.offline_curriculum.minigrid_curriculum` (a goal it cannot read is then taught as
+    reaching the goal square, in the weak targets' sizes and layouts).
     """
     plan = onto.read_minigrid_goal(goal, seed)
     if not plan.steps:
-        if not fallback:
+        if not fallback and feedback is None:
             raise onto.GoalNotUnderstood(onto.not_understood_message(plan.reading))
         plan = onto.MinigridPlan((onto.MinigridGoal("reach_goal"),), onto.MinigridGoal("reach_goal"), plan.reading)
+    if feedback is not None:
+        from envgen.llm.offline_curriculum import minigrid_curriculum
+
+        return minigrid_curriculum(goal, plan, n, seed, feedback, easier=easier)
     jobs: list[tuple[onto.MinigridGoal, float, str]] = []
     if len(plan.steps) > 1 and n > 1:
         n_steps = min(len(plan.steps), n - 1)

@@ -5,6 +5,10 @@ sets it, else the ``Goal:`` / ``Family:`` / ``Environments:`` lines of the user 
 against the family's ontology (:mod:`envgen.generate.ontology`) and answers with configs ordered
 easier -> harder plus a dense reward program each (:mod:`envgen.generate.rules`). A repair request gets
 easier variants (half the difficulty). Same request, same answer: no clock, no global randomness.
+
+Inside the ``llm`` teacher the provider is given the student's feedback (:meth:`OfflineProvider.with_feedback`):
+the rules then vary their answer with the weak skills' success rates, the tech tree and the cycle
+(:mod:`envgen.llm.offline_curriculum`).
 """
 
 from __future__ import annotations
@@ -34,10 +38,24 @@ class OfflineProvider:
 
     name = "offline"
 
-    def __init__(self, model: str | None = None, *, allow_fallback: bool = False, **_: Any):
+    def __init__(self, model: str | None = None, *, allow_fallback: bool = False,
+                 feedback: dict[str, Any] | None = None, **_: Any):
         # model/base_url/budget are accepted for a uniform factory and ignored: there is one rule set.
         self.model = model or MODEL
         self.allow_fallback = allow_fallback  # build starter environments for a goal it cannot read
+        # the llm teacher's per-skill success rates and cycle (see with_feedback), or None
+        self.feedback = feedback
+
+    def with_feedback(self, feedback: dict[str, Any], cycle: int, mastered: float = 0.5) -> OfflineProvider:
+        """This provider answering from a student's feedback: per-skill ``rates`` (or the teacher's
+        ``skills`` list), the ``weakest`` skills, the ``cycle`` and the ``mastered`` threshold. The rules
+        then design each cycle's environments from the weak skills' success and the tech tree
+        (:mod:`envgen.llm.offline_curriculum`), so an EnvGen loop without a key still gets a curriculum."""
+        rates = dict(feedback.get("rates") or {})
+        rates.update({s["name"]: float(s["mean"]) for s in feedback.get("skills") or ()})
+        data = {"rates": rates, "weakest": list(feedback.get("weakest") or ()), "cycle": int(cycle),
+                "mastered": float(mastered)}
+        return OfflineProvider(self.model, allow_fallback=self.allow_fallback, feedback=data)
 
     def complete(self, request: LLMRequest) -> LLMResponse:
         """Answer ``request`` with environments for the goal it names."""
@@ -67,7 +85,8 @@ class OfflineProvider:
         # one part of a split request: design the whole range and answer with this part of it
         offset, total = int(meta.get("offset", 0)), int(meta.get("total", 0))
         try:
-            envs = make(goal, max(total, offset + n), seed, easier=repair, fallback=self.allow_fallback)
+            extra = {"feedback": self.feedback} if self.feedback is not None else {}
+            envs = make(goal, max(total, offset + n), seed, easier=repair, fallback=self.allow_fallback, **extra)
             envs = envs[offset:offset + n]
         except GoalNotUnderstood as err:
             raise GoalNotUnderstoodError(str(err)) from None

@@ -10,8 +10,12 @@ the configs' params and their ``reward:`` section (reward *programs* would chang
 the jit key, and so force a recompile every cycle -- they are not used here).
 
 The offline provider reads a goal sentence, not a table: for it the teacher names the weakest skills as
-the goal, and its rules answer with configs for those skills, ordered from a generous start (the
-prerequisites granted) to the full task -- more practice on the weakest skills, with eased prerequisites.
+the goal and hands it the rates and the cycle (``OfflineProvider.with_feedback``). Its rules
+(:mod:`envgen.llm.offline_curriculum`) then give each weak skill its own environments -- prerequisites
+the student has not mastered granted, a bridge environment for the prerequisite that blocks it, the
+materials it needs dense and near, harder as its success rises -- and vary biome, amounts and day/night
+with the cycle, so the configs change from cycle to cycle and with the feedback (MiniGrid: room size,
+distractors, key and door placement around each weak target).
 
 ``focus`` chooses what each cycle asks for:
 
@@ -210,7 +214,11 @@ class LLMTeacher(Teacher):
         goal = self.offline_goal(fb) if self.provider.name == "offline" else text
         self.last_goal = goal
         state = state.replace(stage=jnp.asarray(fb.get("stage", 0), jnp.int32))
-        result = generate(goal, self.env.family, self.envs_per_call, self.provider, seed=self.seed + int(state.cycle),
+        provider = self.provider
+        if provider.name == "offline" and hasattr(provider, "with_feedback"):
+            # the rules read the rates too: each cycle's configs follow the weak skills' success and the cycle
+            provider = provider.with_feedback(fb, cycle=int(state.cycle) + 1, mastered=self.mastered)
+        result = generate(goal, self.env.family, self.envs_per_call, provider, seed=self.seed + int(state.cycle),
                           max_repairs=self.max_repairs, preview=False)
         cycle = int(state.cycle) + 1
         if not result.accepted:  # keep training on the previous configs; the log says why

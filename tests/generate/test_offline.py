@@ -123,3 +123,28 @@ def test_the_readme_chain_becomes_step_and_whole_environments_that_validate_and_
     for source in sources:
         check_source(source, fam.spec)
     assert all(r.ok for r in validate_programs(sources, "minigrid"))
+
+
+def test_feedback_answers_keep_the_llm_shape_and_their_reward_programs_pass_the_sandbox():
+    """The llm teacher's path (feedback): one weak skill per environment, reward programs still accepted."""
+    from envgen.envs.crafter.constants import ACHIEVEMENTS
+    from envgen.generate.ontology import crafter_chain
+
+    sources = set()
+    for ach in ACHIEVEMENTS:
+        nothing = dict.fromkeys(ACHIEVEMENTS, 0.0)
+        chain_done = {**nothing, **dict.fromkeys(crafter_chain([ach]), 0.9)}
+        for rates in (nothing, chain_done):
+            provider = get_provider("offline").with_feedback({"rates": rates}, cycle=1)
+            request = LLMRequest.ask(prompts.system_prompt("crafter"),
+                                     prompts.user_prompt(ach.replace("_", " "), "crafter", N),
+                                     prompts.output_schema("crafter"), tool_name=prompts.TOOL_NAME)
+            envs = provider.complete(request).parsed["environments"]
+            assert len(envs) == N and envs[0]["targets"] == [ach]
+            assert all(set(e) == {"config", "reward_code", "targets"} and len(e["targets"]) == 1 for e in envs)
+            sources |= {e["reward_code"] for e in envs}
+    fam = load_family("crafter")
+    for source in sources:
+        check_source(source, fam.spec)
+    reports = validate_programs(sorted(sources), "crafter")
+    assert all(r.ok for r in reports), [r.message for r in reports if not r.ok]

@@ -7,6 +7,7 @@ import json
 import jax
 import numpy as np
 import pytest
+import yaml
 
 from envgen.generate import rules
 from envgen.llm.offline import OfflineProvider
@@ -60,9 +61,29 @@ def test_offline_cycle_replaces_the_llm_share_and_keeps_the_targets(minigrid_env
     assert "small room: 95% ± 5%" in teacher.last_prompt
     state, tasks = teacher.sample(state, jax.random.key(1))
     np.testing.assert_array_equal(tasks.params.width[:2], [5, 8])  # the target share is untouched
-    offered = [rules.minigrid_candidates("reach the goal", 4, seed=0)[i]["config"]["layout"]["width"] for i in (0, 1)]
-    np.testing.assert_array_equal(tasks.params.width[2:], offered)
+    offered = [yaml.safe_load(text)["layout"]["width"] for _, text in saved[0][1]]
+    np.testing.assert_array_equal(tasks.params.width[2:], offered[:2])
     assert teacher.previous and teacher.previous[0]["name"] == saved[0][1][0][0]
+    # the offline rules read the rates: every config practises the weak target (the large room), not the
+    # mastered small one, in rooms around its size
+    assert all(name.startswith("large-room") for name, _ in saved[0][1]) and min(offered) >= 7
+    assert "Cycle 1 practice of the weak target large room (5% success)" in saved[0][1][0][1]
+
+
+def test_offline_cycles_follow_the_changing_feedback(minigrid_env, empty_targets):
+    saved = []
+    teacher = LLMTeacher(minigrid_env, empty_targets, SKILLS, "reach the goal", OfflineProvider(), every=1,
+                         envs_per_call=2, on_configs=lambda cycle, configs: saved.append(configs))
+    state = teacher.init(jax.random.key(0), 4)
+    state = teacher.update(state, None, chunk_stats(0.0, 1.0))  # the small room is weak
+    state = teacher.update(state, None, chunk_stats(1.0, 0.0))  # now the large room is
+    state = teacher.update(state, None, chunk_stats(1.0, 0.0))  # the same feedback, a later cycle
+    assert int(state.cycle) == 3 and len(saved) == 3
+    widths = [[yaml.safe_load(text)["layout"]["width"] for _, text in configs] for configs in saved]
+    assert max(widths[0]) < min(widths[1])  # small rooms for the small room, larger for the large one
+    configs = [{json.dumps({k: v for k, v in yaml.safe_load(t).items() if k not in ("name", "purpose")},
+                           sort_keys=True) for _, t in c} for c in saved]
+    assert configs[0] != configs[1] != configs[2]
 
 
 def test_anthropic_provider_gets_the_feedback_through_fake_http(minigrid_env, empty_targets):
