@@ -162,6 +162,11 @@ class LLMTeacher(Teacher):
     def update(self, state: LLMState, tasks: Task, stats: TaskStats) -> LLMState:
         n_target = int(state.target_ids.shape[0])
         rates = self.skill_rates(stats, n_target)
+        if self.per_target:
+            # a target whose slots finished no episode in the whole chunk was not solved in it: that is a
+            # success rate of 0, not a missing one (waiting for a finished episode would keep a student
+            # that cannot finish the target from ever getting an easier environment)
+            rates = np.nan_to_num(rates, nan=0.0)
         row = int(state.chunks) % self.every
         if np.all(np.isfinite(rates)):
             state = state.replace(rates=state.rates.at[row].set(jnp.asarray(rates, jnp.float32)),

@@ -70,6 +70,19 @@ def test_offline_cycle_replaces_the_llm_share_and_keeps_the_targets(minigrid_env
     assert "Cycle 1 practice of the weak target large room (5% success)" in saved[0][1][0][1]
 
 
+def test_a_target_no_episode_finished_on_counts_as_unsolved_and_the_cycle_still_comes(minigrid_env, empty_targets):
+    # a student that cannot finish the target within a chunk finishes no target episode: that must read as
+    # "not solved" (rate 0), or the teacher would wait forever and never hand out an easier environment
+    teacher = LLMTeacher(minigrid_env, empty_targets, SKILLS, "reach the goal", OfflineProvider(), every=2,
+                         envs_per_call=2)
+    state = teacher.init(jax.random.key(0), 4)
+    none_finished = TaskStats.make(np.array([0.0, 0.0, 3.0, 3.0], np.float32))
+    for _ in range(2):
+        state = teacher.update(state, None, none_finished)
+    assert int(state.cycle) == 1
+    assert [s["mean"] for s in teacher.feedback(state)["skills"]] == [0.0, 0.0]
+
+
 def test_offline_cycles_follow_the_changing_feedback(minigrid_env, empty_targets):
     saved = []
     teacher = LLMTeacher(minigrid_env, empty_targets, SKILLS, "reach the goal", OfflineProvider(), every=1,
