@@ -3,7 +3,7 @@
 ``param_mutation`` moves a task's vector a small step along one random dimension and generates a level
 from the new params; ``minigrid_level_edits`` flips a few interior cells between wall and empty on the
 task's own level (never the agent's cell or anything that is not plain wall or floor) and keeps the
-parent level when an edit would make the mission unreachable. Both work on a whole batch, one mutation
+parent level when an edit would make the mission unreachable or open a way around a locked door. Both work on a whole batch, one mutation
 per task: every replayed level is mutated, not only the first (the dcd issue #11 bug).
 """
 
@@ -55,8 +55,19 @@ def _edit_grid(key: jax.Array, level: Any, params: Any, num_edits: int) -> Any:
     del height, width
     grid, _ = jax.lax.scan(one, level.grid, jax.random.split(key, num_edits))
     edited = level.replace(grid=grid)
-    keep = is_solvable(edited)
+    # an edit keeps what the level asks: the mission stays reachable, and a wall flip never opens a way
+    # around a locked door the parent needed (a hole in DoorKey's dividing wall turns it into an open room,
+    # and a buffer of such rooms teaches nothing about keys)
+    keep = is_solvable(edited) & (without_locked_doors(edited) == without_locked_doors(level))
     return jax.tree.map(lambda new, old: jnp.where(keep, new, old), edited, level)
+
+
+def without_locked_doors(level: Any) -> jax.Array:
+    """Whether the level's mission can be done without unlocking any door (locked doors read as walls)."""
+    typ, st = level.grid[..., 0], level.grid[..., 2]
+    locked = ((typ == C.DOOR) & (st == C.LOCKED))[..., None]
+    wall = jnp.array([C.WALL, C.DEFAULT_COLOR[C.WALL], 0, 0], level.grid.dtype)
+    return is_solvable(level.replace(grid=jnp.where(locked, wall, level.grid)))
 
 
 @partial(jax.jit, static_argnames=("env", "num_edits"))

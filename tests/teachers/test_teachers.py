@@ -128,3 +128,24 @@ def test_plr_staleness_spreads_replay(minigrid_env, box_space):
 def test_plr_config_names_the_bad_field():
     with pytest.raises(ValueError, match="plr: temperature must be > 0"):
         PLRConfig(temperature=0.0)
+
+
+def test_level_edits_never_open_a_way_around_a_locked_door(minigrid_env):
+    # DoorKey: the goal is behind a locked door. Many rounds of wall flips (which could knock a hole in the
+    # dividing wall) must leave every level still needing the key, and still solvable.
+    import envgen
+    from envgen.teachers.mutations import minigrid_level_edits, without_locked_doors
+
+    params = envgen.make("minigrid/DoorKey-6x6")[1]
+    n = 16
+    stacked = jax.tree.map(lambda x: jnp.broadcast_to(x, (n, *jnp.shape(x))), params)
+    tasks = minigrid_env.make_tasks(jax.random.split(jax.random.key(0), n), stacked)
+    assert not np.any(np.asarray(jax.vmap(without_locked_doors)(tasks.level)))
+    changed = np.zeros(n, bool)
+    for i in range(6):
+        edited = minigrid_level_edits(minigrid_env, jax.random.key(10 + i), tasks, num_edits=8)
+        changed |= np.any(np.asarray(edited.level.grid != tasks.level.grid), axis=(1, 2, 3))
+        tasks = edited
+    assert changed.any(), "edits that keep the lock happen"
+    assert not np.any(np.asarray(jax.vmap(without_locked_doors)(tasks.level)))
+    assert np.all(np.asarray(jax.vmap(is_solvable)(tasks.level)))
