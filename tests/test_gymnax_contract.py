@@ -186,9 +186,9 @@ def test_vmapped_batch_equals_per_env_loop(rollouts):
         for a, b in zip(jax.tree.leaves(obs), jax.tree.leaves(batch["obs"]), strict=True):
             np.testing.assert_array_equal(np.asarray(a), np.asarray(b[i]))
         assert int(state.env_state.time) == int(batch["time"][i])
-        # the same rewards; XLA may round MiniGrid's 1 - 0.9 * t / max_steps one ulp apart in the fused
-        # scan-of-vmap program and the step-at-a-time one
-        np.testing.assert_array_max_ulp(np.asarray(rewards), np.asarray(batch["traj"]["reward"][:, i]), maxulp=1)
+        # the same rewards, to rounding: XLA rounds MiniGrid's 1 - 0.9 * t / max_steps up to 2 ulp apart in
+        # the fused scan-of-vmap program and the step-at-a-time one (0.25 vs 0.24999997)
+        np.testing.assert_allclose(np.asarray(rewards), np.asarray(batch["traj"]["reward"][:, i]), rtol=1e-6, atol=0)
 
 
 def test_discount_is_zero_exactly_on_terminal_steps(family):
