@@ -3,10 +3,7 @@
 Heavy imports (jax) are deferred so that `import envgen` and the CLI stay fast.
 """
 
-from envgen import _lazy_gymnax
 from envgen._version import __version__
-
-_lazy_gymnax.install()  # gymnax's package __init__ imports matplotlib, pandas, scipy: skipped (see module)
 
 __all__ = ["__version__", "make", "registered_envs"]
 

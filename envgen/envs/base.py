@@ -1,22 +1,28 @@
-"""The shared gymnax-style environment contract with cheap, level-based auto-reset.
+"""envgen's environment contract (gymnax v1's) with cheap, level-based auto-reset.
 
 A *level* is everything needed to restart an episode: the generated world and start state. It is made
 once, when the episode's world is generated, and stored inside the env state. Auto-reset copies it back
 instead of regenerating the world, because under ``vmap`` a reset inside ``step`` is computed for every
 env on every step (the way UED libraries reset to a stored level).
 
-Families implement four pure hooks: ``generate_level``, ``reset_to_level``, ``step_env`` and
-``get_obs``. The public ``reset``/``step`` are written once, here.
+Families implement five pure hooks: ``generate_level``, ``reset_to_level``, ``step_env``, ``get_obs`` and
+``is_terminal``. The public ``reset``/``step`` are written once, here.
+
+The class follows gymnax's ``Environment`` (same methods, arguments and return values, so gymnax's
+wrappers and PureJaxRL-style loops drive it) without subclassing it: importing anything from the gymnax
+package runs its ``__init__``, which imports every bundled gymnax env and with them matplotlib, pandas and
+scipy (about two CPU seconds). Making, resetting and stepping an env therefore imports no gymnax; only the
+space methods (``observation_space``, ``action_space``) return gymnax's own space classes, imported then.
 """
 
 from __future__ import annotations
 
 from functools import partial
+from types import ModuleType
 from typing import Any, Generic, Literal, TypeVar
 
 import jax
 import jax.numpy as jnp
-from gymnax.environments import environment as gymnax_env
 
 TState = TypeVar("TState")
 TParams = TypeVar("TParams")
@@ -25,7 +31,18 @@ TLevel = TypeVar("TLevel")
 ResetMode = Literal["level", "fresh"]
 
 
-class Environment(gymnax_env.Environment, Generic[TState, TParams, TLevel]):
+def spaces() -> ModuleType:
+    """``gymnax.environments.spaces``, imported on first use (see the module docstring).
+
+    Spaces are gymnax's own classes, so gymnax's wrappers (``FlattenObservationWrapper``,
+    ``GymnaxToGymWrapper``) and ``isinstance`` checks against them accept envgen's spaces.
+    """
+    from gymnax.environments import spaces as gymnax_spaces
+
+    return gymnax_spaces
+
+
+class Environment(Generic[TState, TParams, TLevel]):
     """Base class of envgen families (gymnax v1 contract).
 
     ``reset_mode="level"`` (default) restores the stored start state when an episode ends, so the
@@ -47,8 +64,7 @@ class Environment(gymnax_env.Environment, Generic[TState, TParams, TLevel]):
     jit_fields: tuple[str, ...] = ("static_params", "reset_mode")
 
     def _jit_key(self) -> tuple:
-        return (type(self), getattr(self, "_transition_gradients_enabled", False),
-                *(getattr(self, f) for f in self.jit_fields))
+        return (type(self), *(getattr(self, f) for f in self.jit_fields))
 
     def __hash__(self) -> int:
         return hash(self._jit_key())
@@ -62,12 +78,30 @@ class Environment(gymnax_env.Environment, Generic[TState, TParams, TLevel]):
         """Shapes shared by every config of the family (static under jit)."""
         raise NotImplementedError
 
+    @property
+    def default_params(self) -> TParams:
+        """The family's default config (its ``EnvParams``)."""
+        raise NotImplementedError
+
     def generate_level(self, key: jax.Array, params: TParams) -> TLevel:
         """World generation: params -> start level. Runs once per level, never inside ``step``."""
         raise NotImplementedError
 
     def reset_to_level(self, key: jax.Array, level: TLevel, params: TParams) -> TState:
         """Build the start state of an episode from a stored level (cheap)."""
+        raise NotImplementedError
+
+    def step_env(self, key: jax.Array, state: TState, action: Any, params: TParams):
+        """One transition without reset: returns ``obs, state, reward, terminated, info``."""
+        raise NotImplementedError
+
+    def get_obs(self, state: TState, params: TParams | None = None, key: jax.Array | None = None) -> Any:
+        """The observation of a state."""
+        raise NotImplementedError
+
+    def is_terminal(self, state: TState, params: TParams) -> jax.Array:
+        """Whether ``state`` (as ``step_env`` returns it) ended its episode by the rules, the ``terminated`` of
+        that step. Never the time limit: that is truncation (:meth:`is_truncated`), as in gymnax v1."""
         raise NotImplementedError
 
     def check_params(self, params: TParams) -> None:
@@ -83,6 +117,13 @@ class Environment(gymnax_env.Environment, Generic[TState, TParams, TLevel]):
         return jax.vmap(self.generate_level)(keys, params)
 
     # -- public API ------------------------------------------------------------------------------
+    @partial(jax.jit, static_argnames=("self",))
+    def reset(self, key: jax.Array, params: TParams | None = None) -> tuple[Any, TState]:
+        """Start an episode on a freshly generated level: returns ``obs, state``."""
+        if params is None:
+            params = self.default_params
+        return self.reset_env(key, params)
+
     def reset_env(self, key: jax.Array, params: TParams) -> tuple[Any, TState]:
         """Generate a fresh level and start an episode on it."""
         key_level, key_reset = jax.random.split(key)
@@ -139,6 +180,38 @@ class Environment(gymnax_env.Environment, Generic[TState, TParams, TLevel]):
         """Time limit reached."""
         return state.time >= params.max_steps
 
+    def is_terminated(self, state: TState, params: TParams) -> jax.Array:
+        """gymnax v1's name for :meth:`is_terminal` (the same answer; families override only ``is_terminal``)."""
+        return self.is_terminal(state, params)
+
+    def discount(self, state: TState, params: TParams) -> jax.Array:
+        """0.0 where ``state`` is terminal by the rules, else 1.0 (truncation keeps 1.0), as gymnax computes it."""
+        return jax.lax.select(self.is_terminal(state, params), 0.0, 1.0)
+
+    def observe(self, key: jax.Array, state: TState, action: Any, params: TParams) -> Any:
+        """gymnax v1's keyed observation hook: :meth:`get_obs` (envgen observations use no key or action)."""
+        del action
+        return self.get_obs(state, params=params, key=key)
+
+    # Differentiable transitions (a gymnax v1 option) are not offered.
+    supports_transition_gradients = False
+    transition_gradients_enabled = False
+
     @property
     def name(self) -> str:
         return self.family or type(self).__name__
+
+    @property
+    def num_actions(self) -> int:
+        raise NotImplementedError
+
+    def action_space(self, params: TParams | None = None):
+        """A gymnax space (see :func:`spaces`)."""
+        raise NotImplementedError
+
+    def observation_space(self, params: TParams | None = None):
+        """A gymnax space (see :func:`spaces`)."""
+        raise NotImplementedError
+
+    def state_space(self, params: TParams | None = None):
+        raise NotImplementedError

@@ -7,9 +7,8 @@ from typing import Literal
 import jax
 import jax.numpy as jnp
 import numpy as np
-from gymnax.environments import spaces
 
-from envgen.envs.base import Environment, ResetMode
+from envgen.envs.base import Environment, ResetMode, spaces
 from envgen.envs.crafter import observe
 from envgen.envs.crafter.constants import NUM_ACHIEVEMENTS, NUM_ACTIONS
 from envgen.envs.crafter.state import Arrows, EnvParams, EnvState, Level, StaticEnvParams
@@ -79,7 +78,7 @@ class Crafter(Environment[EnvState, EnvParams, Level]):
         unlocked = state.achievements & ~prev_ach
         reward = (jnp.sum(unlocked * params.achievement_weights)
                   + params.health_reward * (state.vitals[0] - prev_health)).astype(jnp.float32)
-        terminated = state.vitals[0] <= 0
+        terminated = self.is_terminal(state, params)
         info = {"achievements": state.achievements, "unlocked": unlocked}
         return self.get_obs(state, params), state, reward, terminated, info
 
@@ -88,19 +87,20 @@ class Crafter(Environment[EnvState, EnvParams, Level]):
             return observe.pixel_obs(state, self.static_params)
         return observe.symbolic_obs(state, self.static_params)
 
-    def is_terminated(self, state: EnvState, params: EnvParams) -> jax.Array:
+    def is_terminal(self, state: EnvState, params: EnvParams) -> jax.Array:
+        """Health at zero: the ``terminated`` of the step that produced ``state``."""
         return state.vitals[0] <= 0
 
-    def action_space(self, params: EnvParams | None = None) -> spaces.Discrete:
-        return spaces.Discrete(NUM_ACTIONS)
+    def action_space(self, params: EnvParams | None = None):
+        return spaces().Discrete(NUM_ACTIONS)
 
     def observation_space(self, params: EnvParams | None = None):
         s = self.static_params
         if self.obs_type == "pixels":
             # The local view (view_height rows) above a 2-row inventory strip, view_width columns.
             shape = ((s.view_height + 2) * s.tile_pixels, s.view_width * s.tile_pixels, 3)
-            return spaces.Box(0, 255, shape, jnp.uint8)
-        return spaces.Box(0.0, 1.0, (observe.symbolic_size(s),), jnp.float32)
+            return spaces().Box(0, 255, shape, jnp.uint8)
+        return spaces().Box(0.0, 1.0, (observe.symbolic_size(s),), jnp.float32)
 
     # -- rendering for people (host side) ----------------------------------------------------------
     def render_map(self, state: EnvState, params: EnvParams | None = None) -> np.ndarray:

@@ -7,12 +7,24 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 import numpy as np
-from gymnax.environments import spaces
+from flax import struct
 
 from envgen.envs.base import Environment
+from envgen.envs.base import spaces as _spaces
 from envgen.envs.minigrid import constants as C  # noqa: N812 (the table module reads best as C.WALL, C.RED)
 from envgen.envs.minigrid import observe, step, worldgen
 from envgen.envs.minigrid.state import EnvParams, EnvState, Level, StaticEnvParams
+
+
+@struct.dataclass
+class MiniGridState(EnvState):
+    """The episode state with ``terminated``: whether the step that made it ended the episode by the rules.
+
+    MiniGrid's endings are not all visible in the state afterwards (a ``done`` action, a wrong pickup, a
+    collision with a moving obstacle), so the step records its answer for :meth:`MiniGrid.is_terminal`.
+    """
+
+    terminated: jax.Array  # bool
 
 
 class MiniGrid(Environment[EnvState, EnvParams, Level]):
@@ -77,7 +89,7 @@ class MiniGrid(Environment[EnvState, EnvParams, Level]):
     def reset_to_level(self, key: jax.Array, level: Level, params: EnvParams) -> EnvState:
         """Start an episode on a stored level (a copy; no generation)."""
         del key, params
-        return EnvState(
+        return MiniGridState(
             time=jnp.int32(0),
             grid=level.grid,
             agent_pos=level.agent_pos,
@@ -86,11 +98,13 @@ class MiniGrid(Environment[EnvState, EnvParams, Level]):
             mission=level.mission,
             success=jnp.array(False),
             level=level,
+            terminated=jnp.array(False),
         )
 
     def step_env(self, key: jax.Array, state: EnvState, action: Any, params: EnvParams):
         """One MiniGrid step (the base class adds truncation and auto-reset)."""
         state, reward, terminated, events = step.step_rules(state, action, params, key)
+        state = state.replace(terminated=terminated)
         return self.get_obs(state, params), state, reward, terminated, events
 
     def get_obs(self, state: EnvState, params: EnvParams | None = None, key: jax.Array | None = None) -> dict:
@@ -102,26 +116,29 @@ class MiniGrid(Environment[EnvState, EnvParams, Level]):
         """``uint8[H, W, 3]`` symbolic map of the whole (maximum-size) grid with the agent drawn in."""
         return observe.full_obs(state)
 
-    def is_terminal(self, state: EnvState, params: EnvParams) -> jax.Array:
-        """Only the time limit is visible from the state alone (termination comes from ``step``)."""
-        return state.time >= params.max_steps
+    def is_terminal(self, state: MiniGridState, params: EnvParams) -> jax.Array:
+        """The ``terminated`` of the step that produced ``state`` (goal, lava, mission end, collision); the
+        time limit is truncation (``is_truncated``)."""
+        return state.terminated
 
-    def action_space(self, params: EnvParams | None = None) -> spaces.Discrete:
+    def action_space(self, params: EnvParams | None = None):
         """MiniGrid's seven actions."""
-        return spaces.Discrete(C.NUM_ACTIONS)
+        return _spaces().Discrete(C.NUM_ACTIONS)
 
-    def observation_space(self, params: EnvParams | None = None) -> spaces.Dict:
+    def observation_space(self, params: EnvParams | None = None):
         """Image, direction and mission."""
         v = self.static_params.view_size
+        spaces = _spaces()
         return spaces.Dict({
             "image": spaces.Box(0, 10, (v, v, 3), jnp.uint8),
             "direction": spaces.Discrete(4),
             "mission": spaces.Box(0, 10, (C.MISSION_LEN,), jnp.int32),
         })
 
-    def state_space(self, params: EnvParams | None = None) -> spaces.Dict:
+    def state_space(self, params: EnvParams | None = None):
         """Coarse description of the state pytree."""
         s = self.static_params
+        spaces = _spaces()
         return spaces.Dict({
             "grid": spaces.Box(0, 255, (s.max_height, s.max_width, 4), jnp.uint8),
             "time": spaces.Discrete(2**31 - 1),
