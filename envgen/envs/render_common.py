@@ -54,7 +54,7 @@ def render_config_png(config_or_name: str, out: str | os.PathLike, seed: int = 0
     key = jax.random.key(seed)
     key, key_reset = jax.random.split(key)
     _, state = env.reset(key_reset, params)
-    n_actions = env.action_space(params).n
+    n_actions = env.num_actions  # the space would import the whole gymnax package
     for _ in range(steps):
         key, key_act, key_step = jax.random.split(key, 3)
         action = jax.random.randint(key_act, (), 0, n_actions)
