@@ -4,7 +4,8 @@
 from the new params; ``minigrid_level_edits`` flips a few interior cells between wall and empty on the
 task's own level (never the agent's cell or anything that is not plain wall or floor) and keeps the
 parent level when an edit would make the mission unreachable. Both work on a whole batch, one mutation
-per task: every replayed level is mutated, not only the first (the dcd issue #11 bug).
+per task: every replayed level is mutated, not only the first (a bug reported against the dcd
+reference code, which mutated only the first).
 """
 
 from __future__ import annotations
