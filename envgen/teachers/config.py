@@ -25,9 +25,6 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-TEACHERS = ("fixed", "random", "sequence", "plr", "accel", "alp_gmm", "llm")
-
-
 # upper bounds that keep a typo from allocating before anything else is checked (the run's memory is
 # estimated against the machine's separately, see envgen.teachers.footprint)
 MAX_ENVS = 65_536
@@ -123,9 +120,6 @@ def load_curriculum(path: str | Path, overrides: list[str] | tuple[str, ...] = (
     path = Path(path)
     config = validate_file(path, CurriculumConfig, CurriculumError, overrides)
     return _resolve_paths(config, path.parent)
-
-
-MAX_CURRICULUM_BYTES = 256 * 1024
 
 
 def read_mapping(path: Path, error: type[ValueError], overrides: list[str] | tuple[str, ...] = ()) -> dict:
