@@ -3,11 +3,13 @@
 import chex
 import jax
 import jax.numpy as jnp
+import pytest
 
 import envgen
 from envgen.jit_options import jit_once, one_shot_options
 
 
+@pytest.mark.slow
 def test_one_shot_compile_generates_the_same_level_as_the_default_compile():
     env, params = envgen.make("minigrid/DoorKey-5x5")
     keys = jax.random.split(jax.random.key(3), 4)

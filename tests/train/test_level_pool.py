@@ -49,6 +49,7 @@ def episode_starts(ppo, runner, pool):
     return [[obs[t, b].tobytes() for t in range(STEPS) if starts[t, b]] for b in range(ppo.config.num_envs)], stats
 
 
+@pytest.mark.slow
 def test_consecutive_episodes_start_on_different_levels_and_the_pool_wraps(setup):
     env, ppo, tasks, runner = setup
     pool = level_pool(env, jax.random.key(2), tasks, POOL, True)
@@ -73,6 +74,7 @@ def test_a_replaying_teacher_keeps_its_level(setup):
         assert slot[0] == own
 
 
+@pytest.mark.slow
 def test_pools_and_replay_never_recompile_the_chunk(setup):
     env, ppo, tasks, runner = setup
     runners = jax.tree.map(lambda x: jnp.stack([x, x]), runner)
