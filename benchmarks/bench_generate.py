@@ -101,8 +101,8 @@ def section(rows: list[dict], n: int, load_start: float, repeats: int = 1) -> st
         split = " / ".join(f"{c.get(k, 0.0):.1f}" for k in PARTS[:3])
         lines.append(f"| {r['family']} | {GOALS[r['family']]} | {cell(c, 'wall')} ({c['status']}) | "
                      f"{cell(w, 'wall')} ({w['status']}) | {cell(c, 'cpu')} / {cell(w, 'cpu')} | {split} |")
-    lines += ["", f"Command: `python benchmarks/bench_generate.py --n {n} --repeats {repeats}`. Targets (issue 12): "
-              "cold <= 20 s, warm <= 5 s for crafter.", "",
+    lines += ["", f"Command: `python benchmarks/bench_generate.py --n {n} --repeats {repeats}`. Targets (the speed a "
+              "newcomer's first run should reach): cold <= 20 s, warm <= 5 s for crafter.", "",
               "Warm: a run that meets configs it has already checked reads their solvability reports and "
               "preview frames from the per-user cache (envgen/generate/results.py, keyed by the whole config, "
               "the seeds and the versions of envgen and JAX) and their sandbox verdicts from the verdict "

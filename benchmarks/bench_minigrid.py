@@ -49,7 +49,7 @@ XLAND = {"Empty-8x8": "MiniGrid-Empty-8x8", "DoorKey-8x8": "MiniGrid-DoorKey-8x8
 # where there is a door. Every env slot gets its own draw at every refresh.
 DIMS = {"agent.dir": None, "max_steps": None, "door.color": ["red", "green", "blue", "purple", "yellow", "grey"]}
 MIXED = "mixed (heterogeneous)"
-CHANGED = """What changed (issue 8). The table published first (envgen 5.8M steps/s on DoorKey-8x8 at B=1024,
+CHANGED = """What changed in this benchmark. The table published first (envgen 5.8M steps/s on DoorKey-8x8 at B=1024,
 12.6x navix) was wrong: its scan never used the observation, so XLA deleted the observation's
 computation, and envgen replayed one stored level per env forever while the peers generated new
 layouts (the same batch measured 4.95M steps/s with the observation unused, 356k with it consumed).
@@ -59,7 +59,7 @@ interleaved. The next table (envgen 0.18x navix) still had a flattering diagnost
 closed over its params, so XLA folded them into the step as constants; it now carries them as training
 does.
 
-Speed work since (issue 8). Under `vmap`, a `lax.cond` on a per-env value runs both branches for every
+Speed work on the MiniGrid simulator since. Under `vmap`, a `lax.cond` on a per-env value runs both branches for every
 env. With params traced, the bare step computed Dynamic-Obstacles moves for every env on every step
 (about 25 of 27 ms per B=1024 batch step in a profile), the task wrapper scanned the 25x25 grid for
 reward features the task reward gives no weight, and level generation drew a random number per grid
@@ -181,13 +181,14 @@ def fmt(x: float | None) -> str:
 
 
 def status(sps: dict, batches: list[int]) -> list[str]:
-    """The sentence on issue 8's target, from this run's DoorKey-8x8 figures (none if not measured)."""
+    """The sentence on the throughput target (envgen >= 1.5x navix on DoorKey-8x8), from this run's
+    DoorKey-8x8 figures (none if not measured)."""
     b = 1024 if 1024 in batches else batches[0]
     ours, navix = sps.get(("envgen", "DoorKey-8x8", b)), sps.get(("navix", "DoorKey-8x8", b))
     if not ours or not navix:
         return []
     met = "met" if ours >= 1.5 * navix else "not met"
-    return ["", f"Status against issue 8's target (envgen >= 1.5x navix on DoorKey-8x8, like for like, one run): "
+    return ["", f"Status against the throughput target (envgen >= 1.5x navix on DoorKey-8x8, like for like, one run): "
                 f"**{met}** ({ours / navix:.2f}x navix at B={b} in this run)."]
 
 

@@ -51,16 +51,6 @@ class Timing:
         return self.steps / self.run_s
 
 
-def time_scan(body, carry, length: int, batch: int, repeats: int = 3) -> Timing:
-    """Time ``jit(lax.scan(body, carry, length))``: compile once, then the best of ``repeats`` calls.
-
-    ``body(carry, None) -> (carry, None)``; keep everything a real loop would use (observations,
-    rewards, dones: see :func:`checksum`) in the carry so XLA cannot drop it as dead code.
-    """
-    run = jax.jit(lambda c: jax.lax.scan(body, c, None, length=length)[0])
-    return time_interleaved({"": Loop(run, carry, batch * length)}, repeats)[""]
-
-
 def checksum(*trees) -> jax.Array:
     """One float32: the sum of every element of ``trees`` (observations, rewards, dones).
 

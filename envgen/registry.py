@@ -87,12 +87,6 @@ FAMILIES: dict[str, FamilyEntry] = {
 }
 
 
-def register(entry: FamilyEntry) -> FamilyEntry:
-    """Add a family (or replace the entry of the same name); returns it."""
-    FAMILIES[entry.name] = entry
-    return entry
-
-
 def full_families() -> list[str]:
     """Names of the families with every part (the ones ``envgen generate`` offers)."""
     return [name for name, entry in FAMILIES.items() if not entry.missing()]

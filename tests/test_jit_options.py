@@ -1,20 +1,21 @@
 """One-shot compiles (envgen/jit_options.py): same results as a plain jit, options only on the CPU."""
 
+import chex
 import jax
 import jax.numpy as jnp
-import numpy as np
+import pytest
 
 import envgen
 from envgen.jit_options import jit_once, one_shot_options
 
 
+@pytest.mark.slow
 def test_one_shot_compile_generates_the_same_level_as_the_default_compile():
     env, params = envgen.make("minigrid/DoorKey-5x5")
     keys = jax.random.split(jax.random.key(3), 4)
     make = jax.vmap(env.generate_level, in_axes=(0, None))
     fast, plain = jit_once(make)(keys, params), jax.jit(make)(keys, params)
-    for a, b in zip(jax.tree.leaves(fast), jax.tree.leaves(plain), strict=True):
-        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+    chex.assert_trees_all_equal(fast, plain)
 
 
 def test_options_are_cpu_only_and_keep_the_requested_level():

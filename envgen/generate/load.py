@@ -156,16 +156,6 @@ def read_environments(path: str | os.PathLike, run: dict[str, Any] | None = None
     return family, entries, configs, sources
 
 
-def load_programs(path: str | os.PathLike, run: dict[str, Any] | None = None) -> tuple[str, list[str], list[Any]]:
-    """Every environment's reward source with a validation verdict this machine produced.
-
-    Verdicts come from the per-user cache or a fresh validation on the paired config (the report in
-    run.json is ignored: the folder could have forged it). A program that fails is a :class:`LoadError`.
-    """
-    family, entries, configs, sources = read_environments(path, run)
-    return family, sources, _verdicts(Path(path), family, entries, configs, sources)
-
-
 def _verdicts(root: Path, family: str, entries: list, configs: list[str], sources: list[str]) -> list[Any]:
     from envgen.rewards.sandbox import validate_programs
 

@@ -272,14 +272,6 @@ def _children(node: yaml.Node) -> list[yaml.Node]:
     return []
 
 
-def yaml_line_numbers(text: str) -> dict[tuple, int]:
-    """Map each key path in a YAML document to its 1-based line, for error messages ({} if malformed)."""
-    try:
-        return read_yaml(text, "<yaml>")[1]
-    except SpecError:
-        return {}
-
-
 def parse_yaml(text: str | bytes, source: str) -> Any:
     """Parse YAML (see :func:`read_yaml`), turning every fault into a :class:`SpecError` naming the line."""
     return read_yaml(text, source)[0]

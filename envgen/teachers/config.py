@@ -25,9 +25,6 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-TEACHERS = ("fixed", "random", "sequence", "plr", "accel", "alp_gmm", "llm")
-
-
 # upper bounds that keep a typo from allocating before anything else is checked (the run's memory is
 # estimated against the machine's separately, see envgen.teachers.footprint)
 MAX_ENVS = 65_536
@@ -146,9 +143,6 @@ def _check_task_names(path: Path, config: CurriculumConfig) -> None:
                 load_task_spec(name, config.family)
             except CurriculumError as err:
                 raise CurriculumError(f"{path}: {field}: {err}") from None
-
-
-MAX_CURRICULUM_BYTES = 256 * 1024
 
 
 def read_mapping(path: Path, error: type[ValueError], overrides: list[str] | tuple[str, ...] = ()) -> dict:

@@ -2,7 +2,8 @@
 
 The replay distribution is ``(1 - rho) * P_score + rho * P_staleness`` (Jiang et al.), where ``P_score`` is
 proportional to ``(1 / rank) ** (1 / temperature)`` with rank 1 for the highest score (a power of the
-reciprocal rank, never a division by the temperature and never a zero rank: minimax issue #7), and
+reciprocal rank, never a division by the temperature and never a zero rank: a bug
+reported against minimax's rank prioritisation), and
 ``P_staleness`` to the number of sampling events since the entry was last sampled. The clock ``count``
 ticks once per replayed draw and once per insertion attempt, and a full buffer replaces its
 lowest-weighted entry when the newcomer's score beats that entry's score -- the same bookkeeping as

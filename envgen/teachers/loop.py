@@ -16,8 +16,8 @@ the student trains; :meth:`CurriculumRun.conclude`: stats back to the teacher, l
 driven by :func:`run_lockstep`, which advances several runs (a comparison's seeds of one teacher) with
 one seed-vmapped student chunk; a single run is a group of one.
 
-Students (:mod:`envgen.teachers.students`): ``ppo`` (issue 9's PPO) and ``random`` (a uniform-random
-policy: the no-learning reference, and cheap for tests), both vmapped over seeds.
+Students (:mod:`envgen.teachers.students`): ``ppo`` (:mod:`envgen.train`'s PPO) and ``random`` (a
+uniform-random policy: the no-learning reference, and cheap for tests), both vmapped over seeds.
 """
 
 from __future__ import annotations

@@ -3,8 +3,9 @@
 ``param_mutation`` moves a task's vector a small step along one random dimension and generates a level
 from the new params; ``minigrid_level_edits`` flips a few interior cells between wall and empty on the
 task's own level (never the agent's cell or anything that is not plain wall or floor) and keeps the
-parent level when an edit would make the mission unreachable or open a way around a locked door. Both work on a whole batch, one mutation
-per task: every replayed level is mutated, not only the first (the dcd issue #11 bug).
+parent level when an edit would make the mission unreachable or open a way around a locked door. Both
+work on a whole batch, one mutation per task: every replayed level is mutated, not only the first (a bug
+reported against the dcd reference code, which mutated only the first).
 """
 
 from __future__ import annotations

@@ -10,7 +10,8 @@ Each chunk is one of three kinds, chosen in ``sample``:
   (:mod:`envgen.teachers.mutations`); the update scores and inserts them.
 
 Replayed tasks keep their exact level for the whole chunk: the teacher says ``refresh_levels = False`` so
-the loop never swaps a random level into a replay slot at auto-reset (minimax issue #6). ``robust``
+the loop never swaps a random level into a replay slot at auto-reset (a bug reported against minimax,
+whose auto-reset replaced replayed levels with random ones). ``robust``
 (PLR-perp) means the student learns only from replay chunks; ``learns(state)`` tells the loop.
 Defaults are JaxUED's ``maze_plr.py``: capacity 4000, replay 0.8, staleness 0.3, temperature 0.3,
 minimum fill 0.5, deduplication on; ACCEL's edits per mutation 5.

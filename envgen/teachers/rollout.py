@@ -3,7 +3,7 @@
 Used by the curriculum loop for held-out evaluation and by the ``random`` student (a uniform-random
 policy: the no-learning reference, and what the loop runs before a learning student is plugged in).
 Every slot keeps its own task for the whole rollout -- the next-level slot is the slot's task, never a
-random level (minimax issue #6).
+random level (a bug reported against minimax, whose auto-reset swapped in random levels).
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""The students a curriculum can train: ``random`` (a uniform-random policy) and ``ppo`` (issue 9's PPO).
+"""The students a curriculum can train: ``random`` (a uniform-random policy) and ``ppo``
+(:mod:`envgen.train`'s PPO).
 
 A student trains several independent seeds at once: its state for a batch of seeds is the per-seed
 state stacked on a leading seed axis, and one jitted, seed-vmapped program trains (or evaluates) all of

@@ -1,7 +1,8 @@
 """The outer training loop: chunks, task sampling, logging, checkpoints, evaluation and exact resume.
 
-Everything jitted lives in :mod:`envgen.train.ppo`; this module is plain Python between chunks, so a
-curriculum loop (issue 10) reuses :class:`Student` and swaps the task source or drives the chunks itself.
+Everything jitted lives in :mod:`envgen.train.ppo`; this module is plain Python between chunks, so the
+curriculum loop (:mod:`envgen.teachers.loop`) reuses :class:`Student` and swaps the task source or drives
+the chunks itself.
 """
 
 from __future__ import annotations

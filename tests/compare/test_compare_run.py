@@ -61,6 +61,7 @@ def full(tmp_path_factory):
     return tmp / "out"
 
 
+@pytest.mark.slow
 def test_tiny_comparison_writes_report_json_and_plots(full):
     text = (full / "report.md").read_text()
     for png in ("learning_curves.png", "final_iqm.png", "performance_profiles.png",
@@ -96,6 +97,7 @@ class KilledError(Exception):
     """Stands for a kill -9: raised from the progress callback, so nothing after it runs."""
 
 
+@pytest.mark.slow
 def test_interrupted_comparison_resumes_to_the_same_results(tmp_path, full):
     from envgen.compare.run import Comparison
 
@@ -129,6 +131,7 @@ def test_interrupted_comparison_resumes_to_the_same_results(tmp_path, full):
     assert numbers(out) == numbers(full)
 
 
+@pytest.mark.slow
 def test_a_report_needs_two_finished_seeds_per_teacher(tmp_path, full):
     import shutil
 
@@ -139,6 +142,7 @@ def test_a_report_needs_two_finished_seeds_per_teacher(tmp_path, full):
     assert result.exit_code != 0 and "at least 2 finished seeds" in result.output and "plr seed 1" in result.output
 
 
+@pytest.mark.slow
 def test_changed_comparison_refuses_to_resume(tmp_path, full):
     import shutil
 

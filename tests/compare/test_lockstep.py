@@ -85,6 +85,7 @@ class KilledError(Exception):
     """Stands for a kill -9 between two runs' checkpoint writes."""
 
 
+@pytest.mark.slow
 def test_resume_from_uneven_checkpoints_in_a_group_equals_uninterrupted(tmp_path, monkeypatch):
     from envgen.teachers.loop import CurriculumRun
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-import jax
+import chex
 import numpy as np
 import pytest
 from click.testing import CliRunner
@@ -29,9 +29,7 @@ def _problems(path) -> str:
 
 
 def assert_params_equal(a, b):
-    for (path, x), y in zip(jax.tree_util.tree_leaves_with_path(a), jax.tree.leaves(b), strict=True):
-        assert np.asarray(x).dtype == np.asarray(y).dtype, path
-        np.testing.assert_array_equal(np.asarray(x), np.asarray(y), err_msg=str(path))
+    chex.assert_trees_all_equal(a, b, strict=True)  # strict: dtypes and shapes too
 
 
 def test_malformed_yaml_names_the_line(tmp_path):

@@ -77,6 +77,7 @@ def loaded(generated):
     return family, out, env, params, jax.jit(jax.vmap(env.step)), jax.jit(jax.vmap(env.reset))
 
 
+@pytest.mark.slow
 def test_load_batches_every_config_and_steps_under_jit_vmap(loaded):
     _family, _out, env, params, step, reset = loaded
     assert isinstance(params, Task) and params.reward.program.shape == (4,)
@@ -90,6 +91,7 @@ def test_load_batches_every_config_and_steps_under_jit_vmap(loaded):
     np.testing.assert_array_equal(reward, info["dense_reward"])
 
 
+@pytest.mark.slow
 def test_dense_reward_rises_along_a_scripted_crafter_path(loaded):
     family, _out, env, params, step, reset = loaded
     if family != "crafter":

@@ -27,6 +27,7 @@ def test_a_goal_the_offline_rules_cannot_read_fails_with_what_the_family_can_do(
     assert not (tmp_path / "run").exists()  # nothing is written
 
 
+@pytest.mark.slow
 def test_offline_says_what_it_understood_and_what_it_ignored(tmp_path):
     res = run_cli("generate", "bake a cake, then mine diamonds", "--n", "1", "--provider", "offline", "--no-preview",
                   "--out", str(tmp_path / "run"))
@@ -53,6 +54,7 @@ def test_a_failed_run_prints_each_rejection_with_its_reason(scripted, tmp_path):
         envgen.load(path)
 
 
+@pytest.mark.slow
 def test_a_duplicate_returned_during_repair_is_not_counted_twice(scripted):
     a, b = rules.crafter_candidates("collect wood", 2)
     renamed = {**a, "config": {**a["config"], "name": "same-again", "purpose": "another purpose"}}
@@ -65,6 +67,7 @@ def test_a_duplicate_returned_during_repair_is_not_counted_twice(scripted):
     assert "duplicate" in provider.requests[2].messages[-1].content
 
 
+@pytest.mark.slow
 def test_large_requests_are_split_and_merged(scripted):
     envs = rules.crafter_candidates("collect wood", 5)
     provider = scripted([{"environments": envs[:3]}, {"environments": envs[3:]}])

@@ -21,6 +21,7 @@ def answer(*envs):
     return {"environments": list(envs)}
 
 
+@pytest.mark.slow
 def test_repair_loop_recovers_after_two_repairs_with_diagnoses(scripted):
     provider = scripted([answer(OUT_OF_RANGE), answer(UNSOLVABLE), answer(GOOD)])
     result = generate("collect wood", "crafter", 1, provider, max_repairs=3, preview=False)

@@ -3,6 +3,7 @@ auto-reset to the stored level, spaces."""
 
 from __future__ import annotations
 
+import chex
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -68,8 +69,7 @@ def test_jit_equals_eager(env, step_fn, preset_params, preset_levels):
         jitted = step_fn(state, jnp.int32(action), params)
         with jax.disable_jit():
             eager = env.step_env(jax.random.key(0), state, jnp.int32(action), params)
-        for a, b in zip(jax.tree.leaves(jitted), jax.tree.leaves(eager), strict=True):
-            np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+        chex.assert_trees_all_equal(jitted, eager)
         state = jitted[1]
 
 

@@ -80,6 +80,7 @@ def test_oversize_task_is_refused_with_its_size():
         small.check_params(envgen.make("minigrid/Empty-16x16")[1])
 
 
+@pytest.mark.slow
 def test_student_refuses_tasks_larger_than_its_grid():
     from envgen.train import PPOConfig, Student, fixed_tasks
 

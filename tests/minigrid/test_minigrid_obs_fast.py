@@ -93,15 +93,3 @@ def test_window_observation_matches_minigrid_gen_obs(env):
         np.testing.assert_array_equal(images[i], expected, err_msg=f"state {i}")
     np.testing.assert_array_equal(np.asarray(obs["direction"]), dirs)
 
-
-def test_argmax_first_is_argmax_with_ties_under_vmap():
-    """The two-reduction argmax used by worldgen's sampling and the reward view's nearest-cell search
-    picks the same index as ``jnp.argmax`` (the first maximum), ties and all-equal rows included."""
-    from envgen.envs.reduce import argmax_first
-
-    rng = np.random.default_rng(3)
-    x = rng.integers(0, 4, (200, 5, 7)).astype(np.float32)  # few values: many ties
-    x[:10] = 1.0  # all equal: index 0
-    got = np.asarray(jax.jit(jax.vmap(argmax_first))(jnp.asarray(x)))
-    np.testing.assert_array_equal(got, x.reshape(200, -1).argmax(axis=1))
-    assert got.dtype == np.int32

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import chex
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -11,11 +12,6 @@ from tasklib import MIXED
 import envgen
 from envgen.envs.task_env import TaskEnv
 from envgen.tasks import Task, index_tasks, num_tasks
-
-
-def _leaves_equal(a, b) -> bool:
-    return all(np.array_equal(np.asarray(x), np.asarray(y)) for x, y in zip(jax.tree.leaves(a), jax.tree.leaves(b),
-                                                                            strict=True))
 
 
 def test_a_task_is_one_fixed_shape_pytree_for_every_config(minigrid_env, mixed_tasks):
@@ -30,7 +26,8 @@ def test_batched_generation_equals_per_level_generation(minigrid_env, mixed_para
     """The per-layout batched generator draws the same levels as vmap(generate_level)."""
     env = minigrid_env.env
     keys = jax.random.split(jax.random.key(3), len(MIXED))
-    assert _leaves_equal(env.generate_levels(keys, mixed_params), jax.vmap(env.generate_level)(keys, mixed_params))
+    chex.assert_trees_all_equal(env.generate_levels(keys, mixed_params),
+                                jax.vmap(env.generate_level)(keys, mixed_params))
 
 
 def test_batched_generation_runs_only_the_layouts_present(minigrid_env, mixed_params, monkeypatch):
@@ -84,10 +81,11 @@ def test_refresh_gives_new_worlds_and_is_deterministic(minigrid_env, mixed_tasks
     a = minigrid_env.refresh(jax.random.key(7), mixed_tasks)
     b = minigrid_env.refresh(jax.random.key(7), mixed_tasks)
     c = minigrid_env.refresh(jax.random.key(8), mixed_tasks)
-    assert _leaves_equal(a, b)
+    chex.assert_trees_all_equal(a, b)
     # FourRooms (random doors, agent, goal) differs with another key; params and rewards are kept
     assert not np.array_equal(np.asarray(a.level.grid[1]), np.asarray(c.level.grid[1]))
-    assert _leaves_equal(a.params, mixed_tasks.params) and _leaves_equal(a.reward, mixed_tasks.reward)
+    chex.assert_trees_all_equal(a.params, mixed_tasks.params)
+    chex.assert_trees_all_equal(a.reward, mixed_tasks.reward)
 
 
 def test_episode_end_restarts_on_the_next_level_slot(minigrid_env):
@@ -104,8 +102,8 @@ def test_episode_end_restarts_on_the_next_level_slot(minigrid_env):
         if t < 2:
             assert int(state.params.max_steps) == 3 and not bool(trunc)
     assert bool(trunc) and not bool(term)
-    assert _leaves_equal(state.params, second.params)
-    assert _leaves_equal(obs, second.obs)
+    chex.assert_trees_all_equal(state.params, second.params)
+    chex.assert_trees_all_equal(obs, second.obs)
     assert np.array_equal(np.asarray(state.env.grid), np.asarray(second.level.grid))
     # gymnax's final observation is the pre-reset one, from the first task's world
     assert np.asarray(info["final_observation"]["image"]).shape == (7, 7, 3)
@@ -116,7 +114,7 @@ def test_start_observation_is_the_reset_states_observation(minigrid_env, mixed_t
     for i in range(len(MIXED)):
         task = index_tasks(mixed_tasks, i)
         state = env.env.reset_to_level(jax.random.key(0), task.level, task.params)
-        assert _leaves_equal(env.env.get_obs(state, task.params), task.obs)
+        chex.assert_trees_all_equal(env.env.get_obs(state, task.params), task.obs)
 
 
 def test_same_key_same_trajectory(minigrid_env, mixed_tasks):
@@ -133,7 +131,7 @@ def test_same_key_same_trajectory(minigrid_env, mixed_tasks):
             out.append((obs, r))
         return out
 
-    assert _leaves_equal(roll(jax.random.key(4)), roll(jax.random.key(4)))
+    chex.assert_trees_all_equal(roll(jax.random.key(4)), roll(jax.random.key(4)))
 
 
 def test_task_env_rejects_unknown_reward_mode(minigrid_env):

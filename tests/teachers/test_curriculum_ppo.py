@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pytest
 from click.testing import CliRunner
 
 from envgen.cli import main
@@ -37,6 +38,7 @@ checkpoint_every: 4
 """
 
 
+@pytest.mark.slow
 def test_ppo_student_learns_and_the_sequence_teacher_advances(tmp_path):
     (tmp_path / "short.yaml").write_text(SHORT)
     path = tmp_path / "c.yaml"

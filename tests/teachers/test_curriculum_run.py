@@ -40,6 +40,7 @@ def run_cli(*args):
     return result
 
 
+@pytest.mark.slow
 def test_minigrid_run_logs_every_chunk_and_resume_equals_uninterrupted(tmp_path):
     path = write(tmp_path, MINIGRID)
     run_cli("run", path, "--out", tmp_path / "full", "--quiet")
@@ -125,6 +126,7 @@ checkpoint_every: 1
 """
 
 
+@pytest.mark.slow
 def test_crafter_llm_run_rewrites_the_llm_share_from_achievement_rates(tmp_path):
     # short episodes, so a random student finishes some in every chunk and the teacher gets rates
     write(tmp_path, "family: crafter\nname: short\nmax_steps: 10\n", "short.yaml")

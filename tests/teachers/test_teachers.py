@@ -101,7 +101,7 @@ def test_plr_fills_then_replays_exact_levels_then_mutates_every_one(accel):
     changed = np.sum(np.any(np.asarray(children.level.grid) != np.asarray(replay.level.grid), axis=-1), axis=(1, 2))
     assert np.all(changed <= 3)
     assert np.all(jax.vmap(is_solvable)(children.level))
-    # every replayed level is a parent, not only the first one (dcd issue #11)
+    # every replayed level is a parent, not only the first one (dcd mutated only the first)
     np.testing.assert_array_equal(children.params.door_locked_prob, replay.params.door_locked_prob)
     assert np.sum(changed > 0) >= 2
     # the start observation is the edited level's, not the parent's

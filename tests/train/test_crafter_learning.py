@@ -1,4 +1,4 @@
-"""The Crafter student learns: a short PPO run reliably unlocks ``collect_wood`` (issue 9).
+"""The Crafter student learns: a short PPO run reliably unlocks ``collect_wood``.
 
 The task is Crafter with its own reward narrowed to the ``collect_wood`` achievement (``achievement_weights``:
 1 for it, 0 for the other 21; ``health_reward`` 0), trees "very common", no zombies or skeletons

@@ -7,6 +7,7 @@ wraps around, counted. A teacher that replays on purpose (``fresh=False``) keeps
 
 from __future__ import annotations
 
+import chex
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -48,6 +49,7 @@ def episode_starts(ppo, runner, pool):
     return [[obs[t, b].tobytes() for t in range(STEPS) if starts[t, b]] for b in range(ppo.config.num_envs)], stats
 
 
+@pytest.mark.slow
 def test_consecutive_episodes_start_on_different_levels_and_the_pool_wraps(setup):
     env, ppo, tasks, runner = setup
     pool = level_pool(env, jax.random.key(2), tasks, POOL, True)
@@ -72,6 +74,7 @@ def test_a_replaying_teacher_keeps_its_level(setup):
         assert slot[0] == own
 
 
+@pytest.mark.slow
 def test_pools_and_replay_never_recompile_the_chunk(setup):
     env, ppo, tasks, runner = setup
     runners = jax.tree.map(lambda x: jnp.stack([x, x]), runner)
@@ -82,17 +85,15 @@ def test_pools_and_replay_never_recompile_the_chunk(setup):
     for fresh in ([True, True], [False, False], [True, False]):
         runners, metrics = chunk(runners, batch, jnp.asarray(fresh))
     assert ppo.traces - before == 1
-    assert np.all(np.isfinite(np.asarray(metrics.losses["value_loss"])))
+    chex.assert_tree_all_finite(metrics.losses["value_loss"])
 
 
 def test_pool_entries_are_the_slots_own_task_then_new_levels_of_it(setup):
     env, _, tasks, _ = setup
     pool = level_pool(env, jax.random.key(3), tasks, POOL, True)
     first = jax.tree.map(lambda x: x[:, 0], pool)
-    for a, b in zip(jax.tree.leaves(first), jax.tree.leaves(tasks), strict=True):
-        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+    chex.assert_trees_all_equal(first, tasks)
     # later entries keep the slot's params and reward, on other levels
     np.testing.assert_array_equal(np.asarray(pool.params.max_steps), MAX_STEPS)
     again = level_pool(env, jax.random.key(3), tasks, POOL, True)
-    for a, b in zip(jax.tree.leaves(pool), jax.tree.leaves(again), strict=True):
-        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))  # same key, same levels
+    chex.assert_trees_all_equal(pool, again)  # same key, same levels

@@ -29,6 +29,7 @@ def test_ppo_solves_minigrid_empty_5x5(tmp_path):
     assert final["tasks"]["Empty-5x5"]["return"] > 0.5  # MiniGrid pays 1 - 0.9 * steps / max_steps
 
 
+@pytest.mark.slow
 def test_changing_tasks_between_chunks_does_not_retrace():
     env, params = envgen.make("minigrid/Empty-5x5")
     _, other = envgen.make("minigrid/Empty-Random-6x6")
@@ -45,6 +46,7 @@ def test_changing_tasks_between_chunks_does_not_retrace():
     assert not np.array_equal(grids_new, grids_old)
 
 
+@pytest.mark.slow
 def test_slot_stats_are_per_task():
     env, params = envgen.make("minigrid/Empty-5x5")
     # the agent starts next to the goal, facing it: one "forward" (1 action in 7) succeeds
@@ -85,6 +87,7 @@ def test_config_rejects_bad_values_in_one_line(bad, message):
     assert "\n" not in str(err.value)
 
 
+@pytest.mark.slow
 def test_trains_on_task_env_batches_with_fresh_levels_per_chunk():
     from envgen.envs.task_env import TaskEnv
 

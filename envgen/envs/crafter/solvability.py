@@ -211,10 +211,3 @@ def survey_report(row: dict, params: EnvParams, targets: list[str], seeds: int) 
     return {"ok": bool(rep.ok), "fraction": float(rep.fraction), "seeds": seeds, "targets": list(targets),
             "diagnosis": rep.diagnosis()}
 
-
-def material_counts_near_start(params: EnvParams, seeds: int = 8, key: jax.Array | None = None,
-                               static: StaticEnvParams | None = None) -> dict[str, float]:
-    """Mean reachable count of each material over ``seeds`` worlds (for previews and reports)."""
-    static = static or StaticEnvParams()
-    counts, _ = jax.device_get(_survey(jax.random.key(0) if key is None else key, params, static, seeds))
-    return {name: float(np.mean(counts[:, i])) for i, name in enumerate(_COUNTED)}

@@ -16,15 +16,6 @@ from envgen.envs.minigrid.state import EnvParams, EnvState
 DIRS = jnp.asarray(C.DIR_TO_VEC)
 
 
-def _neighbours(grid: jax.Array, pos: jax.Array, offsets: jax.Array) -> jax.Array:
-    """Cells at ``pos + offsets`` (clipped to the grid; callers only use cells inside the walls)."""
-    cells = pos[None] + offsets
-    height, width = grid.shape[:2]
-    inside = (cells[:, 0] >= 0) & (cells[:, 0] < height) & (cells[:, 1] >= 0) & (cells[:, 1] < width)
-    values = grid[jnp.clip(cells[:, 0], 0, height - 1), jnp.clip(cells[:, 1], 0, width - 1)]
-    return jnp.where(inside[:, None], values, jnp.zeros_like(values))
-
-
 AROUND8 = jnp.array([[dr, dc] for dr in (-1, 0, 1) for dc in (-1, 0, 1) if (dr, dc) != (0, 0)])
 
 

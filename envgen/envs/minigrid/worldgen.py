@@ -840,14 +840,9 @@ def layout_index(params: EnvParams) -> jax.Array:
 
 
 def draw_layout(key: jax.Array, params: EnvParams, static: StaticEnvParams) -> Layout:
-    """The config's layout (``key`` from :func:`layout_key`); under ``vmap`` only the layout kinds the
-    batch uses run (a ``lax.switch`` would run all of them for every level)."""
+    """The config's layout; under ``vmap`` only the layout kinds the batch uses run (a ``lax.switch``
+    would run all of them for every level)."""
     return batch_switch(layout_index(params), [lambda k, p, f=f: f(k, p, static) for f in LAYOUTS], key, params)
-
-
-def layout_key(key: jax.Array) -> jax.Array:
-    """The part of a level key that the layout generator draws from."""
-    return jax.random.split(key, 4)[0]
 
 
 _COMBOS = np.arange(3)[:, None] * C.NUM_COLORS + np.arange(C.NUM_COLORS)[None]  # (type, colour) ids
@@ -924,17 +919,13 @@ def _redraw_agent(typ, late, start, params: EnvParams, u, agent_pos, agent_dir):
             jnp.where(ok, pair[0] // height, agent_dir).astype(jnp.int32))
 
 
-def generate_level(key: jax.Array, params: EnvParams, static: StaticEnvParams, layout: Layout | None = None) -> Level:
-    """Generate one level from a config (jit/vmap-able; one compile serves every config).
-
-    ``layout`` is the layout already drawn with ``layout_key(key)`` (batched generation draws each
-    layout kind only for the batches that use it); by default it is drawn here.
-    """
+def generate_level(key: jax.Array, params: EnvParams, static: StaticEnvParams) -> Level:
+    """Generate one level from a config (jit/vmap-able; one compile serves every config)."""
     rows, cols = coords(static)
     k_layout, k_scalars, k_cells, k_objects = jax.random.split(key, 4)
     rs = Stream(k_scalars, 16)
     cell_u = jax.random.uniform(k_cells, (7,))  # one uniform per sampled cell
-    lay = layout if layout is not None else draw_layout(k_layout, params, static)
+    lay = draw_layout(k_layout, params, static)
     typ, col, st, cont = lay.typ, lay.col, lay.st, lay.cont
     typ, col = draw_rects(params, rows, cols, typ, col)
 
