@@ -13,12 +13,14 @@ _ = Whitelist()
 
 # -- called by Python, click or gymnax, not by envgen ---------------------------------------------
 _.__getattr__  # lazy module attributes: envgen, envgen.generate, envgen.rewards
-_.__class__  # envgen/_lazy_gymnax.py swaps a module's class
 _.get_command  # click.Group hooks (envgen/cli.py LazyGroup)
 _.format_commands
 _.is_terminated  # gymnax Environment methods (envs/crafter/env.py, envs/minigrid/env.py)
 _.is_terminal
 _.state_space
+_.discount  # gymnax's Environment API (envs/base.py), called by wrappers and users
+_.supports_transition_gradients  # gymnax v1 attributes kept so the public surface matches
+_.transition_gradients_enabled
 
 # -- loaded by "module:attribute" strings (envgen/registry.py, the sandbox child's launcher) --------
 _.Crafter

@@ -35,6 +35,7 @@ def test_answers_have_the_llm_shape_and_target_the_goal(crafter_answers):
             assert set(env) == {"config", "reward_code", "targets"} and env["targets"] == [ach]
 
 
+@pytest.mark.slow
 def test_configs_validate_and_are_solvable(crafter_answers):
     key = jax.random.key(0)
     failures = []

@@ -153,6 +153,7 @@ def test_chain_focus_follows_the_crafter_tech_tree_frontier():
     assert "collect stone" in goal and "diamond" not in goal
 
 
+@pytest.mark.slow
 def test_chain_focus_walks_a_minigrid_goal_step_by_step(minigrid_env, empty_targets):
     goal = "open a locked door then fetch the key-colored ball"
     teacher = LLMTeacher(minigrid_env, empty_targets, SKILLS, goal, OfflineProvider(), every=1, focus="chain",
