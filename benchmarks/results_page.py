@@ -56,11 +56,16 @@ def summary(folder: Path, reps: int = 2000) -> tuple[str, str]:
     name = results.get("name", folder.name)
     text = [f"Command: `envgen compare benchmarks/comparisons/{name}.yaml --out runs/{name}` "
             f"({results['total_steps']:,} environment steps per run). Report: "
-            f"[{folder.as_posix()}/report.md]({folder.relative_to(PAGE.parent).as_posix()}/report.md).", "",
+            f"[{folder.relative_to(PAGE.parent).as_posix()}/report.md]({folder.relative_to(PAGE.parent).as_posix()}"
+            "/report.md).", "",
             markdown_table(header, rows), "",
             f"Machine: {results.get('machine', 'not recorded')}. Intervals: 95% stratified bootstrap over seeds "
             f"({reps} resamples, rliable)."]
-    return f"Summary: {name}", "\n".join(text)
+    try:  # the section is named after the folder: one comparison file can have several published runs
+        label = folder.relative_to(PAGE.parent / "results").as_posix()
+    except ValueError:
+        label = folder.name
+    return f"Summary: {label}", "\n".join(text)
 
 
 def main() -> None:

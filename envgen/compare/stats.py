@@ -59,7 +59,9 @@ def _check(scores: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
         if not np.all(np.isfinite(arr)):
             raise ValueError(f"{name}: scores contain NaN or inf")
         out[name] = arr
-    return out
+    # bootstrap draws are taken method after method: a fixed order makes an interval depend on the data and
+    # the seed only, not on the order a caller listed the methods in
+    return dict(sorted(out.items()))
 
 
 def iqm(scores: np.ndarray) -> float:
@@ -107,7 +109,7 @@ def probability_of_improvement(scores: Mapping[str, np.ndarray], pairs: list[tup
         for name in (x, y):
             if name not in data:
                 raise KeyError(f"no scores for {name!r}; have {', '.join(data)}")
-    paired = {f"{x}\u0000{y}": (data[x], data[y]) for x, y in pairs}
+    paired = {f"{x}\u0000{y}": (data[x], data[y]) for x, y in sorted(pairs)}
     with _seeded(seed) as rs, warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)
         point, interval = library.get_interval_estimates(

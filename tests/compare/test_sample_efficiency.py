@@ -31,3 +31,14 @@ def test_an_earlier_learner_beats_a_later_one_on_area_with_equal_final_scores():
     assert out["auc"]["early"].low > out["auc"]["late"].high
     assert out["auc_verdicts"][0].startswith("`early` beats `late`")
     assert max(out["steps_to_threshold"]["early"]) < min(out["steps_to_threshold"]["late"])
+
+
+def test_intervals_do_not_depend_on_the_order_methods_are_listed_in():
+    rng = np.random.default_rng(0)
+    scores = {name: rng.uniform(size=(10, 1)) for name in ("b", "a", "c")}
+    forward = stats.iqm_intervals(scores, reps=300)
+    backward = stats.iqm_intervals(dict(reversed(list(scores.items()))), reps=300)
+    assert forward == backward
+    pairs = [("b", "a"), ("c", "a")]
+    assert stats.probability_of_improvement(scores, pairs, reps=300) == stats.probability_of_improvement(
+        scores, pairs[::-1], reps=300)
