@@ -285,17 +285,23 @@ _MG_DOOR_STAGES = [{"layout": "two_rooms", "size": 6}, {"layout": "two_rooms", "
                    {"layout": "two_rooms", "size": 9}, {"layout": "two_rooms", "size": 11, "distractors": 2}]
 
 
+def mission_section(g: onto.MinigridGoal) -> dict[str, Any]:
+    """The config's ``mission:`` section for a parsed goal (its object and colour where the kind has one)."""
+    mission: dict[str, Any] = {"type": g.kind}
+    if g.kind in ("go_to", "pickup", "put_near"):
+        mission.update(object=g.obj or "ball", color=g.color or "random", spawn=True)
+    if g.kind in ("open_door", "unlock_door"):
+        mission.update(object="door", color=g.color or "random")
+    return mission
+
+
 def _minigrid_config(g: onto.MinigridGoal, d: float, seed: int) -> dict[str, Any]:
     """One config for mission ``g`` at difficulty ``d`` in [0, 1]."""
     stages = _MG_DOOR_STAGES if g.door else _MG_STAGES[g.kind]
     stage = stages[min(len(stages) - 1, round(d * (len(stages) - 1)))]
     layout = g.layout if (g.layout and d >= 0.95 and g.kind == "reach_goal" and not g.door) else stage["layout"]
     size = stage["size"] if layout != "multi_room" else 25
-    mission: dict[str, Any] = {"type": g.kind}
-    if g.kind in ("go_to", "pickup", "put_near"):
-        mission.update(object=g.obj or "ball", color=g.color or "random", spawn=True)
-    if g.kind in ("open_door", "unlock_door"):
-        mission.update(object="door", color=g.color or "random")
+    mission = mission_section(g)
     # more time while easy (8 x cells), MiniGrid's usual 4 x cells at the end; continuous in d, so no two
     # stages of a run are the same config
     cfg: dict[str, Any] = {"layout": {"type": layout, "width": size, "height": size}, "mission": mission,

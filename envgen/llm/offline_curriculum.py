@@ -47,6 +47,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from envgen.generate import ontology as onto
+from envgen.generate import rules
 
 GOLDEN = 0.6180339887498949  # cycle c shifts the ladders by frac(c * GOLDEN) * CYCLE_SHIFT: no short period
 CYCLE_SHIFT = 0.2
@@ -438,11 +439,7 @@ def _minigrid_config(g: Any, hints: dict[str, Any], d: float, style: int) -> dic
     centre = hints.get("size", 8)
     size = min(max(centre + pick(MG_SIZE_OFFSET, d), low), high)
     size = clamp(LayoutSpec, "width", size)
-    mission: dict[str, Any] = {"type": g.kind}
-    if g.kind in ("go_to", "pickup", "put_near"):
-        mission.update(object=g.obj or "ball", color=g.color or "random", spawn=True)
-    if g.kind in ("open_door", "unlock_door"):
-        mission.update(object="door", color=g.color or "random")
+    mission = rules.mission_section(g)
     cfg: dict[str, Any] = {"layout": {"type": layout, "width": size, "height": size}, "mission": mission,
                            "max_steps": clamp(MinigridSpec, "max_steps", int(4 * size * size * pick(MG_TIME, d)))}
     if layout == "multi_room":
